@@ -1,0 +1,75 @@
+// Server: the HTTP server every service runs, built on RESTinio but hiding it (no RESTinio or
+// asio type appears here). It adds what every service needs around the Router:
+//   - request ids (X-Request-Id taken or made) and W3C traceparent (taken or made),
+//   - a body size limit (413) and the contract's error format for every error, including 404
+//     for unknown routes and 500 "Something went wrong" for unexpected exceptions,
+//   - a worker pool so blocking handlers never stall the I/O threads,
+//   - one access-log line per request and request metrics (count by route and status, latency),
+//   - GET /healthz, GET /readyz (pluggable readiness checks) and GET /metrics,
+//   - graceful shutdown: stop accepting, finish in-flight requests, then return.
+// Thread-safety: construct, AddReadinessCheck and Start on one thread; Stop may be called from
+// any thread (also from a signal-handling thread), once.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/http/router.hpp"
+
+namespace ticketing::metrics {
+class Registry;
+}
+
+namespace ticketing::http {
+
+struct ServerOptions {
+    std::string address = "0.0.0.0";
+    std::uint16_t port = 3000;  // 0: any free port (see Server::port())
+    std::size_t io_threads = 2;
+    std::size_t workers = 16;  // HTTP_WORKERS
+    // Larger JSON bodies are answered 413. Bodies beyond 16× this are cut off by closing the
+    // connection (the ingress limits bodies to 1 MB before they get here).
+    std::size_t max_body_bytes = 1024 * 1024;
+    // How long Stop waits for in-flight requests before closing anyway.
+    std::chrono::milliseconds shutdown_grace{std::chrono::seconds(20)};
+    // A handler that takes longer than this gets its connection closed by RESTinio.
+    std::chrono::milliseconds handler_timeout{std::chrono::seconds(120)};
+};
+
+class Server {
+public:
+    Server(ServerOptions options, Router router, metrics::Registry& metrics);
+    ~Server();
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+
+    // A named check run by GET /readyz; all must return true for 200, else 503 with the names
+    // of the failing ones. Checks run on a worker thread and must not throw (a throw is false).
+    void AddReadinessCheck(std::string name, std::function<bool()> check);
+
+    // Binds and starts serving; returns once the port is open. Throws if it cannot bind.
+    void Start();
+    // The bound port (after Start).
+    std::uint16_t port() const;
+    // Graceful stop: no new connections, in-flight requests finish (up to shutdown_grace),
+    // then the threads are joined. Idempotent.
+    void Stop();
+
+    // Start, block until SIGINT or SIGTERM, then Stop. For main().
+    void RunUntilSignal();
+
+private:
+    class Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Blocks SIGINT and SIGTERM in the calling thread (call first thing in main, before any thread
+// starts, so every thread inherits the mask) and returns the one that arrived when it arrives.
+void BlockTerminationSignals();
+int WaitForTerminationSignal();
+
+}  // namespace ticketing::http

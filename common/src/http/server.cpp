@@ -1,0 +1,474 @@
+// The only translation unit that includes RESTinio and asio (STYLE.md: heavy headers stay in
+// one .cpp of common).
+#include "common/http/server.hpp"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <restinio/all.hpp>
+
+#include "common/http/errors.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+#include "worker_pool.hpp"
+
+namespace ticketing::http {
+namespace {
+
+using RestServer = restinio::http_server_t<restinio::default_traits_t>;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kHex = "0123456789abcdef";
+
+std::string RandomHexString(std::size_t chars) {
+    thread_local std::mt19937_64 rng{std::random_device{}()};
+    std::string out(chars, '0');
+    std::uint64_t bits = 0;
+    for (std::size_t i = 0; i < chars; ++i) {
+        if (i % 16 == 0) {
+            bits = rng();
+        }
+        out[i] = kHex[bits & 0xF];
+        bits >>= 4;
+    }
+    return out;
+}
+
+bool IsLowerHex(std::string_view s) {
+    return s.find_first_not_of(kHex) == std::string_view::npos;
+}
+
+// Keeps a client's X-Request-Id when it is short and harmless (it is echoed and logged).
+bool IsAcceptableRequestId(std::string_view id) {
+    if (id.empty() || id.size() > 128) {
+        return false;
+    }
+    for (char c : id) {
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '.' || c == ':';
+        if (!ok) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// W3C trace context: keep the caller's trace id and flags, start a new span for this hop.
+std::string ChildTraceparent(std::optional<std::string_view> incoming) {
+    if (incoming && incoming->size() == 55 && incoming->substr(0, 3) == "00-" &&
+        (*incoming)[35] == '-' && (*incoming)[52] == '-') {
+        auto trace_id = incoming->substr(3, 32);
+        auto flags = incoming->substr(53, 2);
+        if (IsLowerHex(trace_id) && IsLowerHex(flags) &&
+            trace_id != std::string(32, '0') && IsLowerHex(incoming->substr(36, 16))) {
+            return "00-" + std::string(trace_id) + "-" + RandomHexString(16) + "-" +
+                   std::string(flags);
+        }
+    }
+    return "00-" + RandomHexString(32) + "-" + RandomHexString(16) + "-01";
+}
+
+Method ToMethod(const restinio::http_method_id_t& m) {
+    switch (m.raw_id()) {
+        case HTTP_GET:
+            return Method::kGet;
+        case HTTP_POST:
+            return Method::kPost;
+        case HTTP_PUT:
+            return Method::kPut;
+        case HTTP_PATCH:
+            return Method::kPatch;
+        case HTTP_DELETE:
+            return Method::kDelete;
+        case HTTP_HEAD:
+            return Method::kHead;
+        case HTTP_OPTIONS:
+            return Method::kOptions;
+        default:
+            return Method::kOther;
+    }
+}
+
+const char* ReasonPhrase(int status) {
+    switch (status) {
+        case 200:
+            return "OK";
+        case 201:
+            return "Created";
+        case 202:
+            return "Accepted";
+        case 204:
+            return "No Content";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 402:
+            return "Payment Required";
+        case 403:
+            return "Forbidden";
+        case 404:
+            return "Not Found";
+        case 409:
+            return "Conflict";
+        case 413:
+            return "Payload Too Large";
+        case 415:
+            return "Unsupported Media Type";
+        case 429:
+            return "Too Many Requests";
+        case 500:
+            return "Internal Server Error";
+        case 502:
+            return "Bad Gateway";
+        case 503:
+            return "Service Unavailable";
+        default:
+            return "Unknown";
+    }
+}
+
+Response ErrorResponse(const HttpError& e) {
+    Response r = Response::Text(e.status(), e.Body(), "application/json; charset=utf-8");
+    return r;
+}
+
+}  // namespace
+
+class Server::Impl {
+public:
+    Impl(ServerOptions options, Router router, metrics::Registry& registry)
+        : options_(std::move(options)),
+          router_(std::move(router)),
+          registry_(registry),
+          requests_(registry.AddCounter("http_requests_total",
+                                        "HTTP requests by method, route and status")),
+          latency_(registry.AddHistogram("http_request_duration_seconds",
+                                         "HTTP request latency by method and route")),
+          in_flight_gauge_(registry.AddGauge("http_requests_in_flight",
+                                             "HTTP requests being handled")
+                               .With()) {
+        AddBuiltinRoutes();
+    }
+
+    ~Impl() { Stop(); }
+
+    void AddReadinessCheck(std::string name, std::function<bool()> check) {
+        checks_.emplace_back(std::move(name), std::move(check));
+    }
+
+    void Start() {
+        workers_ = std::make_unique<WorkerPool>(std::max<std::size_t>(1, options_.workers));
+        std::promise<std::uint16_t> bound;
+        auto bound_future = bound.get_future();
+        auto settings =
+            restinio::server_settings_t<restinio::default_traits_t>{}
+                .address(options_.address)
+                .port(options_.port)
+                .request_handler([this](auto req) { return OnRequest(std::move(req)); })
+                .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}.max_body_size(
+                    static_cast<std::uint64_t>(options_.max_body_bytes) * 16))
+                .handle_request_timeout(options_.handler_timeout)
+                .read_next_http_message_timelimit(std::chrono::seconds(75))
+                .write_http_response_timelimit(std::chrono::seconds(30))
+                .max_pipelined_requests(16)
+                .concurrent_accepts_count(std::max<std::size_t>(1, options_.io_threads))
+                .acceptor_post_bind_hook([&bound](restinio::asio_ns::ip::tcp::acceptor& a) {
+                    bound.set_value(a.local_endpoint().port());
+                });
+        server_ = std::make_unique<RestServer>(restinio::external_io_context(io_), std::move(settings));
+        work_guard_.emplace(restinio::asio_ns::make_work_guard(io_));
+        server_->open_sync();
+        port_ = bound_future.get();
+        for (std::size_t i = 0; i < std::max<std::size_t>(1, options_.io_threads); ++i) {
+            io_threads_.emplace_back([this] { io_.run(); });
+        }
+        started_ = true;
+        log::Info("http server listening",
+                  {{"address", options_.address}, {"port", static_cast<int>(port_)}});
+    }
+
+    std::uint16_t port() const { return port_; }
+
+    void Stop() {
+        if (!started_ || stopped_.exchange(true)) {
+            return;
+        }
+        draining_.store(true);
+        // 1. No new connections.
+        std::promise<void> closed;
+        server_->close_async([&closed] { closed.set_value(); },
+                             [&closed](std::exception_ptr) { closed.set_value(); });
+        closed.get_future().wait();
+        // 2. In-flight requests finish and their responses are written (bounded by the grace).
+        {
+            std::unique_lock lock(mu_);
+            bool drained = cv_.wait_for(lock, options_.shutdown_grace, [this] {
+                return in_flight_ == 0;
+            });
+            if (!drained) {
+                log::Warn("http server stopping with requests still in flight",
+                          {{"in_flight", static_cast<std::int64_t>(in_flight_)}});
+            }
+        }
+        // 3. Threads down: workers first (they may still post responses), then I/O.
+        workers_->Shutdown();
+        work_guard_.reset();
+        io_.stop();
+        for (auto& t : io_threads_) {
+            t.join();
+        }
+        io_threads_.clear();
+        server_.reset();
+        log::Info("http server stopped");
+    }
+
+private:
+    // Counts a request from its arrival until its response has been written (or dropped):
+    // the token lives in the response's write callback, so it dies when RESTinio is done with
+    // the response whatever happened to the connection.
+    class InFlightToken {
+    public:
+        explicit InFlightToken(Impl& impl) : impl_(impl) {
+            std::lock_guard lock(impl_.mu_);
+            ++impl_.in_flight_;
+            impl_.in_flight_gauge_.Inc();
+        }
+        ~InFlightToken() {
+            {
+                std::lock_guard lock(impl_.mu_);
+                --impl_.in_flight_;
+                impl_.in_flight_gauge_.Dec();
+            }
+            impl_.cv_.notify_all();
+        }
+        InFlightToken(const InFlightToken&) = delete;
+        InFlightToken& operator=(const InFlightToken&) = delete;
+
+    private:
+        Impl& impl_;
+    };
+
+    struct Call {
+        restinio::request_handle_t raw;
+        Request request;
+        const Route* route = nullptr;
+        Clock::time_point started;
+        std::shared_ptr<InFlightToken> token;
+    };
+
+    void AddBuiltinRoutes() {
+        Router builtin;
+        builtin.Get(
+            "/healthz",
+            [](Request&) { return Response::Json(200, {{"status", "ok"}}); },
+            Dispatch::kInline);
+        builtin.Get(
+            "/metrics",
+            [this](Request&) {
+                return Response::Text(200, registry_.Render(), "text/plain; version=0.0.4");
+            },
+            Dispatch::kInline);
+        builtin.Get("/readyz", [this](Request&) { return Readiness(); });
+        builtin_ = std::move(builtin);
+    }
+
+    Response Readiness() {
+        std::vector<FieldError> failing;
+        for (const auto& [name, check] : checks_) {
+            bool ok = false;
+            try {
+                ok = check();
+            } catch (const std::exception& e) {
+                log::Warn("readiness check threw", {{"check", name}, {"error", e.what()}});
+            }
+            if (!ok) {
+                failing.push_back({"Not ready: " + name, std::nullopt});
+            }
+        }
+        if (!failing.empty()) {
+            return ErrorResponse(HttpError(503, std::move(failing)));
+        }
+        return Response::Json(200, {{"status", "ready"}});
+    }
+
+    restinio::request_handling_status_t OnRequest(restinio::request_handle_t raw) {
+        auto call = std::make_shared<Call>();
+        call->started = Clock::now();
+        call->token = std::make_shared<InFlightToken>(*this);
+        const auto& header = raw->header();
+        std::vector<std::pair<std::string, std::string>> headers;
+        headers.reserve(header.fields_count());
+        header.for_each_field([&headers](const restinio::http_header_field_t& f) {
+            headers.emplace_back(f.name(), f.value());
+        });
+        call->request = Request(ToMethod(header.method()),
+                                std::string(header.path()),
+                                std::string(header.query()),
+                                std::move(headers),
+                                raw->body());
+        auto incoming_id = call->request.Header("x-request-id");
+        std::string request_id = incoming_id && IsAcceptableRequestId(*incoming_id)
+                                     ? std::string(*incoming_id)
+                                     : RandomHexString(32);
+        call->request.SetRequestContext(std::move(request_id),
+                                        ChildTraceparent(call->request.Header("traceparent")));
+        call->raw = std::move(raw);
+
+        if (call->request.body().size() > options_.max_body_bytes) {
+            Finish(*call, ErrorResponse(PayloadTooLargeError()));
+            return restinio::request_accepted();
+        }
+        auto match = builtin_.Find(call->request.method(), call->request.path());
+        if (!match) {
+            match = router_.Find(call->request.method(), call->request.path());
+        }
+        if (!match) {
+            Finish(*call, ErrorResponse(NotFoundError()));
+            return restinio::request_accepted();
+        }
+        call->route = match->route;
+        call->request.SetParams(std::move(match->params));
+        if (call->route->dispatch == Dispatch::kInline) {
+            Run(*call);
+        } else {
+            workers_->Post([this, call] { Run(*call); });
+        }
+        return restinio::request_accepted();
+    }
+
+    // The one error middleware: typed errors become their status and the contract's body;
+    // anything else is 500 "Something went wrong" with details only in the log.
+    void Run(Call& call) {
+        log::ScopedContext context(call.request.request_id(), call.request.trace_id());
+        Response response;
+        try {
+            response = call.route->handler(call.request);
+        } catch (const HttpError& e) {
+            response = ErrorResponse(e);
+            if (e.status() >= 500) {
+                log::Warn("request failed: dependency unavailable", {{"error", e.what()}});
+            }
+        } catch (const std::exception& e) {
+            log::Error("unhandled exception in handler", {{"error", e.what()}});
+            response = ErrorResponse(HttpError(500, "Something went wrong"));
+        }
+        Finish(call, std::move(response));
+    }
+
+    void Finish(Call& call, Response response) {
+        const std::string route = call.route ? call.route->pattern : "unmatched";
+        const auto method = std::string(MethodName(call.request.method()));
+        auto elapsed = std::chrono::duration<double>(Clock::now() - call.started).count();
+        requests_
+            .With({{"method", method}, {"route", route}, {"status", std::to_string(response.status)}})
+            .Inc();
+        latency_.With({{"method", method}, {"route", route}}).Observe(elapsed);
+        if (log::Enabled(log::Level::kInfo)) {
+            log::ScopedContext context(call.request.request_id(), call.request.trace_id());
+            log::Info("request", {{"method", method},
+                                  {"route", route},
+                                  {"path", call.request.path()},
+                                  {"status", response.status},
+                                  {"ms", elapsed * 1000.0}});
+        }
+
+        auto out = call.raw->create_response(restinio::http_status_line_t{
+            restinio::http_status_code_t{static_cast<std::uint16_t>(response.status)},
+            ReasonPhrase(response.status)});
+        for (auto& [name, value] : response.headers) {
+            out.append_header(std::move(name), std::move(value));
+        }
+        out.append_header("X-Request-Id", call.request.request_id());
+        if (draining_.load()) {
+            out.connection_close();
+        }
+        if (!response.body.empty() || response.status != 204) {
+            out.set_body(std::move(response.body));
+        }
+        out.done([token = std::move(call.token)](const auto&) {});
+        call.raw.reset();
+    }
+
+    ServerOptions options_;
+    Router router_;
+    Router builtin_;
+    metrics::Registry& registry_;
+    metrics::Family<metrics::Counter>& requests_;
+    metrics::Family<metrics::Histogram>& latency_;
+    metrics::Gauge& in_flight_gauge_;
+    std::vector<std::pair<std::string, std::function<bool()>>> checks_;
+
+    // Declared before the io_context so they outlive anything it still holds on destruction.
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::size_t in_flight_ = 0;
+    std::atomic<bool> draining_{false};
+    std::atomic<bool> stopped_{false};
+    bool started_ = false;
+    std::uint16_t port_ = 0;
+
+    restinio::asio_ns::io_context io_;
+    std::optional<restinio::asio_ns::executor_work_guard<restinio::asio_ns::io_context::executor_type>>
+        work_guard_;
+    std::unique_ptr<RestServer> server_;
+    std::vector<std::thread> io_threads_;
+    std::unique_ptr<WorkerPool> workers_;
+};
+
+Server::Server(ServerOptions options, Router router, metrics::Registry& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(router), metrics)) {}
+
+Server::~Server() = default;
+
+void Server::AddReadinessCheck(std::string name, std::function<bool()> check) {
+    impl_->AddReadinessCheck(std::move(name), std::move(check));
+}
+
+void Server::Start() {
+    impl_->Start();
+}
+
+std::uint16_t Server::port() const {
+    return impl_->port();
+}
+
+void Server::Stop() {
+    impl_->Stop();
+}
+
+void Server::RunUntilSignal() {
+    BlockTerminationSignals();
+    Start();
+    int sig = WaitForTerminationSignal();
+    log::Info("termination signal received, draining", {{"signal", sig}});
+    Stop();
+}
+
+void BlockTerminationSignals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForTerminationSignal() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    int sig = 0;
+    sigwait(&set, &sig);
+    return sig;
+}
+
+}  // namespace ticketing::http

@@ -1,0 +1,36 @@
+// WorkerPool: a fixed set of threads running posted tasks in FIFO order. The HTTP server runs
+// blocking handlers here so they never stall its I/O threads.
+// Thread-safety: Post from any thread; Shutdown once (runs what is queued, then joins).
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ticketing::http {
+
+class WorkerPool final {
+public:
+    explicit WorkerPool(std::size_t threads);
+    ~WorkerPool();
+    WorkerPool(const WorkerPool&) = delete;
+    WorkerPool& operator=(const WorkerPool&) = delete;
+
+    void Post(std::function<void()> task);
+    void Shutdown();
+
+private:
+    void Loop();
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::deque<std::function<void()>> tasks_;
+    bool stopping_ = false;
+    std::vector<std::thread> threads_;
+};
+
+}  // namespace ticketing::http

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the local stack on localhost:8080 under supervisord (DESIGN.md section 9).
+#   scripts/run.sh [start]   install what is missing, build, start everything, wait until ready
+#   scripts/run.sh stop      stop everything (data is kept in $TICKETING_DATA_DIR, default .data)
+#   scripts/run.sh status    what runs
+# What exists today: nats-server (JetStream, file store), redis-server (AOF) and the nginx
+# ingress; the services are added to supervisord.conf.in as they land.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+DATA=${TICKETING_DATA_DIR:-$ROOT/.data}
+CMD=${1:-start}
+CTL=(supervisorctl -c "$DATA/run/supervisord.conf")
+
+render() {
+  mkdir -p "$DATA"/{run,logs,nats,redis}
+  sed -e "s|@DATA@|$DATA|g" -e "s|@ROOT@|$ROOT|g" "$ROOT/infra/local/supervisord.conf.in" > "$DATA/run/supervisord.conf"
+  sed -e "s|@DATA@|$DATA|g" "$ROOT/infra/local/nginx.conf.in" > "$DATA/run/nginx.conf"
+}
+
+wait_tcp() { # port name
+  for _ in $(seq 1 150); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then echo "  $2 ready on :$1"; return 0; fi
+    sleep 0.2
+  done
+  echo "  $2 did not come up on :$1 (see $DATA/logs)" >&2; return 1
+}
+
+case "$CMD" in
+  start)
+    bash "$ROOT/scripts/setup.sh"
+    echo "== build (release)"
+    cmake --preset release -S "$ROOT" >/dev/null
+    cmake --build "$ROOT/build/release"
+    render
+    if [ -S "$DATA/run/supervisor.sock" ] && "${CTL[@]}" status >/dev/null 2>&1; then
+      echo "== already running: reloading configuration"
+      "${CTL[@]}" update
+    else
+      echo "== starting supervisord"
+      supervisord -c "$DATA/run/supervisord.conf"
+    fi
+    wait_tcp 4222 nats-server
+    wait_tcp 6379 redis-server
+    wait_tcp 8080 ingress
+    echo
+    echo "Ticketing is up: http://localhost:8080   logs: $DATA/logs   stop: scripts/run.sh stop"
+    ;;
+  stop)
+    if [ -f "$DATA/run/supervisord.conf" ] && "${CTL[@]}" status >/dev/null 2>&1; then
+      "${CTL[@]}" shutdown
+    fi
+    # supervisorctl returns before children have exited; wait for the pid file to go.
+    for _ in $(seq 1 100); do [ -f "$DATA/run/supervisord.pid" ] || break; sleep 0.1; done
+    echo "stopped (data kept in $DATA)"
+    ;;
+  status)
+    "${CTL[@]}" status || true
+    ;;
+  *)
+    echo "usage: scripts/run.sh [start|stop|status]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package Ticketing needs to build, test and run.
+# Idempotent: packages already present are skipped, and nothing is printed beyond one line.
+# Must run as root (or with sudo available) on Debian 12.
+set -euo pipefail
+
+PACKAGES=(
+  # toolchain
+  build-essential g++ cmake ninja-build ccache pkg-config git curl ca-certificates python3 procps
+  # libraries (DESIGN.md section 2)
+  libnats-dev libhiredis-dev nlohmann-json3-dev
+  librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
+  libsoci-dev libsqlite3-dev libpq-dev
+  libsodium-dev libjwt-dev libssl-dev libcurl4-openssl-dev libspdlog-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # servers used by the local stack and the test harness
+  nats-server redis-server postgresql nginx supervisor sqlite3
+  # load and benchmark tools
+  wrk
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO="sudo"
+fi
+
+echo "setup: installing ${#missing[@]} package(s): ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Servers are started by our own scripts and the test harness, never by the package's init
+# scripts: policy-rc.d keeps dpkg from starting them on install.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  created_policy=1
+fi
+trap '[ $created_policy -eq 1 ] && $SUDO rm -f "$policy"' EXIT
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Builds and runs every test: installs what is missing (scripts/setup.sh), configures with the
+# `ci` preset (optimised, warnings are errors), builds, then runs ctest. Integration tests start
+# their own nats-server, redis-server and PostgreSQL on loopback in temporary directories.
+# Usage: scripts/test.sh [extra ctest arguments, e.g. -L unit or -R Outbox]
+# Environment: TICKETING_PRESET (default ci), TICKETING_JOBS (default: number of cores).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PRESET=${TICKETING_PRESET:-ci}
+JOBS=${TICKETING_JOBS:-$(nproc)}
+
+bash scripts/setup.sh
+export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+echo "== configure (preset $PRESET)"
+cmake --preset "$PRESET" >/dev/null
+echo "== build"
+cmake --build "build/$PRESET" -j "$JOBS"
+echo "== test"
+# ctest's summary line closes the output; its exit status is the script's.
+exec ctest --test-dir "build/$PRESET" --output-on-failure -j "$JOBS" "$@"

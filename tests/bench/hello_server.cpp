@@ -1,0 +1,44 @@
+// ticketing-hello: the smallest service built on common/http, for the HTTP benchmark
+// (scripts/bench-http.sh) and the process-level shutdown test. GET /hello answers
+// {"hello":"world"}; --inline runs it on the I/O threads instead of the worker pool.
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/http/server.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+
+int main(int argc, char** argv) {
+    using namespace ticketing;
+    http::BlockTerminationSignals();
+    http::ServerOptions options;
+    options.port = 3000;
+    bool inline_dispatch = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--inline") {
+            inline_dispatch = true;
+        } else if (arg == "--port" && i + 1 < argc) {
+            options.port = static_cast<std::uint16_t>(std::stoi(argv[++i]));
+        } else if (arg == "--io-threads" && i + 1 < argc) {
+            options.io_threads = static_cast<std::size_t>(std::stoi(argv[++i]));
+        } else {
+            std::cerr << "usage: ticketing-hello [--port N] [--io-threads N] [--inline]\n";
+            return 2;
+        }
+    }
+    const char* level = std::getenv("LOG_LEVEL");
+    log::Init("hello", log::ParseLevel(level ? level : "info").value_or(log::Level::kInfo));
+    metrics::Registry registry;
+    http::Router router;
+    router.Get(
+        "/hello",
+        [](http::Request&) { return http::Response::Json(200, {{"hello", "world"}}); },
+        inline_dispatch ? http::Dispatch::kInline : http::Dispatch::kWorker);
+    http::Server server(options, std::move(router), registry);
+    server.RunUntilSignal();
+    return 0;
+}

@@ -1,0 +1,277 @@
+// The HTTP server against a real HTTP client on loopback: routing, the error middleware, body
+// limits, content types, request ids, built-in routes, worker pool and graceful shutdown.
+#include "common/http/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "common/http/errors.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+#include "common/testing/http_client.hpp"
+#include "common/testing/process.hpp"
+
+namespace ticketing::http {
+namespace {
+
+using namespace std::chrono_literals;
+using test::HttpClient;
+
+// A gate a handler waits on, so a test can hold a request in flight.
+class Gate {
+public:
+    void Open() {
+        {
+            std::lock_guard lock(mu_);
+            open_ = true;
+        }
+        cv_.notify_all();
+    }
+    // Returns false if the gate stayed shut for the whole deadline.
+    bool Wait(std::chrono::milliseconds deadline) {
+        {
+            std::lock_guard lock(mu_);
+            ++waiting_;
+        }
+        cv_.notify_all();
+        std::unique_lock lock(mu_);
+        return cv_.wait_for(lock, deadline, [this] { return open_; });
+    }
+    bool WaitForWaiter(std::chrono::milliseconds deadline) {
+        std::unique_lock lock(mu_);
+        return cv_.wait_for(lock, deadline, [this] { return waiting_ > 0; });
+    }
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool open_ = false;
+    int waiting_ = 0;
+};
+
+class ServerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        log::Init("test", log::Level::kWarn);
+        Router router;
+        router.Get("/hello", [](Request&) { return Response::Json(200, {{"hello", "world"}}); });
+        router.Post("/echo", [](Request& r) { return Response::Json(200, r.JsonBody()); });
+        router.Get("/items/:id", [](Request& r) {
+            return Response::Json(200, {{"id", r.Param("id")}});
+        });
+        router.Get("/boom", [](Request&) -> Response {
+            throw std::runtime_error("secret internal detail");
+        });
+        router.Get("/bad", [](Request&) -> Response {
+            throw BadRequestError("Ticket is already reserved");
+        });
+        router.Get("/context", [](Request& r) {
+            return Response::Json(200, {{"requestId", r.request_id()},
+                                        {"traceparent", r.traceparent()},
+                                        {"logRequestId", log::CurrentRequestId()}});
+        });
+        router.Get("/slow", [this](Request&) {
+            bool opened = gate_.Wait(10s);
+            return Response::Json(200, {{"opened", opened}});
+        });
+        ServerOptions options;
+        options.address = "127.0.0.1";
+        options.port = 0;
+        options.io_threads = 1;
+        options.workers = 4;
+        options.max_body_bytes = 4096;
+        server_ = std::make_unique<Server>(options, std::move(router), registry_);
+        server_->AddReadinessCheck("database", [this] { return database_up_.load(); });
+        server_->AddReadinessCheck("bus", [] { return true; });
+        server_->Start();
+        base_ = "http://127.0.0.1:" + std::to_string(server_->port());
+    }
+
+    void TearDown() override {
+        gate_.Open();
+        server_->Stop();
+    }
+
+    metrics::Registry registry_;
+    std::unique_ptr<Server> server_;
+    std::string base_;
+    Gate gate_;
+    std::atomic<bool> database_up_{true};
+};
+
+TEST_F(ServerTest, RoutesToHandler) {
+    HttpClient client(base_);
+    auto r = client.Get("/hello");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.Json(), (nlohmann::json{{"hello", "world"}}));
+    EXPECT_EQ(r.Header("content-type").value(), "application/json; charset=utf-8");
+}
+
+TEST_F(ServerTest, PassesRouteParameters) {
+    HttpClient client(base_);
+    auto r = client.Get("/items/5f1a2b3c4d5e6f7a8b9c0d1e");
+    EXPECT_EQ(r.Json()["id"], "5f1a2b3c4d5e6f7a8b9c0d1e");
+}
+
+TEST_F(ServerTest, UnknownRouteIs404InContractFormat) {
+    HttpClient client(base_);
+    for (auto r : {client.Get("/nope"), client.Delete("/hello"), client.Get("/items/1/2")}) {
+        EXPECT_EQ(r.status, 404);
+        EXPECT_EQ(r.Json(), nlohmann::json::parse(R"({"errors":[{"message":"Not Found"}]})"));
+    }
+}
+
+TEST_F(ServerTest, EchoesJsonBody) {
+    HttpClient client(base_);
+    auto r = client.Post("/echo", R"({"title":"concert","price":20})");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.Json()["title"], "concert");
+}
+
+TEST_F(ServerTest, MalformedJsonIs400) {
+    HttpClient client(base_);
+    auto r = client.Post("/echo", R"({"title":)");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json()["errors"][0]["message"], "Body must be valid JSON");
+}
+
+TEST_F(ServerTest, NonObjectJsonIs400) {
+    HttpClient client(base_);
+    auto r = client.Post("/echo", "[1,2,3]");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json()["errors"][0]["message"], "Body must be a JSON object");
+}
+
+TEST_F(ServerTest, NonJsonContentTypeIs415) {
+    HttpClient client(base_);
+    auto r = client.Post("/echo", "title=x", {{"Content-Type", "application/x-www-form-urlencoded"}});
+    EXPECT_EQ(r.status, 415);
+    EXPECT_EQ(r.Json()["errors"][0]["message"], "Content-Type must be application/json");
+}
+
+TEST_F(ServerTest, BodyOverLimitIs413) {
+    HttpClient client(base_);
+    std::string big = R"({"title":")" + std::string(5000, 'x') + R"("})";
+    auto r = client.Post("/echo", big);
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(r.Json()["errors"][0]["message"], "Request body is too large");
+    // The connection stays usable afterwards.
+    EXPECT_EQ(client.Get("/hello").status, 200);
+}
+
+TEST_F(ServerTest, HugeBodyIsRefusedWithoutReadingItAll) {
+    HttpClient client(base_);
+    std::string huge(1024 * 1024, 'x');
+    auto r = client.Post("/echo", huge);
+    // Beyond 16x the limit the server drops the connection rather than buffer the body.
+    EXPECT_TRUE(r.status == 0 || r.status == 413) << r.status;
+    HttpClient fresh(base_);
+    EXPECT_EQ(fresh.Get("/hello").status, 200);
+}
+
+TEST_F(ServerTest, UnexpectedExceptionIs500WithoutDetails) {
+    HttpClient client(base_);
+    auto r = client.Get("/boom");
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.Json(), nlohmann::json::parse(R"({"errors":[{"message":"Something went wrong"}]})"));
+    EXPECT_EQ(r.body.find("secret"), std::string::npos);
+}
+
+TEST_F(ServerTest, TypedErrorKeepsItsStatusAndMessage) {
+    HttpClient client(base_);
+    auto r = client.Get("/bad");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json()["errors"][0]["message"], "Ticket is already reserved");
+}
+
+TEST_F(ServerTest, KeepsClientRequestIdAndEchoesIt) {
+    HttpClient client(base_);
+    auto r = client.Get("/context", {{"X-Request-Id", "req-42"}});
+    EXPECT_EQ(r.Header("x-request-id").value(), "req-42");
+    EXPECT_EQ(r.Json()["requestId"], "req-42");
+    EXPECT_EQ(r.Json()["logRequestId"], "req-42");
+}
+
+TEST_F(ServerTest, MakesRequestIdWhenMissingOrUnsafe) {
+    HttpClient client(base_);
+    auto missing = client.Get("/context");
+    auto unsafe = client.Get("/context", {{"X-Request-Id", "bad id\"<script>"}});
+    EXPECT_EQ(missing.Header("x-request-id").value().size(), 32u);
+    EXPECT_EQ(unsafe.Header("x-request-id").value().size(), 32u);
+    EXPECT_NE(missing.Header("x-request-id"), unsafe.Header("x-request-id"));
+}
+
+TEST_F(ServerTest, ContinuesIncomingTraceAndStartsNewOtherwise) {
+    HttpClient client(base_);
+    auto r = client.Get(
+        "/context", {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
+    std::string tp = r.Json()["traceparent"];
+    EXPECT_EQ(tp.substr(0, 36), "00-4bf92f3577b34da6a3ce929d0e0e4736-");
+    EXPECT_NE(tp.substr(36, 16), "00f067aa0ba902b7");
+    auto fresh = client.Get("/context", {{"traceparent", "garbage"}});
+    std::string made = fresh.Json()["traceparent"];
+    EXPECT_EQ(made.size(), 55u);
+    EXPECT_EQ(made.substr(0, 3), "00-");
+}
+
+TEST_F(ServerTest, HealthzAnswers) {
+    HttpClient client(base_);
+    EXPECT_EQ(client.Get("/healthz").status, 200);
+}
+
+TEST_F(ServerTest, ReadyzFollowsReadinessChecks) {
+    HttpClient client(base_);
+    EXPECT_EQ(client.Get("/readyz").status, 200);
+    database_up_ = false;
+    auto r = client.Get("/readyz");
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(r.Json()["errors"][0]["message"], "Not ready: database");
+    EXPECT_EQ(r.Json()["errors"].size(), 1u);
+}
+
+TEST_F(ServerTest, MetricsCountRequestsByRouteAndStatus) {
+    HttpClient client(base_);
+    client.Get("/items/1");
+    client.Get("/items/2");
+    client.Get("/nope");
+    auto r = client.Get("/metrics");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_NE(r.body.find(R"(http_requests_total{method="GET",route="/items/:id",status="200"} 2)"),
+              std::string::npos)
+        << r.body;
+    EXPECT_NE(r.body.find(R"(http_requests_total{method="GET",route="unmatched",status="404"} 1)"),
+              std::string::npos);
+    EXPECT_NE(r.body.find("http_request_duration_seconds_bucket"), std::string::npos);
+}
+
+TEST_F(ServerTest, SlowHandlerDoesNotStallOtherRequests) {
+    auto slow = std::async(std::launch::async, [this] { return HttpClient(base_).Get("/slow"); });
+    ASSERT_TRUE(gate_.WaitForWaiter(5s));
+    HttpClient client(base_);
+    EXPECT_EQ(client.Get("/hello").status, 200);  // answered while /slow is still held
+    gate_.Open();
+    auto r = slow.get();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.Json()["opened"], true);
+}
+
+TEST_F(ServerTest, StopFinishesInFlightRequestAndRefusesNewConnections) {
+    auto slow = std::async(std::launch::async, [this] { return HttpClient(base_).Get("/slow"); });
+    ASSERT_TRUE(gate_.WaitForWaiter(5s));
+    auto stopped = std::async(std::launch::async, [this] { server_->Stop(); });
+    // Once the acceptor is closed, new connections fail; the held request is still pending.
+    ASSERT_TRUE(test::WaitUntil([&] { return HttpClient(base_).Get("/hello").status == 0; }, 5s));
+    EXPECT_EQ(stopped.wait_for(0s), std::future_status::timeout);
+    gate_.Open();
+    auto r = slow.get();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.Json()["opened"], true);
+    EXPECT_EQ(stopped.wait_for(10s), std::future_status::ready);
+}
+
+}  // namespace
+}  // namespace ticketing::http
