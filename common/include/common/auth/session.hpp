@@ -1,0 +1,59 @@
+// Session: the `session` cookie that carries the JWT (DESIGN.md section 4 "Session"), as the
+// course's cookie-session wrote it: standard base64 (with padding) of {"jwt":"<token>"}.
+// Used by the auth service's handlers (set and clear the cookie) and by every service's handlers
+// (CurrentUser, RequireAuth). A missing, malformed, expired or forged cookie means "not signed
+// in", never an error by itself.
+// Thread-safety: pure functions; SessionSettings must stay unchanged while in use (its clock is
+// read concurrently, which Clock allows).
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/auth/jwt.hpp"
+#include "common/util/clock.hpp"
+
+namespace ticketing::http {
+class Request;
+}  // namespace ticketing::http
+
+namespace ticketing::auth {
+
+inline constexpr std::string_view kSessionCookieName = "session";
+
+struct SessionSettings {
+    std::string jwt_key;                 // JWT_KEY
+    std::chrono::seconds ttl{86400};     // SESSION_TTL_SECONDS
+    const util::Clock* clock = nullptr;  // must outlive every use; never null in use
+};
+
+// base64({"jwt":"<token>"}), the cookie's value.
+std::string SessionCookieValue(std::string_view token);
+// The token inside a cookie value; nullopt unless it is padded standard base64 of a JSON object
+// with a string "jwt".
+std::optional<std::string> TokenFromSessionCookie(std::string_view value);
+
+// "session=<value>; path=/; httponly; samesite=lax", plus "; secure" when `secure` (the request
+// came over HTTPS, http::Request::IsHttps).
+std::string SignInSetCookie(std::string_view token, bool secure);
+// Clears the cookie: "session=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly;
+// samesite=lax".
+std::string SignOutSetCookie();
+
+// A token for a user who just signed up or in: SignJwt with the settings' key, clock and ttl.
+std::string IssueToken(const std::string& id,
+                       const std::string& email,
+                       const SessionSettings& settings);
+
+// The signed-in user given the session cookie's value (nullopt when there is no cookie).
+std::optional<UserPayload> CurrentUserFromCookie(std::optional<std::string_view> cookie_value,
+                                                 const SessionSettings& settings);
+// The signed-in user of a request, or nullopt.
+std::optional<UserPayload> CurrentUser(const http::Request& request,
+                                       const SessionSettings& settings);
+// The signed-in user of a request; throws http::NotAuthorizedError (401) when there is none.
+UserPayload RequireAuth(const http::Request& request, const SessionSettings& settings);
+
+}  // namespace ticketing::auth

@@ -1,0 +1,93 @@
+// EnvReader: reads a service's configuration from environment variables once, in main()
+// (DESIGN.md section 10), recording every problem so that Finish() reports them all at once;
+// CommonConfig: the settings every service shares. Service-specific variables
+// (EXPIRATION_WINDOW_SECONDS, PAYMENT_GATEWAY, ...) are read by each service with the same
+// EnvReader before it calls Finish().
+// Secrets: problems name variables, never their values.
+// Thread-safety: none; use from one thread (main) only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ticketing::config {
+
+// Thrown by EnvReader::Finish: what() lists every problem, one per line.
+class ConfigError final : public std::runtime_error {
+public:
+    explicit ConfigError(std::vector<std::string> problems);
+    const std::vector<std::string>& problems() const noexcept { return problems_; }
+
+private:
+    std::vector<std::string> problems_;
+};
+
+class EnvReader final {
+public:
+    // Returns the variable's value, or nullopt when it is not set.
+    using Lookup = std::function<std::optional<std::string>(const std::string& name)>;
+
+    // Reads the process environment (getenv).
+    EnvReader();
+    // Reads through `lookup`; tests pass a map.
+    explicit EnvReader(Lookup lookup);
+
+    // The value; when unset or empty records "<NAME> must be defined" and returns "".
+    std::string Required(const std::string& name);
+    // The value, or `default_value` when unset or empty.
+    std::string Optional(const std::string& name, std::string default_value);
+    // A decimal integer (optional '-', digits; nothing else) within [min, max], or `default_value`
+    // when unset or empty. Otherwise records "<NAME> must be an integer between <min> and <max>"
+    // (or "... of at least <min>" when max is the largest int64) and returns default_value.
+    std::int64_t Int(const std::string& name,
+                     std::int64_t default_value,
+                     std::int64_t min,
+                     std::int64_t max);
+    // One of `allowed` (exact match), or `default_value` when unset or empty. Otherwise records
+    // "<NAME> must be one of a, b, c" and returns default_value.
+    std::string OneOf(const std::string& name,
+                      std::string default_value,
+                      std::initializer_list<std::string_view> allowed);
+
+    // Records a problem found by the caller's own checks (say "<NAME> must ..."; no values).
+    void AddProblem(std::string problem);
+    const std::vector<std::string>& problems() const noexcept { return problems_; }
+
+    // Throws ConfigError listing every recorded problem, if any.
+    void Finish() const;
+
+private:
+    // The value, with unset and empty both as nullopt.
+    std::optional<std::string> Get(const std::string& name) const;
+
+    Lookup lookup_;
+    std::vector<std::string> problems_;
+};
+
+// What every service reads (DESIGN.md section 10).
+struct CommonConfig {
+    std::string service;
+    std::string jwt_key;       // JWT_KEY, required, at least 32 bytes
+    std::string nats_url;      // NATS_URL, default nats://127.0.0.1:4222
+    std::string database_url;  // DATABASE_URL, default sqlite://<data dir>/<service>.db where the
+                               // data dir is TICKETING_DATA_DIR or ./.data
+    std::string redis_url;     // REDIS_URL, default redis://127.0.0.1:6379
+    int http_port = 3000;      // HTTP_PORT, 1..65535
+    std::string log_level;     // LOG_LEVEL, default info; one of trace, debug, info, warn, error
+    std::chrono::seconds session_ttl{86400};  // SESSION_TTL_SECONDS, 1..31536000 (one year)
+    int nats_max_deliver = 20;                // NATS_MAX_DELIVER, 1..1000000
+    int http_workers = 16;                    // HTTP_WORKERS, 1..1024
+
+    // Reads the variables above, recording problems in `env` without throwing: the caller reads
+    // its own variables, then calls env.Finish() so that every problem is reported together.
+    static CommonConfig FromEnv(EnvReader& env, std::string service);
+};
+
+}  // namespace ticketing::config

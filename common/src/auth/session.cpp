@@ -1,0 +1,110 @@
+#include "common/auth/session.hpp"
+
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include "common/http/errors.hpp"
+#include "common/http/request.hpp"
+
+namespace ticketing::auth {
+namespace {
+
+// A session cookie holds one short token; refuse absurd values before decoding.
+constexpr std::size_t kMaxCookieValueLength = 8192;
+
+constexpr int kCookieBase64Variant = sodium_base64_VARIANT_ORIGINAL;
+
+}  // namespace
+
+std::string SessionCookieValue(std::string_view token) {
+    const std::string json = nlohmann::json{{"jwt", token}}.dump();
+    std::string out(sodium_base64_ENCODED_LEN(json.size(), kCookieBase64Variant), '\0');
+    sodium_bin2base64(out.data(),
+                      out.size(),
+                      reinterpret_cast<const unsigned char*>(json.data()),
+                      json.size(),
+                      kCookieBase64Variant);
+    out.resize(out.find('\0'));  // the encoded length counts the terminating NUL
+    return out;
+}
+
+std::optional<std::string> TokenFromSessionCookie(std::string_view value) {
+    if (value.empty() || value.size() > kMaxCookieValueLength) {
+        return std::nullopt;
+    }
+    std::vector<unsigned char> bin(value.size());
+    std::size_t bin_len = 0;
+    if (sodium_base642bin(bin.data(),
+                          bin.size(),
+                          value.data(),
+                          value.size(),
+                          nullptr,
+                          &bin_len,
+                          nullptr,
+                          kCookieBase64Variant) != 0) {
+        return std::nullopt;
+    }
+    const auto json = nlohmann::json::parse(
+        bin.begin(), bin.begin() + static_cast<std::ptrdiff_t>(bin_len), nullptr, false);
+    if (!json.is_object()) {
+        return std::nullopt;
+    }
+    const auto jwt = json.find("jwt");
+    if (jwt == json.end() || !jwt->is_string()) {
+        return std::nullopt;
+    }
+    return jwt->get<std::string>();
+}
+
+std::string SignInSetCookie(std::string_view token, bool secure) {
+    std::string cookie = std::string(kSessionCookieName) + "=" + SessionCookieValue(token) +
+                         "; path=/; httponly; samesite=lax";
+    if (secure) {
+        cookie += "; secure";
+    }
+    return cookie;
+}
+
+std::string SignOutSetCookie() {
+    return std::string(kSessionCookieName) +
+           "=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax";
+}
+
+std::string IssueToken(const std::string& id,
+                       const std::string& email,
+                       const SessionSettings& settings) {
+    return SignJwt(id, email, settings.jwt_key, settings.clock->Now(), settings.ttl);
+}
+
+std::optional<UserPayload> CurrentUserFromCookie(std::optional<std::string_view> cookie_value,
+                                                 const SessionSettings& settings) {
+    if (!cookie_value) {
+        return std::nullopt;
+    }
+    const auto token = TokenFromSessionCookie(*cookie_value);
+    if (!token) {
+        return std::nullopt;
+    }
+    return VerifyJwt(*token, settings.jwt_key, settings.clock->Now());
+}
+
+std::optional<UserPayload> CurrentUser(const http::Request& request,
+                                       const SessionSettings& settings) {
+    const auto cookie = request.Cookie(kSessionCookieName);
+    if (!cookie) {
+        return std::nullopt;
+    }
+    return CurrentUserFromCookie(std::string_view(*cookie), settings);
+}
+
+UserPayload RequireAuth(const http::Request& request, const SessionSettings& settings) {
+    auto user = CurrentUser(request, settings);
+    if (!user) {
+        throw http::NotAuthorizedError();
+    }
+    return std::move(*user);
+}
+
+}  // namespace ticketing::auth

@@ -1,0 +1,146 @@
+#include "common/config/env.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <limits>
+#include <utility>
+
+namespace ticketing::config {
+namespace {
+
+constexpr std::size_t kMinJwtKeyBytes = 32;
+
+std::string JoinLines(const std::vector<std::string>& lines) {
+    std::string out = "invalid configuration:";
+    for (const auto& line : lines) {
+        out += '\n';
+        out += line;
+    }
+    return out;
+}
+
+std::optional<std::string> ProcessEnvLookup(const std::string& name) {
+    // getenv is only safe while nobody calls setenv; main reads configuration before any thread.
+    const char* value = std::getenv(name.c_str());  // NOLINT(concurrency-mt-unsafe)
+    if (value == nullptr) {
+        return std::nullopt;
+    }
+    return std::string(value);
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::vector<std::string> problems)
+    : std::runtime_error(JoinLines(problems)), problems_(std::move(problems)) {}
+
+EnvReader::EnvReader() : EnvReader(ProcessEnvLookup) {}
+
+EnvReader::EnvReader(Lookup lookup) : lookup_(std::move(lookup)) {}
+
+std::optional<std::string> EnvReader::Get(const std::string& name) const {
+    auto value = lookup_(name);
+    if (!value || value->empty()) {
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::string EnvReader::Required(const std::string& name) {
+    auto value = Get(name);
+    if (!value) {
+        AddProblem(name + " must be defined");
+        return {};
+    }
+    return std::move(*value);
+}
+
+std::string EnvReader::Optional(const std::string& name, std::string default_value) {
+    auto value = Get(name);
+    return value ? std::move(*value) : std::move(default_value);
+}
+
+std::int64_t EnvReader::Int(const std::string& name,
+                            std::int64_t default_value,
+                            std::int64_t min,
+                            std::int64_t max) {
+    const auto value = Get(name);
+    if (!value) {
+        return default_value;
+    }
+    std::int64_t parsed = 0;
+    const char* begin = value->data();
+    const char* end = begin + value->size();
+    const auto [ptr, ec] = std::from_chars(begin, end, parsed);
+    if (ec != std::errc{} || ptr != end || parsed < min || parsed > max) {
+        if (max == std::numeric_limits<std::int64_t>::max()) {
+            AddProblem(name + " must be an integer of at least " + std::to_string(min));
+        } else {
+            AddProblem(name + " must be an integer between " + std::to_string(min) + " and " +
+                       std::to_string(max));
+        }
+        return default_value;
+    }
+    return parsed;
+}
+
+std::string EnvReader::OneOf(const std::string& name,
+                             std::string default_value,
+                             std::initializer_list<std::string_view> allowed) {
+    auto value = Get(name);
+    if (!value) {
+        return default_value;
+    }
+    for (const auto candidate : allowed) {
+        if (*value == candidate) {
+            return std::move(*value);
+        }
+    }
+    std::string problem = name + " must be one of ";
+    bool first = true;
+    for (const auto candidate : allowed) {
+        if (!first) {
+            problem += ", ";
+        }
+        problem += candidate;
+        first = false;
+    }
+    AddProblem(std::move(problem));
+    return default_value;
+}
+
+void EnvReader::AddProblem(std::string problem) {
+    problems_.push_back(std::move(problem));
+}
+
+void EnvReader::Finish() const {
+    if (!problems_.empty()) {
+        throw ConfigError(problems_);
+    }
+}
+
+CommonConfig CommonConfig::FromEnv(EnvReader& env, std::string service) {
+    CommonConfig config;
+    config.jwt_key = env.Required("JWT_KEY");
+    if (!config.jwt_key.empty() && config.jwt_key.size() < kMinJwtKeyBytes) {
+        env.AddProblem("JWT_KEY must be at least 32 bytes");
+    }
+    config.nats_url = env.Optional("NATS_URL", "nats://127.0.0.1:4222");
+    std::string data_dir = env.Optional("TICKETING_DATA_DIR", "./.data");
+    while (data_dir.size() > 1 && data_dir.back() == '/') {
+        data_dir.pop_back();
+    }
+    // "sqlite://" + "/abs/dir" gives sqlite:///abs/dir/...; a relative dir stays relative.
+    config.database_url = env.Optional(
+        "DATABASE_URL",
+        "sqlite://" + (data_dir == "/" ? std::string() : data_dir) + "/" + service + ".db");
+    config.redis_url = env.Optional("REDIS_URL", "redis://127.0.0.1:6379");
+    config.http_port = static_cast<int>(env.Int("HTTP_PORT", 3000, 1, 65535));
+    config.log_level = env.OneOf("LOG_LEVEL", "info", {"trace", "debug", "info", "warn", "error"});
+    config.session_ttl = std::chrono::seconds(env.Int("SESSION_TTL_SECONDS", 86400, 1, 31'536'000));
+    config.nats_max_deliver = static_cast<int>(env.Int("NATS_MAX_DELIVER", 20, 1, 1'000'000));
+    config.http_workers = static_cast<int>(env.Int("HTTP_WORKERS", 16, 1, 1024));
+    config.service = std::move(service);
+    return config;
+}
+
+}  // namespace ticketing::config

@@ -1,0 +1,209 @@
+#include "common/config/env.hpp"
+
+#include <limits>
+#include <map>
+#include <string>
+
+#include <gtest/gtest.h>
+
+namespace ticketing::config {
+namespace {
+
+constexpr const char* kSecretKey = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t";  // 34 bytes
+
+EnvReader ReaderOf(std::map<std::string, std::string> vars) {
+    return EnvReader(
+        [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+            const auto it = vars.find(name);
+            if (it == vars.end()) {
+                return std::nullopt;
+            }
+            return it->second;
+        });
+}
+
+// What Finish() throws, or "" when it does not.
+std::string FinishMessage(const EnvReader& env) {
+    try {
+        env.Finish();
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return {};
+}
+
+TEST(EnvReader, RequiredReturnsTheValue) {
+    EnvReader env = ReaderOf({{"JWT_KEY", "abc"}});
+
+    EXPECT_EQ(env.Required("JWT_KEY"), "abc");
+    EXPECT_NO_THROW(env.Finish());
+}
+
+TEST(EnvReader, RequiredTreatsEmptyAsMissing) {
+    EnvReader env = ReaderOf({{"JWT_KEY", ""}});
+
+    EXPECT_EQ(env.Required("JWT_KEY"), "");
+    EXPECT_EQ(env.problems(), std::vector<std::string>{"JWT_KEY must be defined"});
+}
+
+TEST(EnvReader, FinishReportsAllMissingVariablesAtOnce) {
+    EnvReader env = ReaderOf({});
+    env.Required("JWT_KEY");
+    env.Required("STRIPE_KEY");
+
+    try {
+        env.Finish();
+        FAIL() << "Finish did not throw";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(
+            e.problems(),
+            (std::vector<std::string>{"JWT_KEY must be defined", "STRIPE_KEY must be defined"}));
+        EXPECT_NE(std::string(e.what()).find("JWT_KEY must be defined\nSTRIPE_KEY must be defined"),
+                  std::string::npos);
+    }
+}
+
+TEST(EnvReader, OptionalFallsBackToDefaultWhenUnsetOrEmpty) {
+    EnvReader env = ReaderOf({{"A", "value"}, {"B", ""}});
+
+    EXPECT_EQ(env.Optional("A", "default"), "value");
+    EXPECT_EQ(env.Optional("B", "default"), "default");
+    EXPECT_EQ(env.Optional("C", "default"), "default");
+    EXPECT_TRUE(env.problems().empty());
+}
+
+TEST(EnvReader, IntParsesWithinRange) {
+    EnvReader env = ReaderOf({{"HTTP_PORT", "8080"}});
+
+    EXPECT_EQ(env.Int("HTTP_PORT", 3000, 1, 65535), 8080);
+    EXPECT_EQ(env.Int("UNSET", 3000, 1, 65535), 3000);
+    EXPECT_TRUE(env.problems().empty());
+}
+
+TEST(EnvReader, IntRejectsNonIntegersAndOutOfRange) {
+    for (const char* value :
+         {"abc", "80x", " 80", "80 ", "+80", "8.0", "0", "65536", "-1", "99999999999999999999"}) {
+        EnvReader env = ReaderOf({{"HTTP_PORT", value}});
+
+        EXPECT_EQ(env.Int("HTTP_PORT", 3000, 1, 65535), 3000) << value;
+        EXPECT_EQ(env.problems(),
+                  std::vector<std::string>{"HTTP_PORT must be an integer between 1 and 65535"})
+            << value;
+    }
+}
+
+TEST(EnvReader, IntWithoutUpperBoundSaysAtLeast) {
+    EnvReader env = ReaderOf({{"N", "0"}});
+
+    env.Int("N", 1, 1, std::numeric_limits<std::int64_t>::max());
+
+    EXPECT_EQ(env.problems(), std::vector<std::string>{"N must be an integer of at least 1"});
+}
+
+TEST(EnvReader, OneOfListsTheAllowedValues) {
+    EnvReader env = ReaderOf({{"LOG_LEVEL", "verbose"}});
+
+    EXPECT_EQ(env.OneOf("LOG_LEVEL", "info", {"debug", "info"}), "info");
+    EXPECT_EQ(env.problems(), std::vector<std::string>{"LOG_LEVEL must be one of debug, info"});
+}
+
+TEST(EnvReader, FinishDoesNotThrowWithoutProblems) {
+    const EnvReader env = ReaderOf({});
+
+    EXPECT_EQ(FinishMessage(env), "");
+}
+
+TEST(CommonConfig, FromEnvAppliesDefaults) {
+    EnvReader env = ReaderOf({{"JWT_KEY", kSecretKey}});
+
+    const CommonConfig config = CommonConfig::FromEnv(env, "tickets");
+
+    EXPECT_NO_THROW(env.Finish());
+    EXPECT_EQ(config.service, "tickets");
+    EXPECT_EQ(config.jwt_key, kSecretKey);
+    EXPECT_EQ(config.nats_url, "nats://127.0.0.1:4222");
+    EXPECT_EQ(config.database_url, "sqlite://./.data/tickets.db");
+    EXPECT_EQ(config.redis_url, "redis://127.0.0.1:6379");
+    EXPECT_EQ(config.http_port, 3000);
+    EXPECT_EQ(config.log_level, "info");
+    EXPECT_EQ(config.session_ttl, std::chrono::seconds(86400));
+    EXPECT_EQ(config.nats_max_deliver, 20);
+    EXPECT_EQ(config.http_workers, 16);
+}
+
+TEST(CommonConfig, FromEnvReadsEveryVariable) {
+    EnvReader env = ReaderOf({{"JWT_KEY", kSecretKey},
+                              {"NATS_URL", "nats://bus:4222"},
+                              {"DATABASE_URL", "postgresql://db/orders"},
+                              {"REDIS_URL", "redis://cache:6379"},
+                              {"HTTP_PORT", "4000"},
+                              {"LOG_LEVEL", "debug"},
+                              {"SESSION_TTL_SECONDS", "60"},
+                              {"NATS_MAX_DELIVER", "5"},
+                              {"HTTP_WORKERS", "4"}});
+
+    const CommonConfig config = CommonConfig::FromEnv(env, "orders");
+
+    EXPECT_NO_THROW(env.Finish());
+    EXPECT_EQ(config.nats_url, "nats://bus:4222");
+    EXPECT_EQ(config.database_url, "postgresql://db/orders");
+    EXPECT_EQ(config.redis_url, "redis://cache:6379");
+    EXPECT_EQ(config.http_port, 4000);
+    EXPECT_EQ(config.log_level, "debug");
+    EXPECT_EQ(config.session_ttl, std::chrono::seconds(60));
+    EXPECT_EQ(config.nats_max_deliver, 5);
+    EXPECT_EQ(config.http_workers, 4);
+}
+
+TEST(CommonConfig, FromEnvPutsDefaultDatabaseInDataDir) {
+    EnvReader env =
+        ReaderOf({{"JWT_KEY", kSecretKey}, {"TICKETING_DATA_DIR", "/var/lib/ticketing/"}});
+
+    const CommonConfig config = CommonConfig::FromEnv(env, "auth");
+
+    EXPECT_EQ(config.database_url, "sqlite:///var/lib/ticketing/auth.db");
+}
+
+TEST(CommonConfig, FromEnvReportsEveryProblemAtOnce) {
+    EnvReader env = ReaderOf({{"HTTP_PORT", "http"},
+                              {"LOG_LEVEL", "loud"},
+                              {"SESSION_TTL_SECONDS", "0"},
+                              {"NATS_MAX_DELIVER", "0"},
+                              {"HTTP_WORKERS", "2000"}});
+
+    CommonConfig::FromEnv(env, "auth");
+
+    EXPECT_EQ(env.problems(),
+              (std::vector<std::string>{
+                  "JWT_KEY must be defined",
+                  "HTTP_PORT must be an integer between 1 and 65535",
+                  "LOG_LEVEL must be one of trace, debug, info, warn, error",
+                  "SESSION_TTL_SECONDS must be an integer between 1 and 31536000",
+                  "NATS_MAX_DELIVER must be an integer between 1 and 1000000",
+                  "HTTP_WORKERS must be an integer between 1 and 1024",
+              }));
+}
+
+TEST(CommonConfig, FromEnvRejectsShortJwtKeyWithoutPrintingIt) {
+    EnvReader env = ReaderOf({{"JWT_KEY", "tooshort-secret"}});
+
+    CommonConfig::FromEnv(env, "auth");
+    const std::string message = FinishMessage(env);
+
+    EXPECT_NE(message.find("JWT_KEY must be at least 32 bytes"), std::string::npos);
+    EXPECT_EQ(message.find("tooshort-secret"), std::string::npos);
+}
+
+TEST(CommonConfig, FromEnvNeverPrintsValues) {
+    EnvReader env = ReaderOf(
+        {{"JWT_KEY", kSecretKey}, {"HTTP_PORT", "s3cr3t-port"}, {"LOG_LEVEL", "s3cr3t-level"}});
+
+    CommonConfig::FromEnv(env, "auth");
+    const std::string message = FinishMessage(env);
+
+    EXPECT_FALSE(message.empty());
+    EXPECT_EQ(message.find("s3cr3t"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ticketing::config
