@@ -1,0 +1,62 @@
+// NatsConnection: one connection to NATS_URL with its JetStream context. Reconnects forever
+// (the library's default gives up after about two minutes) and logs disconnects and
+// reconnects; a process may start before nats-server does (the first connect keeps retrying in
+// the background, and /readyz says "bus" until it succeeds). EnsureStreams provisions the
+// TICKETING and TICKETING_DLQ streams, idempotently, at every start.
+// Publishers and subscribers borrow it; it must outlive them.
+// Thread-safety: safe from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+namespace ticketing::bus {
+
+class BusError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ConnectionOptions {
+    std::string url = "nats://127.0.0.1:4222";
+    std::string name = "ticketing";  // shown in the server's connection list
+    std::chrono::milliseconds reconnect_wait{250};
+    // Stream replicas: 1 locally, 3 on the Kubernetes JetStream cluster.
+    int stream_replicas = 1;
+    // How long Connect waits for the first connection before returning anyway (the library
+    // keeps trying in the background). Zero: do not wait.
+    std::chrono::milliseconds initial_wait{std::chrono::seconds(5)};
+};
+
+struct NatsHandles;  // nats.c handles, visible only inside common/src/bus
+
+class NatsConnection final {
+public:
+    // Throws BusError for a malformed URL or a library failure; an unreachable server is not
+    // an error (see above).
+    static std::unique_ptr<NatsConnection> Connect(const ConnectionOptions& options);
+    ~NatsConnection();
+    NatsConnection(const NatsConnection&) = delete;
+    NatsConnection& operator=(const NatsConnection&) = delete;
+
+    bool IsConnected() const;
+    // Blocks until connected or the deadline passes; returns IsConnected().
+    bool WaitConnected(std::chrono::milliseconds deadline) const;
+
+    // Creates or updates the TICKETING stream (file storage, the seven subjects, limits
+    // retention with no age limit, 2-minute duplicate window) and TICKETING_DLQ
+    // ("deadletter.>"). Throws BusError when the server refuses or cannot be reached.
+    void EnsureStreams();
+
+    const ConnectionOptions& options() const;
+    NatsHandles& handles();
+
+private:
+    NatsConnection();
+    std::unique_ptr<NatsHandles> handles_;
+};
+
+}  // namespace ticketing::bus

@@ -1,0 +1,111 @@
+// The transactional outbox (DESIGN.md section 5). A state change and the events it causes are
+// written in one database transaction: Outbox::Add inserts one `outbox` row per event with the
+// caller's session. OutboxRelay, a thread in the same process, publishes the rows in id order
+// through an EventPublisher (async, in batches), deletes each row once JetStream acknowledged
+// it, and retries with backoff while the bus is down. A crash can delay an event but never lose
+// it; a re-publish after a crash is dropped by the stream's duplicate window (Nats-Msg-Id).
+// With PostgreSQL shared by several replicas, one relay at a time owns the outbox through an
+// advisory lock, taken over when its holder's connection dies.
+// The tables come from bus::Migrations (versions below 100 are common's; services number theirs
+// from 100 and pass both lists to db::RunMigrations).
+// Thread-safety: Add runs on the caller's thread inside its transaction. The relay is one
+// thread; Wake may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "common/bus/bus.hpp"
+#include "common/db/migrations.hpp"
+
+namespace soci {
+class session;
+}
+namespace ticketing::db {
+class Database;
+}
+namespace ticketing::metrics {
+class Registry;
+class Counter;
+}
+
+namespace ticketing::bus {
+
+class EventPublisher;
+
+// The outbox and inbox tables, in the SQL of the given backend.
+std::vector<db::Migration> Migrations(bool postgres);
+// The common migrations followed by a service's own (whose versions must be >= 100).
+std::vector<db::Migration> WithBusMigrations(bool postgres, const std::vector<db::Migration>& own);
+
+class Outbox final {
+public:
+    // Writes the event to the outbox in the caller's open transaction `tx`.
+    template <events::EventType E>
+    static void Add(soci::session& tx, const E& event, const EventContext& ctx) {
+        AddEnvelope(tx, MakeEnvelope(event, NewEventId(), ctx));
+    }
+    static void AddEnvelope(soci::session& tx, const Envelope& envelope);
+
+    // Rows not yet published.
+    static std::int64_t Backlog(db::Database& db);
+};
+
+struct RelayOptions {
+    std::size_t batch_size = 512;
+    // How often an idle relay looks for rows written without a Wake().
+    std::chrono::milliseconds idle_poll{std::chrono::milliseconds(50)};
+    std::chrono::milliseconds min_backoff{std::chrono::milliseconds(100)};
+    std::chrono::milliseconds max_backoff{std::chrono::seconds(5)};
+    // PostgreSQL advisory lock key that elects the one relay per database.
+    std::int64_t advisory_lock_key = 0x7469636b6574;  // "ticket"
+};
+
+class OutboxRelay final {
+public:
+    OutboxRelay(db::Database& db,
+                EventPublisher& publisher,
+                metrics::Registry& metrics,
+                RelayOptions options = {});
+    ~OutboxRelay();  // Stop()
+    OutboxRelay(const OutboxRelay&) = delete;
+    OutboxRelay& operator=(const OutboxRelay&) = delete;
+
+    void Start();
+    // Finishes the batch in progress, then joins the thread.
+    void Stop();
+    // Call after committing a transaction that added events: the relay looks at once.
+    void Wake();
+
+    // Rows published since start (for tests and the status command).
+    std::uint64_t published() const { return published_.load(); }
+    // True while this relay holds the outbox (always true on SQLite).
+    bool IsLeader() const { return leader_.load(); }
+
+private:
+    void Run();
+    // One pass: publish up to batch_size rows; returns how many rows it found.
+    std::size_t PublishOnce();
+    void Pause(std::chrono::milliseconds d);
+
+    db::Database& db_;
+    EventPublisher& publisher_;
+    RelayOptions options_;
+    metrics::Counter& published_counter_;
+    metrics::Counter& failures_counter_;
+    std::atomic<std::uint64_t> published_{0};
+    std::atomic<bool> leader_{false};
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool woken_ = false;
+    bool stopping_ = false;
+    std::thread thread_;
+};
+
+}  // namespace ticketing::bus

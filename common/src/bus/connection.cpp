@@ -1,0 +1,192 @@
+#include "common/bus/connection.hpp"
+
+#include <array>
+#include <string>
+
+#include "common/bus/bus.hpp"
+#include "common/events/events.hpp"
+#include "common/log/log.hpp"
+#include "nats_handles.hpp"
+
+namespace ticketing::bus {
+namespace {
+
+void OnDisconnected(natsConnection*, void* closure) {
+    auto* h = static_cast<NatsHandles*>(closure);
+    h->connected.store(false);
+    log::Warn("bus disconnected, reconnecting", {{"url", h->options.url}});
+}
+
+void OnReconnected(natsConnection*, void* closure) {
+    auto* h = static_cast<NatsHandles*>(closure);
+    {
+        std::lock_guard lock(h->mu);
+        h->connected.store(true);
+    }
+    h->cv.notify_all();
+    log::Info("bus reconnected", {{"url", h->options.url}});
+}
+
+// With RetryOnFailedConnect the first successful connect arrives here.
+void OnConnected(natsConnection*, void* closure) {
+    auto* h = static_cast<NatsHandles*>(closure);
+    {
+        std::lock_guard lock(h->mu);
+        h->connected.store(true);
+    }
+    h->cv.notify_all();
+    log::Info("bus connected", {{"url", h->options.url}});
+}
+
+void OnAsyncError(natsConnection*, natsSubscription*, natsStatus err, void*) {
+    log::Warn("bus asynchronous error", {{"error", natsStatus_GetText(err)}});
+}
+
+void Check(natsStatus s, const char* what) {
+    if (s != NATS_OK) {
+        throw BusError(NatsErrorText(what, s));
+    }
+}
+
+void EnsureStream(jsCtx* js, jsStreamConfig& cfg) {
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    jsStreamInfo* si = nullptr;
+    natsStatus s = js_AddStream(&si, js, &cfg, nullptr, &jerr);
+    if (s == NATS_OK) {
+        jsStreamInfo_Destroy(si);
+        log::Info("stream created", {{"stream", cfg.Name}});
+        return;
+    }
+    if (jerr != JSStreamNameExistErr) {
+        throw BusError(NatsErrorText("creating stream", s, jerr));
+    }
+    jerr = static_cast<jsErrCode>(0);
+    s = js_UpdateStream(&si, js, &cfg, nullptr, &jerr);
+    if (s != NATS_OK) {
+        throw BusError(NatsErrorText("updating stream", s, jerr));
+    }
+    jsStreamInfo_Destroy(si);
+}
+
+}  // namespace
+
+std::string NatsErrorText(const char* what, natsStatus s, jsErrCode jerr) {
+    std::string text = std::string(what) + ": " + natsStatus_GetText(s);
+    if (jerr != 0) {
+        text += " (JetStream error " + std::to_string(static_cast<int>(jerr)) + ")";
+    }
+    const char* last = nats_GetLastError(nullptr);
+    if (last != nullptr && *last != '\0') {
+        text += std::string(" - ") + last;
+    }
+    return text;
+}
+
+NatsHandles::~NatsHandles() {
+    if (js != nullptr) {
+        jsCtx_Destroy(js);
+    }
+    if (conn != nullptr) {
+        natsConnection_Close(conn);
+        natsConnection_Destroy(conn);
+    }
+    if (opts != nullptr) {
+        natsOptions_Destroy(opts);
+    }
+}
+
+NatsConnection::NatsConnection() : handles_(std::make_unique<NatsHandles>()) {}
+
+NatsConnection::~NatsConnection() = default;
+
+std::unique_ptr<NatsConnection> NatsConnection::Connect(const ConnectionOptions& options) {
+    std::unique_ptr<NatsConnection> c(new NatsConnection());
+    NatsHandles& h = *c->handles_;
+    h.options = options;
+    Check(natsOptions_Create(&h.opts), "creating NATS options");
+    Check(natsOptions_SetURL(h.opts, options.url.c_str()), "setting NATS_URL");
+    Check(natsOptions_SetName(h.opts, options.name.c_str()), "setting connection name");
+    // Never give up: the default stops after about two minutes (DESIGN.md section 5).
+    Check(natsOptions_SetMaxReconnect(h.opts, -1), "setting unlimited reconnects");
+    Check(natsOptions_SetReconnectWait(h.opts, ToNatsMillis(options.reconnect_wait)),
+          "setting reconnect wait");
+    Check(natsOptions_SetReconnectJitter(h.opts, 100, 1000), "setting reconnect jitter");
+    // Publishes made while reconnecting are buffered up to this size.
+    Check(natsOptions_SetReconnectBufSize(h.opts, 32 * 1024 * 1024), "setting reconnect buffer");
+    Check(natsOptions_SetDisconnectedCB(h.opts, &OnDisconnected, &h), "setting callbacks");
+    Check(natsOptions_SetReconnectedCB(h.opts, &OnReconnected, &h), "setting callbacks");
+    Check(natsOptions_SetErrorHandler(h.opts, &OnAsyncError, &h), "setting callbacks");
+    // Start even when the server is not up yet; the connect callback says when it is.
+    Check(natsOptions_SetRetryOnFailedConnect(h.opts, true, &OnConnected, &h),
+          "setting retry on failed connect");
+
+    natsStatus s = natsConnection_Connect(&h.conn, h.opts);
+    if (s == NATS_OK) {
+        h.connected.store(true);
+    } else if (s != NATS_NOT_YET_CONNECTED) {
+        throw BusError(NatsErrorText("connecting to NATS", s));
+    } else {
+        log::Warn("bus not reachable yet, retrying in the background", {{"url", options.url}});
+    }
+    Check(natsConnection_JetStream(&h.js, h.conn, nullptr), "creating JetStream context");
+    if (options.initial_wait.count() > 0) {
+        c->WaitConnected(options.initial_wait);
+    }
+    return c;
+}
+
+bool NatsConnection::IsConnected() const {
+    return handles_->conn != nullptr && natsConnection_Status(handles_->conn) == NATS_CONN_STATUS_CONNECTED;
+}
+
+bool NatsConnection::WaitConnected(std::chrono::milliseconds deadline) const {
+    std::unique_lock lock(handles_->mu);
+    handles_->cv.wait_for(lock, deadline, [this] { return IsConnected(); });
+    return IsConnected();
+}
+
+void NatsConnection::EnsureStreams() {
+    if (!WaitConnected(std::chrono::seconds(0))) {
+        throw BusError("cannot provision streams: not connected to " + handles_->options.url);
+    }
+    std::array<const char*, events::kAllSubjects.size()> subjects{};
+    std::array<std::string, events::kAllSubjects.size()> storage;
+    for (std::size_t i = 0; i < events::kAllSubjects.size(); ++i) {
+        storage[i] = std::string(events::kAllSubjects[i].name);
+        subjects[i] = storage[i].c_str();
+    }
+    const std::string stream_name(kStreamName);
+    jsStreamConfig main;
+    jsStreamConfig_Init(&main);
+    main.Name = stream_name.c_str();
+    main.Subjects = subjects.data();
+    main.SubjectsLen = static_cast<int>(subjects.size());
+    main.Storage = js_FileStorage;
+    main.Retention = js_LimitsPolicy;
+    main.MaxAge = 0;  // the log is the system's history: never expires
+    main.Duplicates = ToNatsNanos(std::chrono::minutes(2));
+    main.Replicas = handles_->options.stream_replicas;
+    EnsureStream(handles_->js, main);
+
+    const std::string dlq_name(kDeadLetterStreamName);
+    const char* dlq_subjects[] = {"deadletter.>"};
+    jsStreamConfig dlq;
+    jsStreamConfig_Init(&dlq);
+    dlq.Name = dlq_name.c_str();
+    dlq.Subjects = dlq_subjects;
+    dlq.SubjectsLen = 1;
+    dlq.Storage = js_FileStorage;
+    dlq.Retention = js_LimitsPolicy;
+    dlq.Replicas = handles_->options.stream_replicas;
+    EnsureStream(handles_->js, dlq);
+}
+
+const ConnectionOptions& NatsConnection::options() const {
+    return handles_->options;
+}
+
+NatsHandles& NatsConnection::handles() {
+    return *handles_;
+}
+
+}  // namespace ticketing::bus

@@ -1,0 +1,41 @@
+// Internal to common/src/bus: the nats.c handles behind NatsConnection, their deleters, and the
+// conversions of std::chrono values into the units nats.c wants (named, so no raw factor is
+// ever written at a call site: AckWait and BackOff take nanoseconds, NakWithDelay milliseconds).
+#pragma once
+
+#include <nats/nats.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+
+#include "common/bus/connection.hpp"
+
+namespace ticketing::bus {
+
+inline std::int64_t ToNatsNanos(std::chrono::nanoseconds d) {
+    return static_cast<std::int64_t>(d.count());
+}
+inline std::int64_t ToNatsMillis(std::chrono::milliseconds d) {
+    return static_cast<std::int64_t>(d.count());
+}
+
+// "<what>: <nats status text> (<JetStream error code>)" for BusError messages.
+std::string NatsErrorText(const char* what, natsStatus s, jsErrCode jerr = static_cast<jsErrCode>(0));
+
+struct NatsHandles {
+    ConnectionOptions options;
+    natsOptions* opts = nullptr;
+    natsConnection* conn = nullptr;
+    jsCtx* js = nullptr;
+
+    mutable std::mutex mu;
+    mutable std::condition_variable cv;
+    std::atomic<bool> connected{false};
+
+    ~NatsHandles();
+};
+
+}  // namespace ticketing::bus

@@ -1,0 +1,264 @@
+#include "common/bus/outbox.hpp"
+
+#include <optional>
+
+#include "common/bus/publisher.hpp"
+#include "common/db/database.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+
+namespace ticketing::bus {
+namespace {
+
+// Only the id column differs between the backends.
+constexpr std::string_view kOutboxSqlite = R"(
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL UNIQUE,
+    subject TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    traceparent TEXT NOT NULL,
+    occurred_at TEXT NOT NULL
+);)";
+
+constexpr std::string_view kOutboxPostgres = R"(
+CREATE TABLE outbox (
+    id BIGSERIAL PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    subject TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    traceparent TEXT NOT NULL,
+    occurred_at TEXT NOT NULL
+);)";
+
+constexpr std::string_view kInbox = R"(
+CREATE TABLE inbox (
+    consumer TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    handled_at BIGINT NOT NULL,
+    PRIMARY KEY (consumer, event_id)
+);)";
+
+struct Row {
+    long long id = 0;
+    Envelope envelope;
+};
+
+}  // namespace
+
+std::vector<db::Migration> Migrations(bool postgres) {
+    return {
+        {1, "outbox", postgres ? kOutboxPostgres : kOutboxSqlite},
+        {2, "inbox", kInbox},
+    };
+}
+
+std::vector<db::Migration> WithBusMigrations(bool postgres, const std::vector<db::Migration>& own) {
+    auto all = Migrations(postgres);
+    for (const auto& m : own) {
+        if (m.version < 100) {
+            throw std::invalid_argument("service migration versions start at 100 (" +
+                                        std::string(m.name) + ")");
+        }
+        all.push_back(m);
+    }
+    return all;
+}
+
+void Outbox::AddEnvelope(soci::session& tx, const Envelope& e) {
+    tx << "INSERT INTO outbox (event_id, subject, payload, traceparent, occurred_at) "
+          "VALUES (:event_id, :subject, :payload, :traceparent, :occurred_at)",
+        soci::use(e.event_id), soci::use(e.subject), soci::use(e.payload),
+        soci::use(e.traceparent), soci::use(e.occurred_at);
+}
+
+std::int64_t Outbox::Backlog(db::Database& db) {
+    return db.WithSession([](soci::session& s) {
+        long long n = 0;
+        s << "SELECT COUNT(*) FROM outbox", soci::into(n);
+        return static_cast<std::int64_t>(n);
+    });
+}
+
+OutboxRelay::OutboxRelay(db::Database& db,
+                         EventPublisher& publisher,
+                         metrics::Registry& metrics,
+                         RelayOptions options)
+    : db_(db),
+      publisher_(publisher),
+      options_(options),
+      published_counter_(
+          metrics.AddCounter("outbox_published_total", "Outbox rows published and deleted").With()),
+      failures_counter_(metrics.AddCounter("outbox_publish_failures_total",
+                                           "Relay passes that could not publish everything")
+                            .With()) {
+    metrics.AddCallbackGauge("outbox_backlog", "Outbox rows waiting to be published", [&db] {
+        try {
+            return static_cast<double>(Outbox::Backlog(db));
+        } catch (const std::exception&) {
+            return -1.0;
+        }
+    });
+}
+
+OutboxRelay::~OutboxRelay() {
+    Stop();
+}
+
+void OutboxRelay::Start() {
+    std::lock_guard lock(mu_);
+    if (thread_.joinable()) {
+        return;
+    }
+    stopping_ = false;
+    thread_ = std::thread([this] { Run(); });
+}
+
+void OutboxRelay::Stop() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void OutboxRelay::Wake() {
+    {
+        std::lock_guard lock(mu_);
+        woken_ = true;
+    }
+    cv_.notify_all();
+}
+
+void OutboxRelay::Pause(std::chrono::milliseconds d) {
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, d, [this] { return stopping_ || woken_; });
+    woken_ = false;
+}
+
+void OutboxRelay::Run() {
+    const bool postgres = db_.kind() == db::Database::Kind::kPostgres;
+    std::optional<db::Database::Lease> lock_holder;
+    auto backoff = options_.min_backoff;
+    bool failing = false;
+    for (;;) {
+        {
+            std::lock_guard lock(mu_);
+            if (stopping_) {
+                break;
+            }
+        }
+        try {
+            if (postgres && !leader_.load()) {
+                // One relay per database: the lock lives as long as this session does, so a
+                // relay that dies hands the outbox over with its connection.
+                lock_holder.reset();
+                lock_holder.emplace(db_.Acquire());
+                int got = 0;
+                lock_holder->session() << "SELECT CASE WHEN pg_try_advisory_lock(:k) THEN 1 ELSE 0 END",
+                    soci::use(static_cast<long long>(options_.advisory_lock_key)), soci::into(got);
+                if (got != 1) {
+                    lock_holder.reset();
+                    Pause(std::chrono::seconds(1));
+                    continue;
+                }
+                leader_.store(true);
+                log::Info("outbox relay took the lead");
+            } else if (!postgres) {
+                leader_.store(true);
+            }
+            std::size_t found = PublishOnce();
+            if (failing) {
+                log::Info("outbox relay publishing again");
+                failing = false;
+            }
+            backoff = options_.min_backoff;
+            if (found < options_.batch_size) {
+                Pause(options_.idle_poll);
+            }
+        } catch (const std::exception& e) {
+            failures_counter_.Inc();
+            if (!failing) {
+                log::Warn("outbox relay cannot publish, retrying with backoff", {{"error", e.what()}});
+                failing = true;
+            }
+            if (postgres && lock_holder) {
+                // The lock's session may be the thing that broke: re-elect.
+                try {
+                    int alive = 0;
+                    lock_holder->session() << "SELECT 1", soci::into(alive);
+                } catch (const std::exception&) {
+                    lock_holder->MarkBroken();
+                    lock_holder.reset();
+                    leader_.store(false);
+                }
+            }
+            Pause(backoff);
+            backoff = std::min(backoff * 2, options_.max_backoff);
+        }
+    }
+    if (lock_holder) {
+        try {
+            lock_holder->session() << "SELECT pg_advisory_unlock(:k)",
+                soci::use(static_cast<long long>(options_.advisory_lock_key));
+        } catch (const std::exception&) {
+            lock_holder->MarkBroken();
+        }
+    }
+    leader_.store(false);
+}
+
+std::size_t OutboxRelay::PublishOnce() {
+    std::vector<Row> rows = db_.WithSession([this](soci::session& s) {
+        std::vector<Row> out;
+        out.reserve(options_.batch_size);
+        Row row;
+        soci::statement st =
+            (s.prepare << "SELECT id, event_id, subject, payload, traceparent, occurred_at "
+                          "FROM outbox ORDER BY id LIMIT :n",
+             soci::use(static_cast<long long>(options_.batch_size)),
+             soci::into(row.id),
+             soci::into(row.envelope.event_id),
+             soci::into(row.envelope.subject),
+             soci::into(row.envelope.payload),
+             soci::into(row.envelope.traceparent),
+             soci::into(row.envelope.occurred_at));
+        st.execute();
+        while (st.fetch()) {
+            out.push_back(row);
+        }
+        return out;
+    });
+    if (rows.empty()) {
+        return 0;
+    }
+    std::vector<Envelope> envelopes;
+    envelopes.reserve(rows.size());
+    for (auto& r : rows) {
+        envelopes.push_back(r.envelope);
+    }
+    std::vector<bool> acked = publisher_.PublishBatch(envelopes);
+    std::vector<long long> done;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (acked[i]) {
+            done.push_back(rows[i].id);
+        }
+    }
+    if (!done.empty()) {
+        db_.Transaction([&](soci::session& s) {
+            s << "DELETE FROM outbox WHERE id = :id", soci::use(done);
+        });
+        published_ += done.size();
+        published_counter_.Inc(static_cast<double>(done.size()));
+    }
+    if (done.size() < rows.size()) {
+        throw std::runtime_error(std::to_string(rows.size() - done.size()) +
+                                 " event(s) not acknowledged by JetStream");
+    }
+    return rows.size();
+}
+
+}  // namespace ticketing::bus

@@ -1,0 +1,304 @@
+#include "common/bus/subscriber.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <list>
+#include <mutex>
+
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+#include "nats_handles.hpp"
+
+namespace ticketing::bus {
+
+HandlerResult RunDecoded(const std::function<AckDecision()>& call) {
+    try {
+        AckDecision d = call();
+        return {d, d == AckDecision::kDeadLetter ? "rejected by handler" : ""};
+    } catch (const std::exception& e) {
+        log::Warn("event handler failed, will retry", {{"error", e.what()}});
+        return {AckDecision::kRetry, std::string("handler failed: ") + e.what()};
+    }
+}
+
+namespace {
+
+std::string HeaderOr(natsMsg* msg, const char* name, std::string fallback = "") {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(msg, name, &value) == NATS_OK && value != nullptr) {
+        return value;
+    }
+    return fallback;
+}
+
+}  // namespace
+
+class NatsSubscriber::Impl {
+public:
+    struct Binding {
+        Impl* owner = nullptr;
+        std::string subject;
+        std::string consumer;
+        RawHandler handler;
+        natsSubscription* sub = nullptr;
+    };
+
+    Impl(NatsConnection& connection, SubscriberOptions options, metrics::Registry& metrics)
+        : connection_(connection),
+          options_(std::move(options)),
+          handled_(metrics.AddCounter("bus_events_handled_total",
+                                      "Events handled, by consumer and decision")),
+          dead_lettered_(metrics.AddCounter("bus_events_dead_lettered_total",
+                                            "Events parked on deadletter.<subject>, by consumer")),
+          redeliveries_(metrics.AddCounter("bus_redeliveries_total",
+                                           "Deliveries after the first, by consumer")),
+          latency_(metrics.AddHistogram("bus_event_handling_seconds",
+                                        "Time to handle one event, by consumer")) {}
+
+    ~Impl() {
+        closing_.store(true);
+        for (auto& b : bindings_) {
+            // Destroy, never unsubscribe: the durable belongs to the whole queue group.
+            natsSubscription_Destroy(b.sub);
+            b.sub = nullptr;
+        }
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::seconds(30), [this] { return running_ == 0; });
+    }
+
+    void Subscribe(events::Subject subject, RawHandler handler) {
+        auto& h = connection_.handles();
+        std::string subject_name(subject.name);
+        std::string consumer = ConsumerName(options_.queue_group, subject_name);
+        std::string deliver = "_TICKETING.deliver." + consumer;
+        EnsureConsumer(h.js, subject_name, consumer, deliver);
+
+        bindings_.push_back(Binding{this, subject_name, consumer, std::move(handler), nullptr});
+        Binding& b = bindings_.back();
+        std::string stream(kStreamName);
+        jsSubOptions so;
+        jsSubOptions_Init(&so);
+        so.Stream = stream.c_str();
+        so.Consumer = consumer.c_str();
+        so.Queue = options_.queue_group.c_str();
+        so.ManualAck = true;  // otherwise the library acks when the callback returns
+        jsErrCode jerr = static_cast<jsErrCode>(0);
+        natsStatus s = js_Subscribe(&b.sub, h.js, subject_name.c_str(), &Impl::OnMessage, &b,
+                                    nullptr, &so, &jerr);
+        if (s != NATS_OK) {
+            bindings_.pop_back();
+            throw BusError(NatsErrorText(("binding consumer " + consumer).c_str(), s, jerr));
+        }
+        // Handlers are slow next to the bus: let the server hold the backlog, not this process.
+        natsSubscription_SetPendingLimits(b.sub, 65536, 256 * 1024 * 1024);
+        log::Info("listening", {{"subject", subject_name}, {"consumer", consumer}});
+    }
+
+private:
+    void EnsureConsumer(jsCtx* js,
+                        const std::string& subject,
+                        const std::string& consumer,
+                        const std::string& deliver) {
+        jsConsumerConfig cc;
+        jsConsumerConfig_Init(&cc);
+        cc.Durable = consumer.c_str();
+        cc.DeliverSubject = deliver.c_str();
+        cc.DeliverGroup = options_.queue_group.c_str();
+        cc.DeliverPolicy = js_DeliverAll;
+        cc.AckPolicy = js_AckExplicit;
+        cc.AckWait = ToNatsNanos(options_.ack_wait);
+        cc.MaxDeliver = options_.max_deliver;
+        cc.MaxAckPending = options_.max_ack_pending;
+        cc.FilterSubject = subject.c_str();
+        std::string stream(kStreamName);
+        jsConsumerInfo* ci = nullptr;
+        jsErrCode jerr = static_cast<jsErrCode>(0);
+        natsStatus s = js_AddConsumer(&ci, js, stream.c_str(), &cc, nullptr, &jerr);
+        if (s == NATS_OK) {
+            jsConsumerInfo_Destroy(ci);
+            return;
+        }
+        // It exists with other settings: update it (binding would fail otherwise).
+        jerr = static_cast<jsErrCode>(0);
+        s = js_UpdateConsumer(&ci, js, stream.c_str(), &cc, nullptr, &jerr);
+        if (s != NATS_OK) {
+            throw BusError(NatsErrorText(("creating consumer " + consumer).c_str(), s, jerr));
+        }
+        jsConsumerInfo_Destroy(ci);
+    }
+
+    static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+        auto* b = static_cast<Binding*>(closure);
+        b->owner->Handle(*b, msg);
+    }
+
+    void Handle(Binding& b, natsMsg* msg) {
+        {
+            std::lock_guard lock(mu_);
+            ++running_;
+        }
+        if (!closing_.load()) {
+            Process(b, msg);  // no exception crosses the C callback: Process catches all
+        }
+        natsMsg_Destroy(msg);
+        {
+            std::lock_guard lock(mu_);
+            --running_;
+        }
+        cv_.notify_all();
+    }
+
+    void Process(Binding& b, natsMsg* msg) {
+        auto started = std::chrono::steady_clock::now();
+        MessageMeta meta;
+        meta.subject = b.subject;
+        meta.consumer = b.consumer;
+        jsMsgMetaData* md = nullptr;
+        if (natsMsg_GetMetaData(&md, msg) == NATS_OK) {
+            meta.stream_sequence = md->Sequence.Stream;
+            meta.num_delivered = md->NumDelivered;
+            jsMsgMetaData_Destroy(md);
+        }
+        meta.event_id =
+            HeaderOr(msg, kMsgIdHeader, std::string(kStreamName) + "-" + std::to_string(meta.stream_sequence));
+        meta.traceparent = HeaderOr(msg, kTraceparentHeader);
+        meta.occurred_at = HeaderOr(msg, kOccurredAtHeader);
+        std::string trace_id = meta.traceparent.size() >= 35 ? meta.traceparent.substr(3, 32) : "";
+        log::ScopedContext context("", trace_id);
+
+        HandlerResult result;
+        try {
+            std::string_view payload(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+            result = b.handler(payload, meta);
+        } catch (const std::exception& e) {
+            result = {AckDecision::kRetry, std::string("handler failed: ") + e.what()};
+        }
+        if (result.decision == AckDecision::kRetry &&
+            static_cast<std::int64_t>(meta.num_delivered) >= options_.max_deliver) {
+            result = {AckDecision::kDeadLetter,
+                      "out of attempts after " + std::to_string(meta.num_delivered) +
+                          " deliveries: " + result.reason};
+        }
+        if (meta.num_delivered > 1) {
+            redeliveries_.With({{"consumer", b.consumer}}).Inc();
+        }
+
+        natsStatus s = NATS_OK;
+        switch (result.decision) {
+            case AckDecision::kAck:
+                s = natsMsg_Ack(msg, nullptr);
+                break;
+            case AckDecision::kRetry:
+                s = natsMsg_NakWithDelay(msg, ToNatsMillis(RetryDelay(meta.num_delivered)), nullptr);
+                break;
+            case AckDecision::kDeadLetter:
+                if (DeadLetter(b, msg, meta, result.reason)) {
+                    s = natsMsg_Term(msg, nullptr);
+                    dead_lettered_.With({{"consumer", b.consumer}}).Inc();
+                } else {
+                    // Not parked yet: keep it in the stream and try again later.
+                    s = natsMsg_NakWithDelay(msg, ToNatsMillis(RetryDelay(meta.num_delivered)), nullptr);
+                    result.decision = AckDecision::kRetry;
+                }
+                break;
+        }
+        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        handled_.With({{"consumer", b.consumer}, {"decision", std::string(ToString(result.decision))}}).Inc();
+        latency_.With({{"consumer", b.consumer}}).Observe(seconds);
+        log::Write(result.decision == AckDecision::kAck ? log::Level::kInfo : log::Level::kWarn,
+                   "event",
+                   {{"subject", b.subject},
+                    {"consumer", b.consumer},
+                    {"sequence", static_cast<std::int64_t>(meta.stream_sequence)},
+                    {"deliveries", static_cast<std::int64_t>(meta.num_delivered)},
+                    {"decision", ToString(result.decision)},
+                    {"reason", result.reason},
+                    {"ms", seconds * 1000.0}});
+        if (s != NATS_OK) {
+            log::Warn("acknowledgement not sent (the event will be redelivered)",
+                      {{"error", natsStatus_GetText(s)}});
+        }
+    }
+
+    // Republishes the raw message with its headers and the reason on deadletter.<subject>.
+    bool DeadLetter(Binding& b, natsMsg* msg, const MessageMeta& meta, const std::string& reason) {
+        std::string subject = events::DeadLetterSubject(b.subject);
+        natsMsg* copy = nullptr;
+        natsStatus s = natsMsg_Create(&copy, subject.c_str(), nullptr, natsMsg_GetData(msg),
+                                      natsMsg_GetDataLength(msg));
+        const char** keys = nullptr;
+        int count = 0;
+        if (s == NATS_OK && natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
+            for (int i = 0; i < count && s == NATS_OK; ++i) {
+                const char** values = nullptr;
+                int n = 0;
+                if (natsMsgHeader_Values(msg, keys[i], &values, &n) == NATS_OK) {
+                    for (int j = 0; j < n && s == NATS_OK; ++j) {
+                        // The original id would make the DLQ stream drop it as a duplicate of
+                        // nothing; keep it under another name instead.
+                        std::string key = std::string(keys[i]) == kMsgIdHeader
+                                              ? "Ticketing-Original-Msg-Id"
+                                              : keys[i];
+                        s = natsMsgHeader_Add(copy, key.c_str(), values[j]);
+                    }
+                    free(static_cast<void*>(values));
+                }
+            }
+            free(static_cast<void*>(keys));
+        }
+        if (s == NATS_OK) {
+            s = natsMsgHeader_Set(copy, kDeadLetterReasonHeader, reason.c_str());
+        }
+        if (s == NATS_OK) {
+            s = natsMsgHeader_Set(copy, kOriginalSubjectHeader, b.subject.c_str());
+        }
+        if (s == NATS_OK) {
+            s = natsMsgHeader_Set(copy, kOriginalSequenceHeader,
+                                  std::to_string(meta.stream_sequence).c_str());
+        }
+        if (s == NATS_OK) {
+            // One dead letter per (consumer, original message), however often this is retried.
+            std::string id = "dlq-" + b.consumer + "-" + std::to_string(meta.stream_sequence);
+            jsPubOptions po;
+            jsPubOptions_Init(&po);
+            po.MsgId = id.c_str();
+            jsPubAck* pa = nullptr;
+            jsErrCode jerr = static_cast<jsErrCode>(0);
+            s = js_PublishMsg(&pa, connection_.handles().js, copy, &po, &jerr);
+            jsPubAck_Destroy(pa);
+        }
+        natsMsg_Destroy(copy);
+        if (s != NATS_OK) {
+            log::Error("dead letter not published", {{"subject", subject}, {"error", natsStatus_GetText(s)}});
+            return false;
+        }
+        log::Warn("event dead-lettered", {{"subject", b.subject}, {"consumer", b.consumer}, {"reason", reason}});
+        return true;
+    }
+
+    NatsConnection& connection_;
+    SubscriberOptions options_;
+    metrics::Family<metrics::Counter>& handled_;
+    metrics::Family<metrics::Counter>& dead_lettered_;
+    metrics::Family<metrics::Counter>& redeliveries_;
+    metrics::Family<metrics::Histogram>& latency_;
+
+    std::mutex mu_;
+    std::condition_variable cv_;
+    int running_ = 0;
+    std::atomic<bool> closing_{false};
+    std::list<Binding> bindings_;  // stable addresses: each is a callback closure
+};
+
+NatsSubscriber::NatsSubscriber(NatsConnection& connection,
+                               SubscriberOptions options,
+                               metrics::Registry& metrics)
+    : impl_(std::make_unique<Impl>(connection, std::move(options), metrics)) {}
+
+NatsSubscriber::~NatsSubscriber() = default;
+
+void NatsSubscriber::SubscribeRaw(events::Subject subject, RawHandler handler) {
+    impl_->Subscribe(subject, std::move(handler));
+}
+
+}  // namespace ticketing::bus

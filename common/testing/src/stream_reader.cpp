@@ -1,0 +1,79 @@
+#include "common/testing/stream_reader.hpp"
+
+#include <nats/nats.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace ticketing::test {
+namespace {
+
+struct Conn {
+    natsConnection* nc = nullptr;
+    jsCtx* js = nullptr;
+    explicit Conn(const std::string& url) {
+        if (natsConnection_ConnectTo(&nc, url.c_str()) != NATS_OK) {
+            throw std::runtime_error("cannot connect to " + url);
+        }
+        if (natsConnection_JetStream(&js, nc, nullptr) != NATS_OK) {
+            throw std::runtime_error("no JetStream context");
+        }
+    }
+    ~Conn() {
+        jsCtx_Destroy(js);
+        natsConnection_Destroy(nc);
+    }
+};
+
+}  // namespace
+
+std::vector<StoredMessage> ReadStream(const std::string& nats_url, const std::string& stream) {
+    Conn c(nats_url);
+    std::vector<StoredMessage> out;
+    jsStreamInfo* si = nullptr;
+    if (js_GetStreamInfo(&si, c.js, stream.c_str(), nullptr, nullptr) != NATS_OK) {
+        return out;
+    }
+    std::uint64_t first = si->State.FirstSeq;
+    std::uint64_t last = si->State.LastSeq;
+    jsStreamInfo_Destroy(si);
+    for (std::uint64_t seq = first; seq != 0 && seq <= last; ++seq) {
+        natsMsg* msg = nullptr;
+        if (js_GetMsg(&msg, c.js, stream.c_str(), seq, nullptr, nullptr) != NATS_OK) {
+            continue;  // deleted
+        }
+        StoredMessage m;
+        m.sequence = seq;
+        m.subject = natsMsg_GetSubject(msg);
+        m.payload.assign(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+        const char** keys = nullptr;
+        int count = 0;
+        if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
+            for (int i = 0; i < count; ++i) {
+                const char* v = nullptr;
+                if (natsMsgHeader_Get(msg, keys[i], &v) == NATS_OK && v != nullptr) {
+                    m.headers[keys[i]] = v;
+                }
+            }
+            free(static_cast<void*>(keys));
+        }
+        natsMsg_Destroy(msg);
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+std::int64_t ConsumerBacklog(const std::string& nats_url,
+                             const std::string& stream,
+                             const std::string& consumer) {
+    Conn c(nats_url);
+    jsConsumerInfo* ci = nullptr;
+    if (js_GetConsumerInfo(&ci, c.js, stream.c_str(), consumer.c_str(), nullptr, nullptr) != NATS_OK) {
+        return -1;
+    }
+    auto backlog = static_cast<std::int64_t>(ci->NumPending) + static_cast<std::int64_t>(ci->NumAckPending);
+    jsConsumerInfo_Destroy(ci);
+    return backlog;
+}
+
+}  // namespace ticketing::test

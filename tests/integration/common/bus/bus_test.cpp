@@ -1,0 +1,390 @@
+// The bus against a real nats-server (JetStream, file store) started by the harness: stream
+// provisioning, queue groups, manual acks and retries, dead letters, durables, restarts, the
+// outbox relay and the inbox.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "common/bus/connection.hpp"
+#include "common/bus/inbox.hpp"
+#include "common/bus/outbox.hpp"
+#include "common/bus/publisher.hpp"
+#include "common/bus/subscriber.hpp"
+#include "common/db/database.hpp"
+#include "common/db/migrations.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+#include "common/testing/process.hpp"
+#include "common/testing/servers.hpp"
+#include "common/testing/stream_reader.hpp"
+
+namespace ticketing::bus {
+namespace {
+
+using namespace std::chrono_literals;
+using events::ExpirationComplete;
+using events::TicketCreated;
+using events::TicketUpdated;
+
+EventContext Ctx() {
+    return {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", std::chrono::system_clock::now()};
+}
+
+TicketCreated Ticket(int n) {
+    return {"t" + std::to_string(n), 0, "Concert " + std::to_string(n), 1000 + n, "u1"};
+}
+
+// Thread-safe record of what handlers saw.
+template <class T>
+class Seen {
+public:
+    void Add(T v) {
+        std::lock_guard lock(mu_);
+        items_.push_back(std::move(v));
+    }
+    std::vector<T> Items() const {
+        std::lock_guard lock(mu_);
+        return items_;
+    }
+    std::size_t Size() const {
+        std::lock_guard lock(mu_);
+        return items_.size();
+    }
+
+private:
+    mutable std::mutex mu_;
+    std::vector<T> items_;
+};
+
+class BusTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        log::Init("test", std::getenv("TEST_LOG") ? log::Level::kDebug : log::Level::kError);
+        connection_ = Connect();
+        connection_->EnsureStreams();
+        publisher_ = std::make_unique<NatsPublisher>(*connection_, registry_);
+    }
+
+    std::unique_ptr<NatsConnection> Connect() {
+        ConnectionOptions o;
+        o.url = nats_.Url();
+        o.reconnect_wait = 50ms;
+        return NatsConnection::Connect(o);
+    }
+
+    std::unique_ptr<NatsSubscriber> Subscriber(const std::string& group, std::int64_t max_deliver = 20) {
+        SubscriberOptions o;
+        o.queue_group = group;
+        o.max_deliver = max_deliver;
+        return std::make_unique<NatsSubscriber>(*connection_, o, registry_);
+    }
+
+    template <class E>
+    void Publish(const E& e, std::string id = NewEventId()) {
+        ASSERT_TRUE(publisher_->Publish(MakeEnvelope(e, std::move(id), Ctx())));
+    }
+
+    std::vector<test::StoredMessage> Stream(const std::string& name = "TICKETING") {
+        return test::ReadStream(nats_.Url(), name);
+    }
+
+    test::NatsServer nats_;
+    metrics::Registry registry_;
+    std::unique_ptr<NatsConnection> connection_;
+    std::unique_ptr<NatsPublisher> publisher_;
+};
+
+TEST_F(BusTest, EnsureStreamsIsIdempotentAndKeepsMessages) {
+    Publish(Ticket(1));
+    connection_->EnsureStreams();
+    connection_->EnsureStreams();
+    auto stored = Stream();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].subject, "ticket:created");
+}
+
+TEST_F(BusTest, PublishSetsMetadataHeaders) {
+    Publish(Ticket(1), "event-1");
+    auto stored = Stream();
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_EQ(stored[0].headers.at("Nats-Msg-Id"), "event-1");
+    EXPECT_EQ(stored[0].headers.at("traceparent"), Ctx().traceparent);
+    EXPECT_TRUE(util::ParseIso8601(stored[0].headers.at("Ticketing-Occurred-At")).has_value());
+    EXPECT_EQ(events::Decode<TicketCreated>(stored[0].payload), Ticket(1));
+}
+
+TEST_F(BusTest, DuplicateMsgIdIsStoredOnce) {
+    Publish(Ticket(1), "same-id");
+    Publish(Ticket(1), "same-id");
+    EXPECT_EQ(Stream().size(), 1u);
+}
+
+TEST_F(BusTest, QueueGroupDeliversEachEventToExactlyOneMember) {
+    Seen<std::string> a, b;
+    auto sa = Subscriber("orders-service");
+    sa->Subscribe<TicketCreated>([&](const TicketCreated& e, const MessageMeta&) {
+        a.Add(e.id);
+        return AckDecision::kAck;
+    });
+    auto sb = Subscriber("orders-service");
+    sb->Subscribe<TicketCreated>([&](const TicketCreated& e, const MessageMeta&) {
+        b.Add(e.id);
+        return AckDecision::kAck;
+    });
+    for (int i = 0; i < 40; ++i) {
+        Publish(Ticket(i));
+    }
+    ASSERT_TRUE(test::WaitUntil([&] { return a.Size() + b.Size() >= 40; }, 10s));
+    std::multiset<std::string> all;
+    for (auto& id : a.Items()) all.insert(id);
+    for (auto& id : b.Items()) all.insert(id);
+    EXPECT_EQ(all.size(), 40u);
+    EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 40u);  // none twice
+    EXPECT_TRUE(test::WaitUntil(
+        [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", "orders-service-ticket-created") == 0; },
+        5s));
+}
+
+TEST_F(BusTest, RetryRedeliversWithGrowingDeliveryCount) {
+    Seen<std::uint64_t> deliveries;
+    auto s = Subscriber("tickets-service");
+    s->Subscribe<TicketCreated>([&](const TicketCreated&, const MessageMeta& m) {
+        deliveries.Add(m.num_delivered);
+        return m.num_delivered < 3 ? AckDecision::kRetry : AckDecision::kAck;
+    });
+    Publish(Ticket(1));
+    ASSERT_TRUE(test::WaitUntil([&] { return deliveries.Size() >= 3; }, 10s));
+    EXPECT_EQ(deliveries.Items(), (std::vector<std::uint64_t>{1, 2, 3}));
+    EXPECT_TRUE(test::WaitUntil(
+        [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", "tickets-service-ticket-created") == 0; },
+        5s));
+}
+
+TEST_F(BusTest, OutOfOrderVersionsResolveWhenTheMissingOneArrives) {
+    std::mutex mu;
+    std::int64_t replica_version = -1;  // nothing yet
+    std::vector<std::int64_t> applied;
+    auto s = Subscriber("orders-service");
+    s->Subscribe<TicketCreated>([&](const TicketCreated& e, const MessageMeta&) {
+        std::lock_guard lock(mu);
+        replica_version = e.version;
+        applied.push_back(e.version);
+        return AckDecision::kAck;
+    });
+    s->Subscribe<TicketUpdated>([&](const TicketUpdated& e, const MessageMeta&) {
+        std::lock_guard lock(mu);
+        if (e.version <= replica_version) {
+            return AckDecision::kAck;  // duplicate
+        }
+        if (e.version != replica_version + 1) {
+            return AckDecision::kRetry;  // a gap: wait for the missing version
+        }
+        replica_version = e.version;
+        applied.push_back(e.version);
+        return AckDecision::kAck;
+    });
+    Publish(TicketUpdated{"t1", 2, "c", 300, "u1", std::nullopt});
+    Publish(TicketUpdated{"t1", 1, "c", 200, "u1", "o1"});
+    Publish(TicketCreated{"t1", 0, "c", 100, "u1"});
+    ASSERT_TRUE(test::WaitUntil([&] {
+        std::lock_guard lock(mu);
+        return replica_version == 2;
+    }, 15s));
+    std::lock_guard lock(mu);
+    EXPECT_EQ(applied, (std::vector<std::int64_t>{0, 1, 2}));
+}
+
+TEST_F(BusTest, PoisonPayloadIsDeadLetteredAndConsumerKeepsFlowing) {
+    Seen<std::string> handled;
+    auto s = Subscriber("payments-service");
+    s->Subscribe<ExpirationComplete>([&](const ExpirationComplete& e, const MessageMeta&) {
+        handled.Add(e.order_id);
+        return AckDecision::kAck;
+    });
+    ASSERT_TRUE(publisher_->Publish(Envelope{"expiration:complete", "{not json", NewEventId(),
+                                             util::FormatIso8601(std::chrono::system_clock::now()), ""}));
+    ASSERT_TRUE(publisher_->Publish(Envelope{"expiration:complete", R"({"orderId":7})", NewEventId(),
+                                             util::FormatIso8601(std::chrono::system_clock::now()), ""}));
+    Publish(ExpirationComplete{"o-good"});
+    ASSERT_TRUE(test::WaitUntil([&] { return handled.Size() == 1; }, 10s));
+    EXPECT_EQ(handled.Items().front(), "o-good");
+    std::vector<test::StoredMessage> dlq;
+    ASSERT_TRUE(test::WaitUntil([&] { return (dlq = Stream("TICKETING_DLQ")).size() == 2; }, 10s));
+    EXPECT_EQ(dlq[0].subject, "deadletter.expiration:complete");
+    EXPECT_EQ(dlq[0].payload, "{not json");
+    EXPECT_EQ(dlq[0].headers.at("Ticketing-Dead-Letter-Reason"), "undecodable: payload is not JSON");
+    EXPECT_EQ(dlq[0].headers.at("Ticketing-Original-Subject"), "expiration:complete");
+    EXPECT_EQ(dlq[1].headers.at("Ticketing-Dead-Letter-Reason"),
+              "undecodable: orderId must be a non-empty string");
+    EXPECT_TRUE(test::WaitUntil([&] {
+        return test::ConsumerBacklog(nats_.Url(), "TICKETING", "payments-service-expiration-complete") == 0;
+    }, 5s));
+}
+
+TEST_F(BusTest, ExhaustedRetriesAreDeadLettered) {
+    Seen<std::uint64_t> deliveries;
+    auto s = Subscriber("orders-service", /*max_deliver=*/3);
+    s->Subscribe<ExpirationComplete>([&](const ExpirationComplete&, const MessageMeta& m) {
+        deliveries.Add(m.num_delivered);
+        return AckDecision::kRetry;
+    });
+    Publish(ExpirationComplete{"o1"});
+    std::vector<test::StoredMessage> dlq;
+    ASSERT_TRUE(test::WaitUntil([&] { return !(dlq = Stream("TICKETING_DLQ")).empty(); }, 10s));
+    EXPECT_EQ(deliveries.Items(), (std::vector<std::uint64_t>{1, 2, 3}));
+    EXPECT_NE(dlq[0].headers.at("Ticketing-Dead-Letter-Reason").find("out of attempts after 3"),
+              std::string::npos);
+    EXPECT_EQ(dlq[0].payload, R"({"orderId":"o1"})");
+}
+
+TEST_F(BusTest, DurableSurvivesMembersShutdown) {
+    Seen<std::string> first;
+    {
+        auto s = Subscriber("expiration-service");
+        s->Subscribe<TicketCreated>([&](const TicketCreated& e, const MessageMeta&) {
+            first.Add(e.id);
+            return AckDecision::kAck;
+        });
+        Publish(Ticket(1));
+        ASSERT_TRUE(test::WaitUntil([&] { return first.Size() == 1; }, 10s));
+    }  // the only member goes away: destroyed, not unsubscribed
+    Publish(Ticket(2));
+    Publish(Ticket(3));
+    EXPECT_EQ(test::ConsumerBacklog(nats_.Url(), "TICKETING", "expiration-service-ticket-created"), 2);
+    Seen<std::string> later;
+    auto s = Subscriber("expiration-service");
+    s->Subscribe<TicketCreated>([&](const TicketCreated& e, const MessageMeta&) {
+        later.Add(e.id);
+        return AckDecision::kAck;
+    });
+    ASSERT_TRUE(test::WaitUntil([&] { return later.Size() == 2; }, 10s));
+    EXPECT_EQ(later.Items(), (std::vector<std::string>{"t2", "t3"}));
+}
+
+TEST_F(BusTest, ListenerResumesAfterServerRestart) {
+    Seen<std::string> seen;
+    auto s = Subscriber("orders-service");
+    s->Subscribe<TicketCreated>([&](const TicketCreated& e, const MessageMeta&) {
+        seen.Add(e.id);
+        return AckDecision::kAck;
+    });
+    Publish(Ticket(1));
+    ASSERT_TRUE(test::WaitUntil([&] { return seen.Size() == 1; }, 10s));
+    nats_.Restart();
+    ASSERT_TRUE(connection_->WaitConnected(20s));
+    ASSERT_TRUE(test::WaitUntil(
+        [&] { return publisher_->Publish(MakeEnvelope(Ticket(2), "after-restart", Ctx())); }, 20s));
+    ASSERT_TRUE(test::WaitUntil([&] { return seen.Size() == 2; }, 20s));
+    EXPECT_EQ(seen.Items().back(), "t2");
+}
+
+class BusWithDatabaseTest : public BusTest {
+protected:
+    void SetUp() override {
+        BusTest::SetUp();
+        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "svc.db").string());
+        db::RunMigrations(*db_, WithBusMigrations(false, {}));
+        db_->Transaction([](soci::session& s) {
+            s << "CREATE TABLE counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)";
+            s << "INSERT INTO counter (id, n) VALUES (1, 0)";
+        });
+    }
+
+    void AddToOutbox(int from, int to) {
+        for (int i = from; i < to; ++i) {
+            db_->Transaction([&](soci::session& tx) { Outbox::Add(tx, Ticket(i), Ctx()); });
+        }
+    }
+
+    long long Counter() {
+        return db_->WithSession([](soci::session& s) {
+            long long n = 0;
+            s << "SELECT n FROM counter WHERE id = 1", soci::into(n);
+            return n;
+        });
+    }
+
+    test::TempDir dir_;
+    std::unique_ptr<db::Database> db_;
+};
+
+TEST_F(BusWithDatabaseTest, RelayPublishesOutboxInOrderAndEmptiesIt) {
+    OutboxRelay relay(*db_, *publisher_, registry_);
+    relay.Start();
+    AddToOutbox(0, 30);
+    relay.Wake();
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 10s));
+    auto stored = Stream();
+    ASSERT_EQ(stored.size(), 30u);
+    for (int i = 0; i < 30; ++i) {
+        EXPECT_EQ(events::Decode<TicketCreated>(stored[static_cast<std::size_t>(i)].payload).id,
+                  "t" + std::to_string(i));
+    }
+}
+
+TEST_F(BusWithDatabaseTest, OutboxWrittenWhileServerIsDownIsPublishedOnceInOrderAfterRestart) {
+    OutboxRelay relay(*db_, *publisher_, registry_);
+    relay.Start();
+    AddToOutbox(0, 5);
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 10s));
+    nats_.Kill();
+    AddToOutbox(5, 50);  // committed while the bus is down
+    relay.Wake();
+    EXPECT_GT(Outbox::Backlog(*db_), 0);
+    nats_.Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 60s));
+    auto stored = Stream();
+    std::vector<std::string> ids;
+    for (auto& m : stored) {
+        ids.push_back(events::Decode<TicketCreated>(m.payload).id);
+    }
+    std::vector<std::string> expected;
+    for (int i = 0; i < 50; ++i) {
+        expected.push_back("t" + std::to_string(i));
+    }
+    EXPECT_EQ(ids, expected);  // all, once, in order
+}
+
+TEST_F(BusWithDatabaseTest, InboxRunsARedeliveredEventOnce) {
+    Seen<std::uint64_t> deliveries;
+    auto s = Subscriber("tickets-service");
+    s->Subscribe<TicketCreated>([&](const TicketCreated&, const MessageMeta& m) {
+        deliveries.Add(m.num_delivered);
+        AckDecision d = HandleOnce(*db_, m, [](soci::session& tx) {
+            tx << "UPDATE counter SET n = n + 1 WHERE id = 1";
+            return AckDecision::kAck;
+        });
+        // The first time, act as if the process died after committing and before acking.
+        return m.num_delivered == 1 ? AckDecision::kRetry : d;
+    });
+    Publish(Ticket(1));
+    ASSERT_TRUE(test::WaitUntil([&] { return deliveries.Size() == 2; }, 10s));
+    EXPECT_TRUE(test::WaitUntil(
+        [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", "tickets-service-ticket-created") == 0; },
+        5s));
+    EXPECT_EQ(Counter(), 1);
+}
+
+TEST_F(BusWithDatabaseTest, InboxRollsBackWhenHandlerDeclines) {
+    MessageMeta meta;
+    meta.consumer = "c";
+    meta.event_id = "e1";
+    auto d = HandleOnce(*db_, meta, [](soci::session& tx) {
+        tx << "UPDATE counter SET n = n + 1 WHERE id = 1";
+        return AckDecision::kRetry;
+    });
+    EXPECT_EQ(d, AckDecision::kRetry);
+    EXPECT_EQ(Counter(), 0);
+    d = HandleOnce(*db_, meta, [](soci::session& tx) {
+        tx << "UPDATE counter SET n = n + 1 WHERE id = 1";
+        return AckDecision::kAck;
+    });
+    EXPECT_EQ(d, AckDecision::kAck);
+    EXPECT_EQ(Counter(), 1);
+}
+
+}  // namespace
+}  // namespace ticketing::bus
