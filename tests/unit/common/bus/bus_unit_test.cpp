@@ -1,0 +1,160 @@
+// Bus logic without a server: naming, retry delays, the typed handler wrapper's mapping of
+// failures to decisions, and the outbox relay against FakeBus on a SQLite file.
+#include <gtest/gtest.h>
+
+#include "common/bus/outbox.hpp"
+#include "common/bus/subscriber.hpp"
+#include "common/db/database.hpp"
+#include "common/db/migrations.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+#include "common/testing/fake_bus.hpp"
+#include "common/testing/process.hpp"
+
+namespace ticketing::bus {
+namespace {
+
+using namespace std::chrono_literals;
+using events::OrderCancelled;
+
+TEST(ConsumerName, ReplacesColonsInTheSubject) {
+    EXPECT_EQ(ConsumerName("orders-service", "ticket:updated"), "orders-service-ticket-updated");
+}
+
+TEST(RetryDelay, DoublesFromFiftyMillisecondsUpToFiveSeconds) {
+    EXPECT_EQ(RetryDelay(1), 50ms);
+    EXPECT_EQ(RetryDelay(2), 100ms);
+    EXPECT_EQ(RetryDelay(3), 200ms);
+    EXPECT_EQ(RetryDelay(7), 3200ms);
+    EXPECT_EQ(RetryDelay(8), 5000ms);
+    EXPECT_EQ(RetryDelay(1000), 5000ms);
+}
+
+TEST(MakeRawHandler, DecodesAndPassesTheHandlersDecision) {
+    auto raw = MakeRawHandler<OrderCancelled>([](const OrderCancelled& e, const MessageMeta&) {
+        return e.version == 1 ? AckDecision::kAck : AckDecision::kRetry;
+    });
+    EXPECT_EQ(raw(R"({"id":"o","version":1,"ticket":{"id":"t"}})", {}).decision, AckDecision::kAck);
+    EXPECT_EQ(raw(R"({"id":"o","version":3,"ticket":{"id":"t"}})", {}).decision, AckDecision::kRetry);
+}
+
+TEST(MakeRawHandler, DeadLettersUndecodablePayloadWithReason) {
+    bool called = false;
+    auto raw = MakeRawHandler<OrderCancelled>([&](const OrderCancelled&, const MessageMeta&) {
+        called = true;
+        return AckDecision::kAck;
+    });
+    auto result = raw(R"({"id":"o","version":1})", {});
+    EXPECT_EQ(result.decision, AckDecision::kDeadLetter);
+    EXPECT_EQ(result.reason, "undecodable: ticket is required");
+    EXPECT_FALSE(called);
+}
+
+TEST(MakeRawHandler, RetriesWhenTheHandlerThrows) {
+    log::Init("test", log::Level::kError);
+    auto raw = MakeRawHandler<OrderCancelled>([](const OrderCancelled&, const MessageMeta&) -> AckDecision {
+        throw std::runtime_error("database is locked");
+    });
+    auto result = raw(R"({"id":"o","version":1,"ticket":{"id":"t"}})", {});
+    EXPECT_EQ(result.decision, AckDecision::kRetry);
+    EXPECT_EQ(result.reason, "handler failed: database is locked");
+}
+
+TEST(FakeBus, DeliversToTheSubscribedHandlerAndRecordsPublishes) {
+    test::FakeBus bus;
+    std::string seen;
+    bus.Subscribe<OrderCancelled>([&](const OrderCancelled& e, const MessageMeta& m) {
+        seen = e.id + "@" + m.subject;
+        return AckDecision::kAck;
+    });
+    EXPECT_EQ(bus.Deliver(OrderCancelled{"o1", 1, {"t1"}}).decision, AckDecision::kAck);
+    EXPECT_EQ(seen, "o1@order:cancelled");
+    bus.FailNextPublish();
+    auto env = MakeEnvelope(OrderCancelled{"o2", 1, {"t2"}}, "e2", {"", {}});
+    EXPECT_FALSE(bus.Publish(env));
+    EXPECT_TRUE(bus.Publish(env));
+    ASSERT_EQ(bus.Published<OrderCancelled>().size(), 1u);
+    EXPECT_EQ(bus.Published<OrderCancelled>()[0].id, "o2");
+}
+
+class OutboxRelayTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        log::Init("test", log::Level::kError);
+        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "o.db").string());
+        db::RunMigrations(*db_, WithBusMigrations(false, {}));
+    }
+
+    void Add(int n) {
+        db_->Transaction([&](soci::session& tx) {
+            Outbox::Add(tx, OrderCancelled{"o" + std::to_string(n), 1, {"t"}}, {"tp", {}});
+        });
+    }
+
+    test::TempDir dir_;
+    std::unique_ptr<db::Database> db_;
+    metrics::Registry registry_;
+    test::FakeBus bus_;
+};
+
+TEST_F(OutboxRelayTest, AddWritesARowInTheCallersTransaction) {
+    try {
+        db_->Transaction([&](soci::session& tx) {
+            Outbox::Add(tx, OrderCancelled{"o1", 1, {"t"}}, {"tp", {}});
+            throw std::runtime_error("the state change failed");
+        });
+    } catch (const std::runtime_error&) {
+    }
+    EXPECT_EQ(Outbox::Backlog(*db_), 0);  // rolled back with it
+    Add(2);
+    EXPECT_EQ(Outbox::Backlog(*db_), 1);
+}
+
+TEST_F(OutboxRelayTest, RelayPublishesInOrderAndDeletesRows) {
+    for (int i = 0; i < 10; ++i) {
+        Add(i);
+    }
+    OutboxRelay relay(*db_, bus_, registry_);
+    relay.Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
+    auto published = bus_.Published<OrderCancelled>();
+    ASSERT_EQ(published.size(), 10u);
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(published[static_cast<std::size_t>(i)].id, "o" + std::to_string(i));
+    }
+    EXPECT_EQ(bus_.Envelopes()[0].traceparent, "tp");
+}
+
+TEST_F(OutboxRelayTest, RelayKeepsRowsTheBusRefusedAndRetriesThem) {
+    bus_.FailNextPublish(3);
+    for (int i = 0; i < 5; ++i) {
+        Add(i);
+    }
+    RelayOptions o;
+    o.min_backoff = 10ms;
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    relay.Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
+    auto published = bus_.Published<OrderCancelled>();
+    EXPECT_EQ(published.size(), 5u);  // every event once, none lost
+}
+
+TEST_F(OutboxRelayTest, WakeMakesTheRelayLookAtOnce) {
+    RelayOptions o;
+    o.idle_poll = std::chrono::hours(1);  // only Wake can make it look
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    relay.Start();
+    Add(1);
+    relay.Wake();
+    EXPECT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
+}
+
+TEST(WithBusMigrations, RejectsServiceVersionsBelowOneHundred) {
+    std::vector<db::Migration> own = {{5, "tickets", "CREATE TABLE x (id TEXT)"}};
+    EXPECT_THROW(WithBusMigrations(false, own), std::invalid_argument);
+    std::vector<db::Migration> ok = {{100, "tickets", "CREATE TABLE x (id TEXT)"}};
+    EXPECT_EQ(WithBusMigrations(true, ok).size(), 3u);
+}
+
+}  // namespace
+}  // namespace ticketing::bus

@@ -1,0 +1,252 @@
+#include "common/db/database.hpp"
+
+#include <atomic>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/http/errors.hpp"
+#include "common/testing/process.hpp"
+
+namespace ticketing::db {
+namespace {
+
+class DatabaseTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        db_ = Database::Open(Url("test.db"));
+        db_->Transaction([](soci::session& s) {
+            s << "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+                 "owner_id INTEGER REFERENCES items(id))";
+        });
+    }
+
+    std::string Url(const std::string& file) const {
+        return "sqlite://" + (dir_.Path() / file).string();
+    }
+
+    long long Count() {
+        return db_->WithSession([](soci::session& s) {
+            long long n = 0;
+            s << "SELECT COUNT(*) FROM items", soci::into(n);
+            return n;
+        });
+    }
+
+    static void Insert(soci::session& s, int id, const std::string& name) {
+        s << "INSERT INTO items (id, name) VALUES (:id, :name)", soci::use(id), soci::use(name);
+    }
+
+    test::TempDir dir_;
+    std::unique_ptr<Database> db_;
+};
+
+TEST_F(DatabaseTest, OpenReportsSqliteKind) {
+    EXPECT_EQ(db_->kind(), Database::Kind::kSqlite);
+}
+
+TEST_F(DatabaseTest, OpenCreatesMissingParentDirectories) {
+    const std::string url = Url("nested/deeper/x.db");
+
+    auto db = Database::Open(url, 2);
+
+    EXPECT_TRUE(std::filesystem::exists(dir_.Path() / "nested" / "deeper" / "x.db"));
+}
+
+TEST_F(DatabaseTest, SessionsUseWalJournalAndForeignKeys) {
+    const auto [mode, foreign_keys, sync] = db_->WithSession([](soci::session& s) {
+        std::string journal;
+        int fk = 0;
+        int synchronous = 0;
+        s << "PRAGMA journal_mode", soci::into(journal);
+        s << "PRAGMA foreign_keys", soci::into(fk);
+        s << "PRAGMA synchronous", soci::into(synchronous);
+        return std::tuple(journal, fk, synchronous);
+    });
+
+    EXPECT_EQ(mode, "wal");
+    EXPECT_EQ(foreign_keys, 1);
+    EXPECT_EQ(sync, 1);  // NORMAL
+}
+
+TEST_F(DatabaseTest, ForeignKeysAreEnforced) {
+    EXPECT_THROW(db_->Transaction([](soci::session& s) {
+        s << "INSERT INTO items (id, name, owner_id) VALUES (1, 'a', 42)";
+    }),
+                 soci::soci_error);
+    EXPECT_EQ(Count(), 0);
+}
+
+TEST_F(DatabaseTest, TransactionCommitsAndReturnsResult) {
+    const int result = db_->Transaction([](soci::session& s) {
+        Insert(s, 1, "a");
+        Insert(s, 2, "b");
+        return 7;
+    });
+
+    EXPECT_EQ(result, 7);
+    EXPECT_EQ(Count(), 2);
+}
+
+TEST_F(DatabaseTest, TransactionRollsBackWhenCallbackThrows) {
+    EXPECT_THROW(db_->Transaction([](soci::session& s) {
+        Insert(s, 1, "a");
+        throw std::logic_error("domain rule failed");
+    }),
+                 std::logic_error);
+
+    EXPECT_EQ(Count(), 0);
+}
+
+TEST_F(DatabaseTest, TransactionRollsBackWhenStatementFails) {
+    EXPECT_THROW(db_->Transaction([](soci::session& s) {
+        Insert(s, 1, "a");
+        Insert(s, 2, "a");  // UNIQUE(name)
+    }),
+                 soci::soci_error);
+
+    EXPECT_EQ(Count(), 0);
+}
+
+TEST_F(DatabaseTest, SessionIsReusableAfterRollback) {
+    const std::size_t pool_size = 1;
+    auto db = Database::Open(Url("single.db"), pool_size);
+    db->Transaction([](soci::session& s) { s << "CREATE TABLE t (x INTEGER)"; });
+    EXPECT_THROW(db->Transaction([](soci::session& s) {
+        s << "INSERT INTO t VALUES (1)";
+        throw std::runtime_error("abort");
+    }),
+                 std::runtime_error);
+
+    db->Transaction([](soci::session& s) { s << "INSERT INTO t VALUES (2)"; });
+
+    const long long sum = db->WithSession([](soci::session& s) {
+        long long v = 0;
+        s << "SELECT SUM(x) FROM t", soci::into(v);
+        return v;
+    });
+    EXPECT_EQ(sum, 2);
+}
+
+TEST_F(DatabaseTest, WithSessionRollsBackTransactionLeftOpen) {
+    auto db = Database::Open(Url("left-open.db"), 1);
+    db->Transaction([](soci::session& s) { s << "CREATE TABLE t (x INTEGER)"; });
+    db->WithSession([](soci::session& s) {
+        s << "BEGIN";
+        s << "INSERT INTO t VALUES (1)";
+    });
+
+    const long long n = db->WithSession([](soci::session& s) {
+        long long count = 0;
+        s << "SELECT COUNT(*) FROM t", soci::into(count);
+        return count;
+    });
+
+    EXPECT_EQ(n, 0);
+}
+
+TEST_F(DatabaseTest, PingSucceedsOnOpenDatabase) {
+    EXPECT_TRUE(db_->Ping());
+}
+
+TEST_F(DatabaseTest, AcquireTimesOutWithServiceUnavailableWhenPoolIsExhausted) {
+    Database::Options options;
+    options.pool_size = 1;
+    options.acquire_timeout = std::chrono::milliseconds(50);
+    auto db = Database::Open(Url("tiny.db"), options);
+    Database::Lease held = db->Acquire();
+
+    EXPECT_THROW(db->WithSession([](soci::session&) {}), http::ServiceUnavailableError);
+    EXPECT_FALSE(db->Ping(std::chrono::milliseconds(10)));
+}
+
+TEST_F(DatabaseTest, BusyDatabaseIsServiceUnavailable) {
+    Database::Options options;
+    options.sqlite_busy_timeout = std::chrono::milliseconds(50);
+    auto other = Database::Open(Url("test.db"), options);
+    Database::Lease writer = db_->Acquire();
+    writer.session() << "BEGIN IMMEDIATE";
+
+    EXPECT_THROW(other->Transaction([](soci::session& s) { Insert(s, 1, "a"); }),
+                 http::ServiceUnavailableError);
+
+    writer.session() << "ROLLBACK";
+}
+
+TEST_F(DatabaseTest, OpenFailureIsServiceUnavailable) {
+    // A directory where the database file should be: SQLite cannot open it.
+    std::filesystem::create_directory(dir_.Path() / "is-a-dir.db");
+
+    EXPECT_THROW(Database::Open(Url("is-a-dir.db")), http::ServiceUnavailableError);
+}
+
+TEST_F(DatabaseTest, OpenRejectsMalformedUrl) {
+    EXPECT_THROW(Database::Open("redis://localhost/0"), std::invalid_argument);
+}
+
+TEST_F(DatabaseTest, ConcurrentTransactionsShareThePoolWithoutLockErrors) {
+    constexpr int kThreads = 8;
+    constexpr int kInsertsPerThread = 200;
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kInsertsPerThread; ++i) {
+                try {
+                    db_->Transaction([&](soci::session& s) {
+                        // Read, then write: with a plain BEGIN this upgrade would deadlock.
+                        long long before = 0;
+                        s << "SELECT COUNT(*) FROM items", soci::into(before);
+                        Insert(s,
+                               t * kInsertsPerThread + i,
+                               "item-" + std::to_string(t) + "-" + std::to_string(i));
+                    });
+                } catch (const std::exception&) {
+                    failures.fetch_add(1);
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(Count(), kThreads * kInsertsPerThread);
+}
+
+TEST(IsUniqueViolationTest, TrueForSqliteUniqueAndPrimaryKeyViolations) {
+    test::TempDir dir;
+    auto db = Database::Open("sqlite://" + (dir.Path() / "u.db").string());
+    db->Transaction([](soci::session& s) {
+        s << "CREATE TABLE t (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)";
+        s << "INSERT INTO t VALUES (1, 'a@example.com')";
+    });
+    auto violation = [&](const std::string& sql) -> bool {
+        try {
+            db->Transaction([&](soci::session& s) { s << sql; });
+        } catch (const std::exception& e) {
+            return IsUniqueViolation(e);
+        }
+        ADD_FAILURE() << "no error for " << sql;
+        return false;
+    };
+
+    EXPECT_TRUE(violation("INSERT INTO t VALUES (2, 'a@example.com')"));
+    EXPECT_TRUE(violation("INSERT INTO t VALUES (1, 'b@example.com')"));
+    EXPECT_FALSE(violation("INSERT INTO t VALUES (3, NULL)"));
+    EXPECT_FALSE(violation("INSERT INTO nowhere VALUES (1)"));
+}
+
+TEST(IsUniqueViolationTest, FalseForOtherExceptions) {
+    EXPECT_FALSE(IsUniqueViolation(std::runtime_error("UNIQUE constraint failed: t.x")));
+    EXPECT_FALSE(IsUniqueViolation(soci::soci_error("UNIQUE constraint failed: t.x")));
+}
+
+}  // namespace
+}  // namespace ticketing::db

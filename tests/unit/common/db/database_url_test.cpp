@@ -1,0 +1,105 @@
+#include <stdexcept>
+
+#include <gtest/gtest.h>
+
+#include "common/db/database.hpp"
+
+namespace ticketing::db {
+namespace {
+
+TEST(ParseDatabaseUrlTest, SqliteAbsolutePath) {
+    const ConnectionSpec spec = ParseDatabaseUrl("sqlite:///var/lib/ticketing/orders.db");
+
+    EXPECT_EQ(spec.kind, DatabaseKind::kSqlite);
+    EXPECT_EQ(spec.sqlite_path, "/var/lib/ticketing/orders.db");
+    EXPECT_EQ(spec.connect_string, "/var/lib/ticketing/orders.db");
+}
+
+TEST(ParseDatabaseUrlTest, SqliteRelativePath) {
+    const ConnectionSpec spec = ParseDatabaseUrl("sqlite://data/orders.db");
+
+    EXPECT_EQ(spec.kind, DatabaseKind::kSqlite);
+    EXPECT_EQ(spec.sqlite_path, "data/orders.db");
+}
+
+TEST(ParseDatabaseUrlTest, SqliteDecodesPercentEscapes) {
+    const ConnectionSpec spec = ParseDatabaseUrl("sqlite:///tmp/my%20data/x.db");
+
+    EXPECT_EQ(spec.sqlite_path, "/tmp/my data/x.db");
+}
+
+TEST(ParseDatabaseUrlTest, SqliteRejectsMissingPath) {
+    EXPECT_THROW(ParseDatabaseUrl("sqlite://"), std::invalid_argument);
+    EXPECT_THROW(ParseDatabaseUrl("sqlite:///"), std::invalid_argument);
+}
+
+TEST(ParseDatabaseUrlTest, SqliteRejectsPathsSociWouldMisread) {
+    EXPECT_THROW(ParseDatabaseUrl("sqlite:///tmp/a=b.db"), std::invalid_argument);
+    EXPECT_THROW(ParseDatabaseUrl("sqlite://:memory:"), std::invalid_argument);
+}
+
+TEST(ParseDatabaseUrlTest, PostgresUserHostPortDbname) {
+    const ConnectionSpec spec = ParseDatabaseUrl("postgresql://ticketing@127.0.0.1:5433/orders");
+
+    EXPECT_EQ(spec.kind, DatabaseKind::kPostgres);
+    EXPECT_EQ(spec.connect_string, "user='ticketing' host='127.0.0.1' port='5433' dbname='orders'");
+}
+
+TEST(ParseDatabaseUrlTest, PostgresPasswordIsDecodedAndQuoted) {
+    const ConnectionSpec spec = ParseDatabaseUrl("postgres://app:p%40ss'w\\d@db.internal/tickets");
+
+    EXPECT_EQ(spec.connect_string,
+              R"(user='app' password='p@ss\'w\\d' host='db.internal' dbname='tickets')");
+}
+
+TEST(ParseDatabaseUrlTest, PostgresQueryParametersPassThroughAndOverride) {
+    const ConnectionSpec spec = ParseDatabaseUrl(
+        "postgresql://ticketing@localhost/orders?host=%2Fvar%2Frun%2Fpostgresql&sslmode=disable");
+
+    EXPECT_EQ(spec.connect_string,
+              "user='ticketing' host='/var/run/postgresql' dbname='orders' sslmode='disable'");
+}
+
+TEST(ParseDatabaseUrlTest, PostgresSocketDirectoryWithoutAuthorityHost) {
+    const ConnectionSpec spec = ParseDatabaseUrl("postgresql:///orders?host=/tmp/pg&port=5999");
+
+    EXPECT_EQ(spec.connect_string, "dbname='orders' host='/tmp/pg' port='5999'");
+}
+
+TEST(ParseDatabaseUrlTest, PostgresIpv6Host) {
+    const ConnectionSpec spec = ParseDatabaseUrl("postgresql://u@[::1]:6000/db");
+
+    EXPECT_EQ(spec.connect_string, "user='u' host='::1' port='6000' dbname='db'");
+}
+
+TEST(ParseDatabaseUrlTest, PostgresRejectsMissingDbname) {
+    EXPECT_THROW(ParseDatabaseUrl("postgresql://ticketing@127.0.0.1:5432"), std::invalid_argument);
+    EXPECT_THROW(ParseDatabaseUrl("postgresql://ticketing@127.0.0.1:5432/"), std::invalid_argument);
+}
+
+TEST(ParseDatabaseUrlTest, PostgresRejectsBadPort) {
+    EXPECT_THROW(ParseDatabaseUrl("postgresql://h:70000/db"), std::invalid_argument);
+    EXPECT_THROW(ParseDatabaseUrl("postgresql://h:abc/db"), std::invalid_argument);
+}
+
+TEST(ParseDatabaseUrlTest, PostgresRejectsBadParameterName) {
+    EXPECT_THROW(ParseDatabaseUrl("postgresql://h/db?x y=1"), std::invalid_argument);
+    EXPECT_THROW(ParseDatabaseUrl("postgresql://h/db?novalue"), std::invalid_argument);
+}
+
+TEST(ParseDatabaseUrlTest, RejectsUnknownScheme) {
+    EXPECT_THROW(ParseDatabaseUrl("mysql://u@h/db"), std::invalid_argument);
+    EXPECT_THROW(ParseDatabaseUrl("/just/a/path.db"), std::invalid_argument);
+}
+
+TEST(ParseDatabaseUrlTest, ErrorDoesNotEchoPassword) {
+    try {
+        ParseDatabaseUrl("postgresql://u:secretpw@h:99999/db");
+        FAIL() << "expected std::invalid_argument";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_EQ(std::string(e.what()).find("secretpw"), std::string::npos);
+    }
+}
+
+}  // namespace
+}  // namespace ticketing::db
