@@ -1,0 +1,206 @@
+// Database: a pool of SOCI sessions opened from DATABASE_URL (DESIGN.md section 7), the one way
+// storage code reaches SQLite or PostgreSQL. Repositories (`Sql*Repository` in each service's
+// src/storage/) run their SQL inside Transaction() or WithSession(); main() opens one Database per
+// service and /readyz calls Ping().
+//
+// The SQL given to it must run unchanged on both backends:
+//   - money as integer cents and times as BIGINT epoch milliseconds (no DATE/TIMESTAMP/NUMERIC);
+//   - `INSERT ... ON CONFLICT DO NOTHING` plus affected-row counts
+//     (soci::statement::get_affected_rows) rather than a lookup before the write;
+//   - partial unique indexes (`CREATE UNIQUE INDEX ... WHERE status IN (...)`) for rules such as
+//     "one active order per ticket"; optimistic updates as `UPDATE ... WHERE id = :id AND
+//     version = :v` checked by their affected-row count;
+//   - bound parameters only (`:name` placeholders with soci::use), never values spliced into text;
+//   - no RETURNING, no backend-specific functions or types.
+//
+// Failures: a database that cannot be reached (connection refused or lost, PostgreSQL shutting
+// down, SQLite still locked after the busy timeout, pool exhausted) surfaces as
+// http::ServiceUnavailableError, so the request answers 503. Constraint violations and SQL errors
+// surface as the original soci::soci_error; IsUniqueViolation() classifies them portably.
+//
+// Transactions differ between the backends in one way that matters: on PostgreSQL a failed
+// statement aborts the whole transaction, on SQLite it does not. So do not catch an SQL error
+// inside a Transaction callback and carry on: Transaction refuses to commit such a transaction
+// on PostgreSQL (std::logic_error). Let the error escape and catch it outside, or avoid it with
+// ON CONFLICT DO NOTHING.
+//
+// Thread-safety: Database is safe to use from any number of threads. A soci::session handed to a
+// callback belongs to that call only: do not keep it or share it with another thread. Every
+// Lease must end before its Database is destroyed.
+//
+// This header includes <soci/soci.h> because soci::session is part of the API; only storage .cpp
+// files (and the migration runner) include it.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+// Debian's soci-config.h declares SOCI_HAVE_BOOST, but libsoci-dev does not depend on the Boost
+// headers and they are not installed. The Boost parts of SOCI are header-only templates (Boost
+// Fusion/Optional conversions) that nothing here uses, so switch them off before soci.h.
+#include <soci/soci-config.h>
+#undef SOCI_HAVE_BOOST
+#undef SOCI_HAVE_BOOST_DATE_TIME
+#include <soci/soci.h>
+
+namespace ticketing::db {
+
+enum class DatabaseKind { kSqlite, kPostgres };
+
+// What a DATABASE_URL means to SOCI. ParseDatabaseUrl is public so that it can be unit-tested.
+struct ConnectionSpec {
+    DatabaseKind kind = DatabaseKind::kSqlite;
+    // SQLite: the file path (absolute or relative to the working directory), without options.
+    // PostgreSQL: a libpq "key='value' ..." string (user, password, host, port, dbname and the
+    // URL's query parameters, which override the others).
+    std::string connect_string;
+    // SQLite only: the file path again, for creating its parent directory.
+    std::string sqlite_path;
+};
+
+// Accepts:
+//   sqlite:///abs/path/file.db          absolute path
+//   sqlite://relative/path/file.db      relative to the working directory
+//   postgresql://[user[:password]@][host][:port]/dbname[?key=value&...]  (also postgres://)
+// Percent-escapes are decoded. Throws std::invalid_argument (never echoing a password) for
+// anything else.
+ConnectionSpec ParseDatabaseUrl(const std::string& url);
+
+// True when `e` is a unique/primary-key violation: SQLite "UNIQUE constraint failed" (extended
+// code SQLITE_CONSTRAINT_UNIQUE or _PRIMARYKEY), PostgreSQL SQLSTATE 23505.
+bool IsUniqueViolation(const std::exception& e);
+
+class Database final {
+public:
+    using Kind = DatabaseKind;
+
+    struct Options {
+        std::size_t pool_size = 8;
+        // How long a caller waits for a free session before ServiceUnavailableError.
+        std::chrono::milliseconds acquire_timeout{10'000};
+        // SQLite: how long a statement waits for a lock held by another connection.
+        std::chrono::milliseconds sqlite_busy_timeout{10'000};
+        // PostgreSQL: libpq connect_timeout, unless the URL sets one.
+        std::chrono::seconds postgres_connect_timeout{5};
+    };
+
+    // A session leased from the pool, returned to it on destruction. A session whose connection
+    // broke, or that was left inside a transaction it cannot roll back, is closed instead and the
+    // pool opens a fresh one on demand.
+    class Lease final {
+    public:
+        Lease(Lease&& other) noexcept;
+        Lease& operator=(Lease&&) = delete;
+        Lease(const Lease&) = delete;
+        Lease& operator=(const Lease&) = delete;
+        ~Lease();
+
+        soci::session& session() { return *session_; }
+        // Makes the pool discard the session instead of reusing it.
+        void MarkBroken() noexcept { broken_ = true; }
+
+    private:
+        friend class Database;
+        Lease(Database* owner, std::unique_ptr<soci::session> session, bool fresh) noexcept;
+
+        Database* owner_;
+        std::unique_ptr<soci::session> session_;
+        bool fresh_;  // opened for this lease rather than reused from the pool
+        bool broken_ = false;
+    };
+
+    // Opens the pool and one session (so a bad URL or an unreachable server fails at startup).
+    // SQLite: creates the file's parent directory, sets WAL journal mode, busy_timeout,
+    // foreign_keys=ON and synchronous=NORMAL on every connection.
+    // Throws std::invalid_argument for a malformed URL, http::ServiceUnavailableError when the
+    // database cannot be opened.
+    static std::unique_ptr<Database> Open(const std::string& url, std::size_t pool_size = 8);
+    static std::unique_ptr<Database> Open(const std::string& url, const Options& options);
+
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    Kind kind() const noexcept { return kind_; }
+
+    // Runs f(soci::session&) inside one transaction and returns its result: SQLite `BEGIN
+    // IMMEDIATE` (takes the write lock up front, so two writers never deadlock upgrading a read
+    // lock), PostgreSQL `BEGIN` (READ COMMITTED). Commits when f returns; rolls back and rethrows
+    // when f or the commit throws. A connection failure becomes ServiceUnavailableError. Do not
+    // call Transaction or WithSession again from inside f with the same Database when the pool
+    // may be exhausted: the inner call waits for a session the outer one holds.
+    template <class F>
+    std::invoke_result_t<F&, soci::session&> Transaction(F&& f);
+
+    // Runs f(soci::session&) on a leased session in autocommit mode: for reads that need no
+    // transaction. A transaction f leaves open is rolled back when the lease ends.
+    template <class F>
+    std::invoke_result_t<F&, soci::session&> WithSession(F&& f);
+
+    // For /readyz: runs SELECT 1 on a session; false on any failure. Never throws. Waits at most
+    // `timeout` for a free session.
+    bool Ping(std::chrono::milliseconds timeout = std::chrono::milliseconds(2'000)) noexcept;
+
+    // Lower-level access, used by the templates above and by code that needs to control the
+    // transaction itself (such as a long-lived advisory-lock holder).
+    Lease Acquire() { return Acquire(options_.acquire_timeout); }
+    Lease Acquire(std::chrono::milliseconds timeout);
+
+private:
+    struct Pool;
+
+    Database(Kind kind, ConnectionSpec spec, const Options& options);
+
+    std::unique_ptr<soci::session> OpenSession();
+    void Release(std::unique_ptr<soci::session> session, bool broken) noexcept;
+    // Leases a session and begins a transaction on it. A reused session whose connection died
+    // while idle (a PostgreSQL restart) is discarded and another one is tried, since nothing has
+    // run on it yet.
+    Lease AcquireAndBegin();
+    void Commit(Lease& lease);
+    // Called inside a catch block: rolls back when a transaction is open, marks the lease broken
+    // when the connection failed, and rethrows the current exception (translated to
+    // ServiceUnavailableError when the database is unreachable).
+    [[noreturn]] void RollbackAndRethrow(Lease& lease, bool in_transaction);
+
+    Kind kind_;
+    ConnectionSpec spec_;
+    Options options_;
+    std::unique_ptr<Pool> pool_;
+};
+
+template <class F>
+std::invoke_result_t<F&, soci::session&> Database::Transaction(F&& f) {
+    using Result = std::invoke_result_t<F&, soci::session&>;
+    Lease lease = AcquireAndBegin();
+    try {
+        if constexpr (std::is_void_v<Result>) {
+            std::invoke(f, lease.session());
+            Commit(lease);
+        } else {
+            Result result = std::invoke(f, lease.session());
+            Commit(lease);
+            return result;
+        }
+    } catch (...) {
+        RollbackAndRethrow(lease, /*in_transaction=*/true);
+    }
+}
+
+template <class F>
+std::invoke_result_t<F&, soci::session&> Database::WithSession(F&& f) {
+    Lease lease = Acquire();
+    try {
+        return std::invoke(f, lease.session());
+    } catch (...) {
+        RollbackAndRethrow(lease, /*in_transaction=*/false);
+    }
+}
+
+}  // namespace ticketing::db

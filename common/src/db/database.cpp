@@ -1,0 +1,615 @@
+#include "common/db/database.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include <poll.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include "common/http/errors.hpp"
+#include "common/log/log.hpp"
+
+namespace ticketing::db {
+namespace {
+
+constexpr std::string_view kUnavailableMessage = "Database unavailable";
+
+// ---- URL parsing -------------------------------------------------------------------------------
+
+int HexValue(char c) {
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+std::string PercentDecode(std::string_view text, std::string_view what) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '%') {
+            out.push_back(text[i]);
+            continue;
+        }
+        if (i + 2 >= text.size()) {
+            throw std::invalid_argument("database URL: truncated percent-escape in " +
+                                        std::string(what));
+        }
+        const int hi = HexValue(text[i + 1]);
+        const int lo = HexValue(text[i + 2]);
+        if (hi < 0 || lo < 0) {
+            throw std::invalid_argument("database URL: bad percent-escape in " + std::string(what));
+        }
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+    }
+    return out;
+}
+
+// libpq conninfo value: always single-quoted, with backslash and quote escaped.
+std::string QuoteConninfo(std::string_view value) {
+    std::string out = "'";
+    for (char c : value) {
+        if (c == '\\' || c == '\'') {
+            out.push_back('\\');
+        }
+        out.push_back(c);
+    }
+    out.push_back('\'');
+    return out;
+}
+
+bool IsConninfoKeyword(std::string_view key) {
+    return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+        return std::islower(static_cast<unsigned char>(c)) != 0 || c == '_';
+    });
+}
+
+ConnectionSpec ParseSqliteUrl(std::string_view rest) {
+    // rest follows "sqlite://": "/abs/path" or "relative/path".
+    if (rest.empty() || rest == "/") {
+        throw std::invalid_argument("database URL: sqlite URL needs a file path");
+    }
+    if (rest.find('?') != std::string_view::npos) {
+        throw std::invalid_argument("database URL: sqlite URLs take no query parameters");
+    }
+    std::string path = PercentDecode(rest, "path");
+    if (path == ":memory:" || path.find('=') != std::string::npos) {
+        // SOCI's sqlite3 backend reads "key=value" options out of the connect string, and every
+        // pooled session must see the same database: refuse rather than misbehave.
+        throw std::invalid_argument("database URL: unsupported sqlite path '" + path + "'");
+    }
+    ConnectionSpec spec;
+    spec.kind = DatabaseKind::kSqlite;
+    spec.connect_string = path;
+    spec.sqlite_path = path;
+    return spec;
+}
+
+ConnectionSpec ParsePostgresUrl(std::string_view rest) {
+    // rest follows "postgresql://": [userinfo@][host][:port][/dbname][?query]
+    std::string_view query;
+    if (const auto q = rest.find('?'); q != std::string_view::npos) {
+        query = rest.substr(q + 1);
+        rest = rest.substr(0, q);
+    }
+    std::string_view path;
+    if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+        path = rest.substr(slash + 1);
+        rest = rest.substr(0, slash);
+    }
+    std::string_view userinfo;
+    if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+        userinfo = rest.substr(0, at);
+        rest = rest.substr(at + 1);
+    }
+    std::string_view host = rest;
+    std::string_view port;
+    if (!host.empty() && host.front() == '[') {
+        const auto close = host.find(']');
+        if (close == std::string_view::npos) {
+            throw std::invalid_argument("database URL: unterminated IPv6 address");
+        }
+        const std::string_view after = host.substr(close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':') {
+                throw std::invalid_argument("database URL: unexpected text after IPv6 address");
+            }
+            port = after.substr(1);
+        }
+        host = host.substr(1, close - 1);
+    } else if (const auto colon = host.rfind(':'); colon != std::string_view::npos) {
+        port = host.substr(colon + 1);
+        host = host.substr(0, colon);
+    }
+
+    // Ordered so that the generated string is stable (tests compare it); query parameters
+    // override what the authority said, as in libpq's own URI handling.
+    std::vector<std::pair<std::string, std::string>> params;
+    auto set = [&params](std::string key, std::string value) {
+        for (auto& [k, v] : params) {
+            if (k == key) {
+                v = std::move(value);
+                return;
+            }
+        }
+        params.emplace_back(std::move(key), std::move(value));
+    };
+
+    if (!userinfo.empty()) {
+        const auto colon = userinfo.find(':');
+        set("user", PercentDecode(userinfo.substr(0, colon), "user"));
+        if (colon != std::string_view::npos) {
+            set("password", PercentDecode(userinfo.substr(colon + 1), "password"));
+        }
+    }
+    if (!host.empty()) {
+        set("host", PercentDecode(host, "host"));
+    }
+    if (!port.empty()) {
+        if (!std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+            port.size() > 5 || std::stoi(std::string(port)) > 65535 ||
+            std::stoi(std::string(port)) == 0) {
+            throw std::invalid_argument("database URL: bad port '" + std::string(port) + "'");
+        }
+        set("port", std::string(port));
+    }
+    if (!path.empty()) {
+        set("dbname", PercentDecode(path, "dbname"));
+    }
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view item = query.substr(0, amp);
+        query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
+        if (item.empty()) {
+            continue;
+        }
+        const auto eq = item.find('=');
+        if (eq == std::string_view::npos) {
+            throw std::invalid_argument("database URL: query parameter without value");
+        }
+        std::string key = PercentDecode(item.substr(0, eq), "parameter");
+        if (!IsConninfoKeyword(key)) {
+            throw std::invalid_argument("database URL: bad parameter name '" + key + "'");
+        }
+        set(std::move(key), PercentDecode(item.substr(eq + 1), "parameter"));
+    }
+    const bool has_dbname = std::any_of(
+        params.begin(), params.end(), [](const auto& p) { return p.first == "dbname"; });
+    if (!has_dbname) {
+        throw std::invalid_argument("database URL: postgresql URL needs a database name");
+    }
+
+    ConnectionSpec spec;
+    spec.kind = DatabaseKind::kPostgres;
+    for (const auto& [key, value] : params) {
+        if (!spec.connect_string.empty()) {
+            spec.connect_string.push_back(' ');
+        }
+        spec.connect_string += key + "=" + QuoteConninfo(value);
+    }
+    return spec;
+}
+
+// ---- error classification ----------------------------------------------------------------------
+
+int SqliteErrorCode(const std::exception& e) {
+    if (const auto* err = dynamic_cast<const soci::sqlite3_soci_error*>(&e)) {
+        return err->result();
+    }
+    return -1;
+}
+
+std::string PostgresSqlState(const std::exception& e) {
+    if (const auto* err = dynamic_cast<const soci::postgresql_soci_error*>(&e)) {
+        return err->sqlstate();
+    }
+    return {};
+}
+
+// Errors that mean "the database cannot serve us right now", not "this statement is wrong".
+bool IsUnavailableError(const std::exception& e) {
+    if (const int code = SqliteErrorCode(e); code >= 0) {
+        const int primary = code & 0xff;
+        return primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_CANTOPEN ||
+               primary == SQLITE_IOERR || primary == SQLITE_FULL;
+    }
+    if (const auto* err = dynamic_cast<const soci::soci_error*>(&e)) {
+        if (err->get_error_category() == soci::soci_error::connection_error) {
+            return true;
+        }
+    }
+    const std::string state = PostgresSqlState(e);
+    // 08: connection exception; 57P01..03: admin/crash shutdown, cannot connect now;
+    // 53300: too many connections.
+    return state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0 || state == "53300";
+}
+
+// The backend objects' typeinfo is not exported by SOCI, so no dynamic_cast: the Database knows
+// which backend every one of its sessions uses.
+soci::postgresql_session_backend* PostgresBackend(DatabaseKind kind, soci::session& session) {
+    return kind == DatabaseKind::kPostgres
+               ? static_cast<soci::postgresql_session_backend*>(session.get_backend())
+               : nullptr;
+}
+
+soci::sqlite3_session_backend* SqliteBackend(DatabaseKind kind, soci::session& session) {
+    return kind == DatabaseKind::kSqlite
+               ? static_cast<soci::sqlite3_session_backend*>(session.get_backend())
+               : nullptr;
+}
+
+// True when the session's connection is gone (PostgreSQL), judged without a round trip.
+bool ConnectionLost(DatabaseKind kind, soci::session& session) {
+    if (session.get_backend() == nullptr) {
+        return true;
+    }
+    if (auto* pg = PostgresBackend(kind, session)) {
+        return pg->conn_ == nullptr || PQstatus(pg->conn_) != CONNECTION_OK;
+    }
+    return false;
+}
+
+// Reads, without blocking, whatever the server sent to an idle PostgreSQL connection: a server
+// that shut down or restarted sent a FATAL message and closed the socket, which libpq notices
+// once it reads up to the end of the stream. No round trip; a silently dropped network path
+// still shows only on the next statement (and Transaction retries its BEGIN for that).
+bool ClosedByServer(DatabaseKind kind, soci::session& session) {
+    auto* pg = PostgresBackend(kind, session);
+    if (pg == nullptr) {
+        return false;
+    }
+    if (pg->conn_ == nullptr || PQstatus(pg->conn_) != CONNECTION_OK) {
+        return true;
+    }
+    for (int round = 0; round < 4; ++round) {
+        pollfd readable{PQsocket(pg->conn_), POLLIN, 0};
+        if (readable.fd < 0) {
+            return true;
+        }
+        if (::poll(&readable, 1, 0) <= 0) {
+            break;  // nothing pending: the connection looks alive
+        }
+        if (PQconsumeInput(pg->conn_) == 0 || PQstatus(pg->conn_) != CONNECTION_OK) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// True when a transaction is open on the session (and whether its state is even known).
+enum class TxState { kIdle, kOpen, kUnknown };
+
+TxState TransactionState(DatabaseKind kind, soci::session& session) {
+    if (session.get_backend() == nullptr) {
+        return TxState::kUnknown;
+    }
+    if (auto* pg = PostgresBackend(kind, session)) {
+        if (pg->conn_ == nullptr) {
+            return TxState::kUnknown;
+        }
+        switch (PQtransactionStatus(pg->conn_)) {
+            case PQTRANS_IDLE:
+                return TxState::kIdle;
+            case PQTRANS_INTRANS:
+            case PQTRANS_INERROR:
+                return TxState::kOpen;
+            default:
+                return TxState::kUnknown;
+        }
+    }
+    if (auto* lite = SqliteBackend(kind, session)) {
+        return sqlite_api::sqlite3_get_autocommit(lite->conn_) != 0 ? TxState::kIdle
+                                                                    : TxState::kOpen;
+    }
+    return TxState::kUnknown;
+}
+
+// libpq prints NOTICEs ("relation ... already exists, skipping") on stderr by default, which
+// would break the one-JSON-object-per-line log format.
+void LogPostgresNotice(void* /*arg*/, const char* message) {
+    std::string_view text(message);
+    while (!text.empty() && text.back() == '\n') {
+        text.remove_suffix(1);
+    }
+    log::Debug("postgresql notice", {{"notice", text}});
+}
+
+}  // namespace
+
+// ---- public free functions ---------------------------------------------------------------------
+
+ConnectionSpec ParseDatabaseUrl(const std::string& url) {
+    const std::string_view view(url);
+    for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+        if (view.substr(0, scheme.size()) == scheme) {
+            return ParsePostgresUrl(view.substr(scheme.size()));
+        }
+    }
+    constexpr std::string_view kSqlite = "sqlite://";
+    if (view.substr(0, kSqlite.size()) == kSqlite) {
+        return ParseSqliteUrl(view.substr(kSqlite.size()));
+    }
+    const auto colon = view.find(':');
+    throw std::invalid_argument(
+        "database URL: unsupported scheme '" +
+        std::string(view.substr(0, colon == std::string_view::npos ? 0 : colon)) +
+        "' (expected sqlite:// or postgresql://)");
+}
+
+bool IsUniqueViolation(const std::exception& e) {
+    if (const int code = SqliteErrorCode(e); code >= 0) {
+        if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
+            return true;
+        }
+        // Without extended result codes SOCI reports plain SQLITE_CONSTRAINT; the message tells
+        // a unique violation from NOT NULL, CHECK and foreign-key failures.
+        return (code & 0xff) == SQLITE_CONSTRAINT &&
+               std::string_view(e.what()).find("UNIQUE constraint failed") !=
+                   std::string_view::npos;
+    }
+    if (const std::string state = PostgresSqlState(e); !state.empty()) {
+        return state == "23505";
+    }
+    return false;
+}
+
+// ---- pool --------------------------------------------------------------------------------------
+
+struct Database::Pool {
+    std::mutex mutex;
+    std::condition_variable available;
+    std::vector<std::unique_ptr<soci::session>> idle;  // most recently used at the back
+    std::size_t open = 0;                              // idle + leased
+};
+
+Database::Lease::Lease(Database* owner, std::unique_ptr<soci::session> session, bool fresh) noexcept
+    : owner_(owner), session_(std::move(session)), fresh_(fresh) {}
+
+Database::Lease::Lease(Lease&& other) noexcept
+    : owner_(std::exchange(other.owner_, nullptr)),
+      session_(std::move(other.session_)),
+      fresh_(other.fresh_),
+      broken_(other.broken_) {}
+
+Database::Lease::~Lease() {
+    if (owner_ != nullptr && session_ != nullptr) {
+        owner_->Release(std::move(session_), broken_);
+    }
+}
+
+Database::Database(Kind kind, ConnectionSpec spec, const Options& options)
+    : kind_(kind), spec_(std::move(spec)), options_(options), pool_(std::make_unique<Pool>()) {
+    if (options_.pool_size == 0) {
+        throw std::invalid_argument("Database: pool_size must be at least 1");
+    }
+}
+
+Database::~Database() = default;
+
+std::unique_ptr<Database> Database::Open(const std::string& url, std::size_t pool_size) {
+    Options options;
+    options.pool_size = pool_size;
+    return Open(url, options);
+}
+
+std::unique_ptr<Database> Database::Open(const std::string& url, const Options& options) {
+    ConnectionSpec spec = ParseDatabaseUrl(url);
+    if (spec.kind == Kind::kSqlite) {
+        const std::filesystem::path parent = std::filesystem::path(spec.sqlite_path).parent_path();
+        if (!parent.empty()) {
+            std::error_code ec;
+            std::filesystem::create_directories(parent, ec);
+            if (ec) {
+                log::Error("cannot create the database directory",
+                           {{"path", parent.string()}, {"cause", ec.message()}});
+                throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+            }
+        }
+    } else if (spec.connect_string.find("connect_timeout=") == std::string::npos) {
+        spec.connect_string +=
+            " connect_timeout='" + std::to_string(options.postgres_connect_timeout.count()) + "'";
+    }
+    const Kind kind = spec.kind;
+    std::unique_ptr<Database> db(new Database(kind, std::move(spec), options));
+    // Fail at startup, not on the first request; the session goes into the pool.
+    db->Acquire();
+    return db;
+}
+
+std::unique_ptr<soci::session> Database::OpenSession() {
+    auto session = std::make_unique<soci::session>();
+    try {
+        if (kind_ == Kind::kSqlite) {
+            session->open(soci::sqlite3, spec_.connect_string);
+            // busy_timeout first: switching to WAL needs a lock another connection may hold.
+            *session << "PRAGMA busy_timeout = " +
+                            std::to_string(options_.sqlite_busy_timeout.count());
+            std::string mode;
+            *session << "PRAGMA journal_mode = WAL", soci::into(mode);
+            if (mode != "wal") {
+                log::Warn("sqlite did not switch to WAL journal mode", {{"journal_mode", mode}});
+            }
+            *session << "PRAGMA synchronous = NORMAL";
+            *session << "PRAGMA foreign_keys = ON";
+        } else {
+            session->open(soci::postgresql, spec_.connect_string);
+            PQsetNoticeProcessor(
+                PostgresBackend(kind_, *session)->conn_, &LogPostgresNotice, nullptr);
+        }
+    } catch (const std::exception& e) {
+        log::Error("cannot open a database session", {{"cause", e.what()}});
+        throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+    }
+    return session;
+}
+
+Database::Lease Database::Acquire(std::chrono::milliseconds timeout) {
+    Pool& pool = *pool_;
+    std::unique_lock lock(pool.mutex);
+    const bool ready = pool.available.wait_for(
+        lock, timeout, [&] { return !pool.idle.empty() || pool.open < options_.pool_size; });
+    if (!ready) {
+        log::Warn("database pool exhausted", {{"pool_size", options_.pool_size}});
+        throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+    }
+    // Sessions whose server hung up while they sat idle (a restart): closed after unlocking.
+    std::vector<std::unique_ptr<soci::session>> dead;
+    while (!pool.idle.empty()) {
+        std::unique_ptr<soci::session> session = std::move(pool.idle.back());
+        pool.idle.pop_back();
+        if (ClosedByServer(kind_, *session)) {
+            --pool.open;
+            dead.push_back(std::move(session));
+            continue;
+        }
+        return Lease(this, std::move(session), /*fresh=*/false);
+    }
+    ++pool.open;
+    lock.unlock();
+    try {
+        return Lease(this, OpenSession(), /*fresh=*/true);
+    } catch (...) {
+        lock.lock();
+        --pool.open;
+        lock.unlock();
+        pool.available.notify_one();
+        throw;
+    }
+}
+
+void Database::Release(std::unique_ptr<soci::session> session, bool broken) noexcept {
+    if (!broken) {
+        try {
+            switch (TransactionState(kind_, *session)) {
+                case TxState::kIdle:
+                    break;
+                case TxState::kOpen:
+                    session->rollback();
+                    broken = TransactionState(kind_, *session) != TxState::kIdle;
+                    break;
+                case TxState::kUnknown:
+                    broken = true;
+                    break;
+            }
+        } catch (const std::exception& e) {
+            log::Warn("discarding a database session that cannot roll back", {{"cause", e.what()}});
+            broken = true;
+        }
+    }
+    std::unique_lock lock(pool_->mutex);
+    if (broken) {
+        --pool_->open;
+        lock.unlock();
+        session.reset();  // closes the connection outside the lock
+    } else {
+        pool_->idle.push_back(std::move(session));
+        lock.unlock();
+    }
+    pool_->available.notify_one();
+}
+
+Database::Lease Database::AcquireAndBegin() {
+    // Every idle session may have died with the server, so try at most pool_size + 1 of them;
+    // a freshly opened session that cannot begin means the database really is unavailable.
+    for (std::size_t attempt = 0; attempt <= options_.pool_size; ++attempt) {
+        Lease lease = Acquire();
+        try {
+            lease.session() << (kind_ == Kind::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+            return lease;
+        } catch (const std::exception& e) {
+            const bool lost = ConnectionLost(kind_, lease.session());
+            if (lost || IsUnavailableError(e)) {
+                lease.MarkBroken();
+                if (lost && !lease.fresh_) {
+                    continue;  // a stale pooled connection: try another one
+                }
+                log::Warn("cannot begin a database transaction", {{"cause", e.what()}});
+                throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+            }
+            throw;
+        }
+    }
+    log::Warn("cannot begin a database transaction", {{"cause", "every pooled session failed"}});
+    throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+}
+
+void Database::Commit(Lease& lease) {
+    if (auto* pg = PostgresBackend(kind_, lease.session());
+        pg != nullptr && pg->conn_ != nullptr &&
+        PQtransactionStatus(pg->conn_) == PQTRANS_INERROR) {
+        // PostgreSQL would answer COMMIT with a silent ROLLBACK, while SQLite would commit the
+        // statements before the failed one: refuse instead of diverging.
+        throw std::logic_error(
+            "transaction not committed: a statement failed inside it and the error was caught; "
+            "let SQL errors escape Transaction (or avoid them with ON CONFLICT DO NOTHING)");
+    }
+    lease.session() << "COMMIT";
+}
+
+void Database::RollbackAndRethrow(Lease& lease, bool in_transaction) {
+    soci::session& session = lease.session();
+    bool unavailable = ConnectionLost(kind_, session);
+    if (unavailable) {
+        lease.MarkBroken();
+    } else if (in_transaction && TransactionState(kind_, session) != TxState::kIdle) {
+        try {
+            session << "ROLLBACK";
+        } catch (const std::exception& e) {
+            log::Warn("rollback failed; discarding the session", {{"cause", e.what()}});
+            lease.MarkBroken();
+            unavailable = ConnectionLost(kind_, session);
+        }
+    }
+    try {
+        throw;
+    } catch (const http::HttpError&) {
+        throw;
+    } catch (const std::exception& e) {
+        if (unavailable || IsUnavailableError(e)) {
+            log::Warn("database unavailable", {{"cause", e.what()}});
+            throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+        }
+        throw;
+    }
+}
+
+bool Database::Ping(std::chrono::milliseconds timeout) noexcept {
+    try {
+        Lease lease = Acquire(timeout);
+        try {
+            int one = 0;
+            lease.session() << "SELECT 1", soci::into(one);
+            return one == 1;
+        } catch (const std::exception& e) {
+            if (ConnectionLost(kind_, lease.session()) || IsUnavailableError(e)) {
+                lease.MarkBroken();
+            }
+            log::Warn("database ping failed", {{"cause", e.what()}});
+            return false;
+        }
+    } catch (const std::exception& e) {
+        log::Warn("database ping failed", {{"cause", e.what()}});
+        return false;
+    } catch (...) {
+        log::Warn("database ping failed", {{"cause", "unknown exception"}});
+        return false;
+    }
+}
+
+}  // namespace ticketing::db
