@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Event path benchmark (issue 3): outbox publish and inbox-handled consume, next to raw nats.c
+# async publish and raw consume, in the same run against one nats-server it starts itself.
+# Usage: scripts/bench-bus.sh [events, default 100000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EVENTS=${1:-100000}
+bash scripts/setup.sh
+cmake --preset release >/dev/null
+cmake --build build/release --target ticketing-bus-bench
+exec ./build/release/tests/bench/ticketing-bus-bench --events "$EVENTS"
