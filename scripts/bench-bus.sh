@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${1:-100000}
 bash scripts/setup.sh
-cmake --preset release >/dev/null
-cmake --build build/release --target ticketing-bus-bench
-exec ./build/release/tests/bench/ticketing-bus-bench --events "$EVENTS"
+PRESET=${TICKETING_PRESET:-release}
+cmake --preset "$PRESET" >/dev/null
+cmake --build build/$PRESET --target ticketing-bus-bench
+exec ./build/$PRESET/tests/bench/ticketing-bus-bench --events "$EVENTS"

@@ -6,8 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${1:-10s}
 bash scripts/setup.sh
-cmake --preset release >/dev/null
-cmake --build build/release --target ticketing-hello
+PRESET=${TICKETING_PRESET:-release}
+cmake --preset "$PRESET" >/dev/null
+cmake --build build/$PRESET --target ticketing-hello
 
 work=$(mktemp -d)
 cleanup() {
@@ -53,7 +54,7 @@ run_wrk() { # key label url
 results=()
 for mode in worker inline; do
   flag=""; [ "$mode" = inline ] && flag="--inline"
-  LOG_LEVEL=warn ./build/release/tests/bench/ticketing-hello --port "$HELLO_PORT" $flag &
+  LOG_LEVEL=warn ./build/$PRESET/tests/bench/ticketing-hello --port "$HELLO_PORT" $flag &
   hello_pid=$!
   wait_port "$HELLO_PORT"
   results+=("$(run_wrk "hello-$mode" "common/http ($mode)" "http://127.0.0.1:$HELLO_PORT/hello")")

@@ -114,7 +114,7 @@ double RawConsume(jsCtx* js, int n) {
         Progress("raw consume", state.count.load(), n);
         std::this_thread::sleep_for(100ms);  // progress display only, not synchronisation
     }
-    double rate = state.count.load() / Seconds(start);
+    double rate = static_cast<double>(state.count.load()) / Seconds(start);
     Progress("raw consume", state.count.load(), n);
     natsSubscription_Destroy(sub);
     return rate;
@@ -140,14 +140,21 @@ int main(int argc, char** argv) {
     co.url = nats.Url();
     auto connection = bus::NatsConnection::Connect(co);
     connection->EnsureStreams();
-    jsCtx* js = connection->handles().js;
+    // The raw side has its own plain nats.c connection.
+    natsConnection* raw_conn = nullptr;
+    if (natsConnection_ConnectTo(&raw_conn, nats.Url().c_str()) != NATS_OK) {
+        std::fprintf(stderr, "cannot connect to %s\n", nats.Url().c_str());
+        return 1;
+    }
+    jsCtx* js = nullptr;
+    natsConnection_JetStream(&js, raw_conn, nullptr);
 
     // 1. publish
     jsCtx* raw_js = nullptr;
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.PublishAsync.MaxPending = 1024;
-    natsConnection_JetStream(&raw_js, connection->handles().conn, &jo);
+    natsConnection_JetStream(&raw_js, raw_conn, &jo);
     double raw_publish = RawPublish(raw_js, n);
     jsCtx_Destroy(raw_js);
     Purge(js);
@@ -200,7 +207,7 @@ int main(int argc, char** argv) {
             Progress("consume with inbox (SQLite)", handled.load(), n);
             std::this_thread::sleep_for(100ms);  // progress display only
         }
-        inbox_consume = handled.load() / Seconds(start);
+        inbox_consume = static_cast<double>(handled.load()) / Seconds(start);
         Progress("consume with inbox (SQLite)", handled.load(), n);
     }
 
@@ -212,6 +219,8 @@ int main(int argc, char** argv) {
     std::printf("%-40s %12.0f\n", "outbox insert (100 rows per tx)", insert_rate);
     std::printf("%-40s %12.0f\n", "raw consume (ack each)", raw_consume);
     std::printf("%-40s %12.0f   (target >= 10000)\n", "consume with inbox (SQLite)", inbox_consume);
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(raw_conn);
     bool ok = outbox_publish >= 0.3 * raw_publish && inbox_consume >= 10000;
     std::printf("verdict: %s\n", ok ? "targets met" : "targets NOT met");
     return ok ? 0 : 1;

@@ -1,9 +1,14 @@
 // ticketing-hello: the smallest service built on common/http, for the HTTP benchmark
 // (scripts/bench-http.sh) and the process-level shutdown test. GET /hello answers
 // {"hello":"world"}; --inline runs it on the I/O threads instead of the worker pool.
+// GET /slow?ms=N answers after N milliseconds (at most 10 s): a request that is still in flight
+// when the process is told to stop.
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +43,11 @@ int main(int argc, char** argv) {
         "/hello",
         [](http::Request&) { return http::Response::Json(200, {{"hello", "world"}}); },
         inline_dispatch ? http::Dispatch::kInline : http::Dispatch::kWorker);
+    router.Get("/slow", [](http::Request& r) {
+        int ms = std::clamp(std::stoi(r.Query("ms").value_or("1000")), 0, 10000);
+        std::this_thread::sleep_for(std::chrono::milliseconds(ms));
+        return http::Response::Json(200, {{"slept", ms}});
+    });
     http::Server server(options, std::move(router), registry);
     server.RunUntilSignal();
     return 0;

@@ -17,6 +17,7 @@
 #include "common/db/migrations.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 #include "common/testing/servers.hpp"
 #include "common/testing/stream_reader.hpp"
@@ -384,6 +385,76 @@ TEST_F(BusWithDatabaseTest, InboxRollsBackWhenHandlerDeclines) {
     });
     EXPECT_EQ(d, AckDecision::kAck);
     EXPECT_EQ(Counter(), 1);
+}
+
+class BusWithPostgresTest : public BusTest {
+protected:
+    void SetUp() override {
+        BusTest::SetUp();
+        auto& pg = test::PostgresServer::Shared();
+        url_ = pg.Url(pg.CreateUniqueDatabase("bus"));
+        db_ = db::Database::Open(url_);
+        db::RunMigrations(*db_, WithBusMigrations(true, {}));
+    }
+
+    std::string url_;
+    std::unique_ptr<db::Database> db_;
+};
+
+TEST_F(BusWithPostgresTest, OneRelayLeadsAndTheOtherTakesOverWhenItStops) {
+    // Two replicas, each with its own pool on the same database.
+    auto other_db = db::Database::Open(url_);
+    RelayOptions o;
+    o.idle_poll = 20ms;
+    auto first = std::make_unique<OutboxRelay>(*db_, *publisher_, registry_, o);
+    OutboxRelay second(*other_db, *publisher_, registry_, o);
+    first->Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return first->IsLeader(); }, 10s));
+    second.Start();
+    for (int i = 0; i < 20; ++i) {
+        db_->Transaction([&](soci::session& tx) { Outbox::Add(tx, Ticket(i), Ctx()); });
+    }
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 10s));
+    EXPECT_FALSE(second.IsLeader());
+    EXPECT_EQ(second.published(), 0u);
+
+    first.reset();  // the leader goes away; its lock goes with its session
+    for (int i = 20; i < 40; ++i) {
+        db_->Transaction([&](soci::session& tx) { Outbox::Add(tx, Ticket(i), Ctx()); });
+    }
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 15s));
+    EXPECT_TRUE(second.IsLeader());
+    std::vector<std::string> ids;
+    for (auto& m : Stream()) {
+        ids.push_back(events::Decode<TicketCreated>(m.payload).id);
+    }
+    ASSERT_EQ(ids.size(), 40u);  // each once, in order
+    for (int i = 0; i < 40; ++i) {
+        EXPECT_EQ(ids[static_cast<std::size_t>(i)], "t" + std::to_string(i));
+    }
+}
+
+TEST_F(BusWithPostgresTest, InboxRunsTheSameEventOnce) {
+    db_->Transaction([](soci::session& s) {
+        s << "CREATE TABLE counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)";
+        s << "INSERT INTO counter (id, n) VALUES (1, 0)";
+    });
+    MessageMeta meta;
+    meta.consumer = "tickets-service-order-created";
+    meta.event_id = "e-1";
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(HandleOnce(*db_, meta, [](soci::session& tx) {
+                      tx << "UPDATE counter SET n = n + 1 WHERE id = 1";
+                      return AckDecision::kAck;
+                  }),
+                  AckDecision::kAck);
+    }
+    long long n = db_->WithSession([](soci::session& s) {
+        long long v = 0;
+        s << "SELECT n FROM counter WHERE id = 1", soci::into(v);
+        return v;
+    });
+    EXPECT_EQ(n, 1);
 }
 
 }  // namespace
