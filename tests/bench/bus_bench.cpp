@@ -3,14 +3,14 @@
 //   1. raw js_PublishMsgAsync of N events            vs  the outbox relay draining N rows (SQLite)
 //   2. raw consume (ack each message)                vs  NatsSubscriber + inbox-handled no-op
 // Usage: ticketing-bus-bench [--events N] [--keep]
-#include <nats/nats.h>
-
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <thread>
+
+#include <nats/nats.h>
 
 #include "common/bus/connection.hpp"
 #include "common/bus/inbox.hpp"
@@ -35,8 +35,10 @@ double Seconds(Clock::time_point since) {
 }
 
 events::TicketCreated Sample(int i) {
-    return {"5f1a2b3c4d5e6f7a8b9c" + std::to_string(1000 + i % 9000), 0,
-            "Concert at the arena, row " + std::to_string(i % 40), 2050 + i % 100,
+    return {"5f1a2b3c4d5e6f7a8b9c" + std::to_string(1000 + i % 9000),
+            0,
+            "Concert at the arena, row " + std::to_string(i % 40),
+            2050 + i % 100,
             "6a1b2c3d4e5f6a7b8c9d0e1f"};
 }
 
@@ -56,7 +58,8 @@ double RawPublish(jsCtx* js, int n) {
     for (int i = 0; i < n; ++i) {
         auto payload = events::Encode(Sample(i));
         natsMsg* msg = nullptr;
-        natsMsg_Create(&msg, "ticket:created", nullptr, payload.data(), static_cast<int>(payload.size()));
+        natsMsg_Create(
+            &msg, "ticket:created", nullptr, payload.data(), static_cast<int>(payload.size()));
         natsMsgHeader_Set(msg, "Ticketing-Occurred-At", "2026-11-22T10:00:00.000Z");
         std::string id = "raw-" + std::to_string(i);
         jsPubOptions po;
@@ -197,12 +200,13 @@ int main(int argc, char** argv) {
         so.queue_group = "bench-inbox";
         bus::NatsSubscriber subscriber(*connection, so, registry);
         auto start = Clock::now();
-        subscriber.Subscribe<events::TicketCreated>(
-            [&](const events::TicketCreated&, const bus::MessageMeta& meta) {
-                auto d = bus::HandleOnce(*db, meta, [](soci::session&) { return bus::AckDecision::kAck; });
-                handled.fetch_add(1);
-                return d;
-            });
+        subscriber.Subscribe<events::TicketCreated>([&](const events::TicketCreated&,
+                                                        const bus::MessageMeta& meta) {
+            auto d =
+                bus::HandleOnce(*db, meta, [](soci::session&) { return bus::AckDecision::kAck; });
+            handled.fetch_add(1);
+            return d;
+        });
         while (handled.load() < n && Seconds(start) < 600) {
             Progress("consume with inbox (SQLite)", handled.load(), n);
             std::this_thread::sleep_for(100ms);  // progress display only
@@ -211,10 +215,13 @@ int main(int argc, char** argv) {
         Progress("consume with inbox (SQLite)", handled.load(), n);
     }
 
-    std::printf("\nEvent path benchmark, %d events, one nats-server (JetStream file store), SQLite\n", n);
+    std::printf(
+        "\nEvent path benchmark, %d events, one nats-server (JetStream file store), SQLite\n", n);
     std::printf("%-40s %12s\n", "path", "events/s");
     std::printf("%-40s %12.0f\n", "raw js_PublishMsgAsync", raw_publish);
-    std::printf("%-40s %12.0f   (%.2f of raw; target >= 0.30)\n", "outbox relay publish", outbox_publish,
+    std::printf("%-40s %12.0f   (%.2f of raw; target >= 0.30)\n",
+                "outbox relay publish",
+                outbox_publish,
                 outbox_publish / raw_publish);
     std::printf("%-40s %12.0f\n", "outbox insert (100 rows per tx)", insert_rate);
     std::printf("%-40s %12.0f\n", "raw consume (ack each)", raw_consume);

@@ -28,10 +28,13 @@ int main(int argc, char** argv) {
             inline_dispatch = true;
         } else if (arg == "--port" && i + 1 < argc) {
             options.port = static_cast<std::uint16_t>(std::stoi(argv[++i]));
+        } else if (arg == "--workers" && i + 1 < argc) {
+            options.workers = static_cast<std::size_t>(std::stoi(argv[++i]));
         } else if (arg == "--io-threads" && i + 1 < argc) {
             options.io_threads = static_cast<std::size_t>(std::stoi(argv[++i]));
         } else {
-            std::cerr << "usage: ticketing-hello [--port N] [--io-threads N] [--inline]\n";
+            std::cerr
+                << "usage: ticketing-hello [--port N] [--io-threads N] [--workers N] [--inline]\n";
             return 2;
         }
     }
@@ -41,7 +44,9 @@ int main(int argc, char** argv) {
     http::Router router;
     router.Get(
         "/hello",
-        [](http::Request&) { return http::Response::Json(200, {{"hello", "world"}}); },
+        [](http::Request&) {
+            return http::Response::Json(200, {{"hello", "world"}});
+        },
         inline_dispatch ? http::Dispatch::kInline : http::Dispatch::kWorker);
     router.Get("/slow", [](http::Request& r) {
         int ms = std::clamp(std::stoi(r.Query("ms").value_or("1000")), 0, 10000);

@@ -31,7 +31,8 @@ std::string ConsumerName(std::string_view queue_group, std::string_view subject)
 std::chrono::milliseconds RetryDelay(std::uint64_t num_delivered) {
     constexpr std::chrono::milliseconds kFirst{50};
     constexpr std::chrono::milliseconds kMax{5000};
-    std::uint64_t exponent = num_delivered == 0 ? 0 : std::min<std::uint64_t>(num_delivered - 1, 10);
+    std::uint64_t exponent =
+        num_delivered == 0 ? 0 : std::min<std::uint64_t>(num_delivered - 1, 10);
     std::chrono::milliseconds delay = kFirst * (std::int64_t{1} << exponent);
     return std::min(delay, kMax);
 }

@@ -6,6 +6,7 @@
 #include "common/bus/bus.hpp"
 #include "common/events/events.hpp"
 #include "common/log/log.hpp"
+
 #include "nats_handles.hpp"
 
 namespace ticketing::bus {
@@ -136,7 +137,8 @@ std::unique_ptr<NatsConnection> NatsConnection::Connect(const ConnectionOptions&
 }
 
 bool NatsConnection::IsConnected() const {
-    return handles_->conn != nullptr && natsConnection_Status(handles_->conn) == NATS_CONN_STATUS_CONNECTED;
+    return handles_->conn != nullptr &&
+           natsConnection_Status(handles_->conn) == NATS_CONN_STATUS_CONNECTED;
 }
 
 bool NatsConnection::WaitConnected(std::chrono::milliseconds deadline) const {

@@ -3,13 +3,13 @@
 // ever written at a call site: AckWait and BackOff take nanoseconds, NakWithDelay milliseconds).
 #pragma once
 
-#include <nats/nats.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <string>
+
+#include <nats/nats.h>
 
 #include "common/bus/connection.hpp"
 
@@ -23,7 +23,9 @@ inline std::int64_t ToNatsMillis(std::chrono::milliseconds d) {
 }
 
 // "<what>: <nats status text> (<JetStream error code>)" for BusError messages.
-std::string NatsErrorText(const char* what, natsStatus s, jsErrCode jerr = static_cast<jsErrCode>(0));
+std::string NatsErrorText(const char* what,
+                          natsStatus s,
+                          jsErrCode jerr = static_cast<jsErrCode>(0));
 
 struct NatsHandles {
     ConnectionOptions options;

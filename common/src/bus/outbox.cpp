@@ -10,11 +10,14 @@
 namespace ticketing::bus {
 namespace {
 
-// Only the id column differs between the backends.
+// The backends differ in how an id counts up, and SQLite stores the inbox best as one B-tree
+// (WITHOUT ROWID): every handled event inserts a row, so its cost is the consumer's cost.
+// The event id needs no UNIQUE index of its own: ids are random 128-bit values, and the stream's
+// duplicate window is what drops a second publish.
 constexpr std::string_view kOutboxSqlite = R"(
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    event_id TEXT NOT NULL UNIQUE,
+    event_id TEXT NOT NULL,
     subject TEXT NOT NULL,
     payload TEXT NOT NULL,
     traceparent TEXT NOT NULL,
@@ -24,14 +27,22 @@ CREATE TABLE outbox (
 constexpr std::string_view kOutboxPostgres = R"(
 CREATE TABLE outbox (
     id BIGSERIAL PRIMARY KEY,
-    event_id TEXT NOT NULL UNIQUE,
+    event_id TEXT NOT NULL,
     subject TEXT NOT NULL,
     payload TEXT NOT NULL,
     traceparent TEXT NOT NULL,
     occurred_at TEXT NOT NULL
 );)";
 
-constexpr std::string_view kInbox = R"(
+constexpr std::string_view kInboxSqlite = R"(
+CREATE TABLE inbox (
+    consumer TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    handled_at BIGINT NOT NULL,
+    PRIMARY KEY (consumer, event_id)
+) WITHOUT ROWID;)";
+
+constexpr std::string_view kInboxPostgres = R"(
 CREATE TABLE inbox (
     consumer TEXT NOT NULL,
     event_id TEXT NOT NULL,
@@ -49,7 +60,7 @@ struct Row {
 std::vector<db::Migration> Migrations(bool postgres) {
     return {
         {1, "outbox", postgres ? kOutboxPostgres : kOutboxSqlite},
-        {2, "inbox", kInbox},
+        {2, "inbox", postgres ? kInboxPostgres : kInboxSqlite},
     };
 }
 
@@ -68,8 +79,8 @@ std::vector<db::Migration> WithBusMigrations(bool postgres, const std::vector<db
 void Outbox::AddEnvelope(soci::session& tx, const Envelope& e) {
     tx << "INSERT INTO outbox (event_id, subject, payload, traceparent, occurred_at) "
           "VALUES (:event_id, :subject, :payload, :traceparent, :occurred_at)",
-        soci::use(e.event_id), soci::use(e.subject), soci::use(e.payload),
-        soci::use(e.traceparent), soci::use(e.occurred_at);
+        soci::use(e.event_id), soci::use(e.subject), soci::use(e.payload), soci::use(e.traceparent),
+        soci::use(e.occurred_at);
 }
 
 std::int64_t Outbox::Backlog(db::Database& db) {
@@ -89,8 +100,9 @@ OutboxRelay::OutboxRelay(db::Database& db,
       options_(options),
       published_counter_(
           metrics.AddCounter("outbox_published_total", "Outbox rows published and deleted").With()),
-      failures_counter_(metrics.AddCounter("outbox_publish_failures_total",
-                                           "Relay passes that could not publish everything")
+      failures_counter_(metrics
+                            .AddCounter("outbox_publish_failures_total",
+                                        "Relay passes that could not publish everything")
                             .With()) {
     metrics.AddCallbackGauge("outbox_backlog", "Outbox rows waiting to be published", [&db] {
         try {
@@ -158,7 +170,8 @@ void OutboxRelay::Run() {
                 lock_holder.reset();
                 lock_holder.emplace(db_.Acquire());
                 int got = 0;
-                lock_holder->session() << "SELECT CASE WHEN pg_try_advisory_lock(:k) THEN 1 ELSE 0 END",
+                lock_holder->session()
+                    << "SELECT CASE WHEN pg_try_advisory_lock(:k) THEN 1 ELSE 0 END",
                     soci::use(static_cast<long long>(options_.advisory_lock_key)), soci::into(got);
                 if (got != 1) {
                     lock_holder.reset();
@@ -182,7 +195,8 @@ void OutboxRelay::Run() {
         } catch (const std::exception& e) {
             failures_counter_.Inc();
             if (!failing) {
-                log::Warn("outbox relay cannot publish, retrying with backoff", {{"error", e.what()}});
+                log::Warn("outbox relay cannot publish, retrying with backoff",
+                          {{"error", e.what()}});
                 failing = true;
             }
             if (postgres && lock_holder) {
@@ -248,9 +262,8 @@ std::size_t OutboxRelay::PublishOnce() {
         }
     }
     if (!done.empty()) {
-        db_.Transaction([&](soci::session& s) {
-            s << "DELETE FROM outbox WHERE id = :id", soci::use(done);
-        });
+        db_.Transaction(
+            [&](soci::session& s) { s << "DELETE FROM outbox WHERE id = :id", soci::use(done); });
         published_ += done.size();
         published_counter_.Inc(static_cast<double>(done.size()));
     }

@@ -6,6 +6,7 @@
 
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+
 #include "nats_handles.hpp"
 
 namespace ticketing::bus {
@@ -19,8 +20,9 @@ public:
         : options_(options),
           published_(metrics.AddCounter("bus_events_published_total",
                                         "Events acknowledged by JetStream, by subject")),
-          failed_(metrics.AddCounter("bus_publish_failures_total",
-                                     "Publishes not acknowledged (retried later)")
+          failed_(metrics
+                      .AddCounter("bus_publish_failures_total",
+                                  "Publishes not acknowledged (retried later)")
                       .With()) {
         jsOptions jo;
         jsOptions_Init(&jo);
@@ -81,8 +83,8 @@ public:
 private:
     bool Send(const Envelope& e) {
         natsMsg* msg = nullptr;
-        natsStatus s = natsMsg_Create(&msg, e.subject.c_str(), nullptr, e.payload.data(),
-                                      static_cast<int>(e.payload.size()));
+        natsStatus s = natsMsg_Create(
+            &msg, e.subject.c_str(), nullptr, e.payload.data(), static_cast<int>(e.payload.size()));
         if (s == NATS_OK) {
             s = natsMsgHeader_Set(msg, kOccurredAtHeader, e.occurred_at.c_str());
         }
@@ -144,7 +146,9 @@ private:
     std::size_t outstanding_ = 0;
 };
 
-NatsPublisher::NatsPublisher(NatsConnection& connection, metrics::Registry& metrics, Options options)
+NatsPublisher::NatsPublisher(NatsConnection& connection,
+                             metrics::Registry& metrics,
+                             Options options)
     : impl_(std::make_unique<Impl>(connection, metrics, options)) {}
 
 NatsPublisher::~NatsPublisher() = default;

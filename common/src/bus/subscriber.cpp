@@ -7,6 +7,7 @@
 
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+
 #include "nats_handles.hpp"
 
 namespace ticketing::bus {
@@ -41,6 +42,13 @@ public:
         std::string consumer;
         RawHandler handler;
         natsSubscription* sub = nullptr;
+        // This consumer's metric children, looked up once rather than per event.
+        metrics::Counter* acked = nullptr;
+        metrics::Counter* retried = nullptr;
+        metrics::Counter* dead = nullptr;
+        metrics::Counter* dead_lettered = nullptr;
+        metrics::Counter* redelivered = nullptr;
+        metrics::Histogram* latency = nullptr;
     };
 
     Impl(NatsConnection& connection, SubscriberOptions options, metrics::Registry& metrics)
@@ -75,6 +83,15 @@ public:
 
         bindings_.push_back(Binding{this, subject_name, consumer, std::move(handler), nullptr});
         Binding& b = bindings_.back();
+        auto decision = [&](AckDecision d) {
+            return &handled_.With({{"consumer", consumer}, {"decision", std::string(ToString(d))}});
+        };
+        b.acked = decision(AckDecision::kAck);
+        b.retried = decision(AckDecision::kRetry);
+        b.dead = decision(AckDecision::kDeadLetter);
+        b.dead_lettered = &dead_lettered_.With({{"consumer", consumer}});
+        b.redelivered = &redeliveries_.With({{"consumer", consumer}});
+        b.latency = &latency_.With({{"consumer", consumer}});
         std::string stream(kStreamName);
         jsSubOptions so;
         jsSubOptions_Init(&so);
@@ -83,8 +100,8 @@ public:
         so.Queue = options_.queue_group.c_str();
         so.ManualAck = true;  // otherwise the library acks when the callback returns
         jsErrCode jerr = static_cast<jsErrCode>(0);
-        natsStatus s = js_Subscribe(&b.sub, h.js, subject_name.c_str(), &Impl::OnMessage, &b,
-                                    nullptr, &so, &jerr);
+        natsStatus s = js_Subscribe(
+            &b.sub, h.js, subject_name.c_str(), &Impl::OnMessage, &b, nullptr, &so, &jerr);
         if (s != NATS_OK) {
             bindings_.pop_back();
             throw BusError(NatsErrorText(("binding consumer " + consumer).c_str(), s, jerr));
@@ -160,7 +177,9 @@ private:
             jsMsgMetaData_Destroy(md);
         }
         meta.event_id =
-            HeaderOr(msg, kMsgIdHeader, std::string(kStreamName) + "-" + std::to_string(meta.stream_sequence));
+            HeaderOr(msg,
+                     kMsgIdHeader,
+                     std::string(kStreamName) + "-" + std::to_string(meta.stream_sequence));
         meta.traceparent = HeaderOr(msg, kTraceparentHeader);
         meta.occurred_at = HeaderOr(msg, kOccurredAtHeader);
         std::string trace_id = meta.traceparent.size() >= 35 ? meta.traceparent.substr(3, 32) : "";
@@ -168,7 +187,8 @@ private:
 
         HandlerResult result;
         try {
-            std::string_view payload(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+            std::string_view payload(natsMsg_GetData(msg),
+                                     static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
             result = b.handler(payload, meta);
         } catch (const std::exception& e) {
             result = {AckDecision::kRetry, std::string("handler failed: ") + e.what()};
@@ -180,7 +200,7 @@ private:
                           " deliveries: " + result.reason};
         }
         if (meta.num_delivered > 1) {
-            redeliveries_.With({{"consumer", b.consumer}}).Inc();
+            b.redelivered->Inc();
         }
 
         natsStatus s = NATS_OK;
@@ -189,22 +209,35 @@ private:
                 s = natsMsg_Ack(msg, nullptr);
                 break;
             case AckDecision::kRetry:
-                s = natsMsg_NakWithDelay(msg, ToNatsMillis(RetryDelay(meta.num_delivered)), nullptr);
+                s = natsMsg_NakWithDelay(
+                    msg, ToNatsMillis(RetryDelay(meta.num_delivered)), nullptr);
                 break;
             case AckDecision::kDeadLetter:
                 if (DeadLetter(b, msg, meta, result.reason)) {
                     s = natsMsg_Term(msg, nullptr);
-                    dead_lettered_.With({{"consumer", b.consumer}}).Inc();
+                    b.dead_lettered->Inc();
                 } else {
                     // Not parked yet: keep it in the stream and try again later.
-                    s = natsMsg_NakWithDelay(msg, ToNatsMillis(RetryDelay(meta.num_delivered)), nullptr);
+                    s = natsMsg_NakWithDelay(
+                        msg, ToNatsMillis(RetryDelay(meta.num_delivered)), nullptr);
                     result.decision = AckDecision::kRetry;
                 }
                 break;
         }
-        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-        handled_.With({{"consumer", b.consumer}, {"decision", std::string(ToString(result.decision))}}).Inc();
-        latency_.With({{"consumer", b.consumer}}).Observe(seconds);
+        double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        switch (result.decision) {
+            case AckDecision::kAck:
+                b.acked->Inc();
+                break;
+            case AckDecision::kRetry:
+                b.retried->Inc();
+                break;
+            case AckDecision::kDeadLetter:
+                b.dead->Inc();
+                break;
+        }
+        b.latency->Observe(seconds);
         log::Write(result.decision == AckDecision::kAck ? log::Level::kInfo : log::Level::kWarn,
                    "event",
                    {{"subject", b.subject},
@@ -224,8 +257,8 @@ private:
     bool DeadLetter(Binding& b, natsMsg* msg, const MessageMeta& meta, const std::string& reason) {
         std::string subject = events::DeadLetterSubject(b.subject);
         natsMsg* copy = nullptr;
-        natsStatus s = natsMsg_Create(&copy, subject.c_str(), nullptr, natsMsg_GetData(msg),
-                                      natsMsg_GetDataLength(msg));
+        natsStatus s = natsMsg_Create(
+            &copy, subject.c_str(), nullptr, natsMsg_GetData(msg), natsMsg_GetDataLength(msg));
         const char** keys = nullptr;
         int count = 0;
         if (s == NATS_OK && natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
@@ -253,8 +286,8 @@ private:
             s = natsMsgHeader_Set(copy, kOriginalSubjectHeader, b.subject.c_str());
         }
         if (s == NATS_OK) {
-            s = natsMsgHeader_Set(copy, kOriginalSequenceHeader,
-                                  std::to_string(meta.stream_sequence).c_str());
+            s = natsMsgHeader_Set(
+                copy, kOriginalSequenceHeader, std::to_string(meta.stream_sequence).c_str());
         }
         if (s == NATS_OK) {
             // One dead letter per (consumer, original message), however often this is retried.
@@ -269,10 +302,12 @@ private:
         }
         natsMsg_Destroy(copy);
         if (s != NATS_OK) {
-            log::Error("dead letter not published", {{"subject", subject}, {"error", natsStatus_GetText(s)}});
+            log::Error("dead letter not published",
+                       {{"subject", subject}, {"error", natsStatus_GetText(s)}});
             return false;
         }
-        log::Warn("event dead-lettered", {{"subject", b.subject}, {"consumer", b.consumer}, {"reason", reason}});
+        log::Warn("event dead-lettered",
+                  {{"subject", b.subject}, {"consumer", b.consumer}, {"reason", reason}});
         return true;
     }
 

@@ -170,7 +170,10 @@ json ToJson(const PaymentCreated& e) {
 template <>
 TicketCreated FromJson<TicketCreated>(const json& j) {
     Reader r(j, "");
-    return {r.String("id"), r.Version("version"), r.String("title"), r.Price("price"),
+    return {r.String("id"),
+            r.Version("version"),
+            r.String("title"),
+            r.Price("price"),
             r.String("userId")};
 }
 
@@ -240,8 +243,8 @@ Event Decode(std::string_view payload) {
     return FromJson<Event>(j);
 }
 
-#define TICKETING_INSTANTIATE(E)                        \
-    template std::string Encode<E>(const E&);           \
+#define TICKETING_INSTANTIATE(E)              \
+    template std::string Encode<E>(const E&); \
     template E Decode<E>(std::string_view);
 
 TICKETING_INSTANTIATE(TicketCreated)

@@ -46,7 +46,8 @@ std::string PercentDecode(std::string_view s) {
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (s[i] == '+') {
             out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+        } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
+                   HexValue(s[i + 2]) >= 0) {
             out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
             i += 2;
         } else {
@@ -139,7 +140,8 @@ std::optional<std::string> Request::Query(std::string_view name) const {
         auto eq = pair.find('=');
         std::string key = PercentDecode(pair.substr(0, eq));
         if (key == name) {
-            return eq == std::string_view::npos ? std::string() : PercentDecode(pair.substr(eq + 1));
+            return eq == std::string_view::npos ? std::string()
+                                                : PercentDecode(pair.substr(eq + 1));
         }
     }
     return std::nullopt;

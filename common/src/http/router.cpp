@@ -28,7 +28,8 @@ void Router::Add(Method method, std::string pattern, Handler handler, Dispatch d
     for (auto s : Split(pattern)) {
         segments.emplace_back(s);
     }
-    routes_.push_back(Route{method, std::move(pattern), std::move(segments), std::move(handler), d});
+    routes_.push_back(
+        Route{method, std::move(pattern), std::move(segments), std::move(handler), d});
 }
 
 std::optional<Router::Match> Router::Find(Method method, std::string_view path) const {

@@ -2,9 +2,6 @@
 // one .cpp of common).
 #include "common/http/server.hpp"
 
-#include <pthread.h>
-#include <signal.h>
-
 #include <atomic>
 #include <condition_variable>
 #include <future>
@@ -13,11 +10,14 @@
 #include <thread>
 
 #include <nlohmann/json.hpp>
+#include <pthread.h>
 #include <restinio/all.hpp>
+#include <signal.h>
 
 #include "common/http/errors.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+
 #include "worker_pool.hpp"
 
 namespace ticketing::http {
@@ -67,8 +67,8 @@ std::string ChildTraceparent(std::optional<std::string_view> incoming) {
         (*incoming)[35] == '-' && (*incoming)[52] == '-') {
         auto trace_id = incoming->substr(3, 32);
         auto flags = incoming->substr(53, 2);
-        if (IsLowerHex(trace_id) && IsLowerHex(flags) &&
-            trace_id != std::string(32, '0') && IsLowerHex(incoming->substr(36, 16))) {
+        if (IsLowerHex(trace_id) && IsLowerHex(flags) && trace_id != std::string(32, '0') &&
+            IsLowerHex(incoming->substr(36, 16))) {
             return "00-" + std::string(trace_id) + "-" + RandomHexString(16) + "-" +
                    std::string(flags);
         }
@@ -153,9 +153,8 @@ public:
                                         "HTTP requests by method, route and status")),
           latency_(registry.AddHistogram("http_request_duration_seconds",
                                          "HTTP request latency by method and route")),
-          in_flight_gauge_(registry.AddGauge("http_requests_in_flight",
-                                             "HTTP requests being handled")
-                               .With()) {
+          in_flight_gauge_(
+              registry.AddGauge("http_requests_in_flight", "HTTP requests being handled").With()) {
         AddBuiltinRoutes();
     }
 
@@ -184,7 +183,8 @@ public:
                 .acceptor_post_bind_hook([&bound](restinio::asio_ns::ip::tcp::acceptor& a) {
                     bound.set_value(a.local_endpoint().port());
                 });
-        server_ = std::make_unique<RestServer>(restinio::external_io_context(io_), std::move(settings));
+        server_ =
+            std::make_unique<RestServer>(restinio::external_io_context(io_), std::move(settings));
         work_guard_.emplace(restinio::asio_ns::make_work_guard(io_));
         server_->open_sync();
         port_ = bound_future.get();
@@ -211,9 +211,8 @@ public:
         // 2. In-flight requests finish and their responses are written (bounded by the grace).
         {
             std::unique_lock lock(mu_);
-            bool drained = cv_.wait_for(lock, options_.shutdown_grace, [this] {
-                return in_flight_ == 0;
-            });
+            bool drained =
+                cv_.wait_for(lock, options_.shutdown_grace, [this] { return in_flight_ == 0; });
             if (!drained) {
                 log::Warn("http server stopping with requests still in flight",
                           {{"in_flight", static_cast<std::int64_t>(in_flight_)}});
@@ -269,7 +268,9 @@ private:
         Router builtin;
         builtin.Get(
             "/healthz",
-            [](Request&) { return Response::Json(200, {{"status", "ok"}}); },
+            [](Request&) {
+                return Response::Json(200, {{"status", "ok"}});
+            },
             Dispatch::kInline);
         builtin.Get(
             "/metrics",
@@ -369,16 +370,18 @@ private:
         const auto method = std::string(MethodName(call.request.method()));
         auto elapsed = std::chrono::duration<double>(Clock::now() - call.started).count();
         requests_
-            .With({{"method", method}, {"route", route}, {"status", std::to_string(response.status)}})
+            .With(
+                {{"method", method}, {"route", route}, {"status", std::to_string(response.status)}})
             .Inc();
         latency_.With({{"method", method}, {"route", route}}).Observe(elapsed);
         if (log::Enabled(log::Level::kInfo)) {
             log::ScopedContext context(call.request.request_id(), call.request.trace_id());
-            log::Info("request", {{"method", method},
-                                  {"route", route},
-                                  {"path", call.request.path()},
-                                  {"status", response.status},
-                                  {"ms", elapsed * 1000.0}});
+            log::Info("request",
+                      {{"method", method},
+                       {"route", route},
+                       {"path", call.request.path()},
+                       {"status", response.status},
+                       {"ms", elapsed * 1000.0}});
         }
 
         auto out = call.raw->create_response(restinio::http_status_line_t{
@@ -417,7 +420,8 @@ private:
     std::uint16_t port_ = 0;
 
     restinio::asio_ns::io_context io_;
-    std::optional<restinio::asio_ns::executor_work_guard<restinio::asio_ns::io_context::executor_type>>
+    std::optional<
+        restinio::asio_ns::executor_work_guard<restinio::asio_ns::io_context::executor_type>>
         work_guard_;
     std::unique_ptr<RestServer> server_;
     std::vector<std::thread> io_threads_;

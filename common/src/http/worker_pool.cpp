@@ -14,11 +14,17 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::Post(std::function<void()> task) {
+    bool wake = false;
     {
         std::lock_guard lock(mu_);
         tasks_.push_back(std::move(task));
+        // Under load every worker is busy and will find the task when it comes back for the
+        // next one: waking nobody then saves a futex call per request.
+        wake = idle_ > 0;
     }
-    cv_.notify_one();
+    if (wake) {
+        cv_.notify_one();
+    }
 }
 
 void WorkerPool::Shutdown() {
@@ -43,7 +49,9 @@ void WorkerPool::Loop() {
         std::function<void()> task;
         {
             std::unique_lock lock(mu_);
+            ++idle_;
             cv_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+            --idle_;
             if (tasks_.empty()) {
                 return;  // stopping and drained
             }

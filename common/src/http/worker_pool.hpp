@@ -30,6 +30,7 @@ private:
     std::condition_variable cv_;
     std::deque<std::function<void()>> tasks_;
     bool stopping_ = false;
+    std::size_t idle_ = 0;  // workers waiting for a task
     std::vector<std::thread> threads_;
 };
 

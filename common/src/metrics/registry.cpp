@@ -176,8 +176,8 @@ std::string Registry::Render() const {
             std::pair<std::string, std::string> inf{"le", "+Inf"};
             out += name + "_bucket" + FormatLabels(labels, &inf) + ' ' + std::to_string(h.Count()) +
                    '\n';
-            out += name + "_sum" + FormatLabels(labels, nullptr) + ' ' + FormatValue(h.Sum()) +
-                   '\n';
+            out +=
+                name + "_sum" + FormatLabels(labels, nullptr) + ' ' + FormatValue(h.Sum()) + '\n';
             out += name + "_count" + FormatLabels(labels, nullptr) + ' ' +
                    std::to_string(h.Count()) + '\n';
         });

@@ -1,9 +1,9 @@
 #include "common/testing/http_client.hpp"
 
-#include <curl/curl.h>
-
 #include <algorithm>
 #include <cctype>
+
+#include <curl/curl.h>
 
 namespace ticketing::test {
 namespace {
@@ -88,11 +88,15 @@ HttpResult HttpClient::Delete(const std::string& path, const Headers& headers) {
     return Send("DELETE", path, std::nullopt, headers);
 }
 
-HttpResult HttpClient::Post(const std::string& path, const std::string& body, const Headers& headers) {
+HttpResult HttpClient::Post(const std::string& path,
+                            const std::string& body,
+                            const Headers& headers) {
     return Send("POST", path, body, headers);
 }
 
-HttpResult HttpClient::Put(const std::string& path, const std::string& body, const Headers& headers) {
+HttpResult HttpClient::Put(const std::string& path,
+                           const std::string& body,
+                           const Headers& headers) {
     return Send("PUT", path, body, headers);
 }
 

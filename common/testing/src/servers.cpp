@@ -41,8 +41,14 @@ void NatsServer::Start() {
         return;
     }
     ChildProcess::Options o;
-    o.argv = {"nats-server", "-js", "-sd", (dir_.Path() / "store").string(), "-a", "127.0.0.1",
-              "-p", std::to_string(port_)};
+    o.argv = {"nats-server",
+              "-js",
+              "-sd",
+              (dir_.Path() / "store").string(),
+              "-a",
+              "127.0.0.1",
+              "-p",
+              std::to_string(port_)};
     o.log_file = dir_.Path() / "nats.log";
     process_ = std::make_unique<ChildProcess>(o);
     WaitReady(*process_, port_, "nats-server");
@@ -72,9 +78,21 @@ void RedisServer::Start() {
         return;
     }
     ChildProcess::Options o;
-    o.argv = {"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-              "--dir", dir_.Path().string(), "--appendonly", "yes", "--appendfsync", "always",
-              "--save", "", "--maxmemory-policy", "noeviction"};
+    o.argv = {"redis-server",
+              "--port",
+              std::to_string(port_),
+              "--bind",
+              "127.0.0.1",
+              "--dir",
+              dir_.Path().string(),
+              "--appendonly",
+              "yes",
+              "--appendfsync",
+              "always",
+              "--save",
+              "",
+              "--maxmemory-policy",
+              "noeviction"};
     o.log_file = dir_.Path() / "redis.log";
     process_ = std::make_unique<ChildProcess>(o);
     WaitReady(*process_, port_, "redis-server");

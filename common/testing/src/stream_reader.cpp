@@ -1,9 +1,9 @@
 #include "common/testing/stream_reader.hpp"
 
-#include <nats/nats.h>
-
 #include <memory>
 #include <stdexcept>
+
+#include <nats/nats.h>
 
 namespace ticketing::test {
 namespace {
@@ -45,7 +45,8 @@ std::vector<StoredMessage> ReadStream(const std::string& nats_url, const std::st
         StoredMessage m;
         m.sequence = seq;
         m.subject = natsMsg_GetSubject(msg);
-        m.payload.assign(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+        m.payload.assign(natsMsg_GetData(msg),
+                         static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
         const char** keys = nullptr;
         int count = 0;
         if (natsMsgHeader_Keys(msg, &keys, &count) == NATS_OK) {
@@ -68,10 +69,12 @@ std::int64_t ConsumerBacklog(const std::string& nats_url,
                              const std::string& consumer) {
     Conn c(nats_url);
     jsConsumerInfo* ci = nullptr;
-    if (js_GetConsumerInfo(&ci, c.js, stream.c_str(), consumer.c_str(), nullptr, nullptr) != NATS_OK) {
+    if (js_GetConsumerInfo(&ci, c.js, stream.c_str(), consumer.c_str(), nullptr, nullptr) !=
+        NATS_OK) {
         return -1;
     }
-    auto backlog = static_cast<std::int64_t>(ci->NumPending) + static_cast<std::int64_t>(ci->NumAckPending);
+    auto backlog =
+        static_cast<std::int64_t>(ci->NumPending) + static_cast<std::int64_t>(ci->NumAckPending);
     jsConsumerInfo_Destroy(ci);
     return backlog;
 }

@@ -32,7 +32,7 @@ class Database;
 namespace ticketing::metrics {
 class Registry;
 class Counter;
-}
+}  // namespace ticketing::metrics
 
 namespace ticketing::bus {
 

@@ -57,7 +57,7 @@ public:
 };
 
 struct SubscriberOptions {
-    std::string queue_group;  // e.g. "orders-service"
+    std::string queue_group;        // e.g. "orders-service"
     std::int64_t max_deliver = 20;  // NATS_MAX_DELIVER
     std::chrono::milliseconds ack_wait{std::chrono::seconds(30)};
     std::int64_t max_ack_pending = 1000;
@@ -65,7 +65,9 @@ struct SubscriberOptions {
 
 class NatsSubscriber final : public EventSubscriber {
 public:
-    NatsSubscriber(NatsConnection& connection, SubscriberOptions options, metrics::Registry& metrics);
+    NatsSubscriber(NatsConnection& connection,
+                   SubscriberOptions options,
+                   metrics::Registry& metrics);
     // Destroys the subscriptions without unsubscribing, so the durables survive for the other
     // replicas and the next start; waits for running handlers to return.
     ~NatsSubscriber() override;

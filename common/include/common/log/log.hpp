@@ -32,8 +32,8 @@ struct Field {
     Field(std::string_view k, bool v) : key(k), value(v) {}
     Field(std::string_view k, double v) : key(k), value(v) {}
     template <class I>
-        requires std::is_integral_v<I>
-    Field(std::string_view k, I v) : key(k), value(static_cast<std::int64_t>(v)) {}
+    requires std::is_integral_v<I> Field(std::string_view k, I v)
+        : key(k), value(static_cast<std::int64_t>(v)) {}
 };
 
 // Sets the service name and minimum level; lines go to stderr. Call once from main.

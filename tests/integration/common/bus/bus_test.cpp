@@ -1,12 +1,12 @@
 // The bus against a real nats-server (JetStream, file store) started by the harness: stream
 // provisioning, queue groups, manual acks and retries, dead letters, durables, restarts, the
 // outbox relay and the inbox.
-#include <gtest/gtest.h>
-
 #include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <set>
+
+#include <gtest/gtest.h>
 
 #include "common/bus/connection.hpp"
 #include "common/bus/inbox.hpp"
@@ -31,7 +31,8 @@ using events::TicketCreated;
 using events::TicketUpdated;
 
 EventContext Ctx() {
-    return {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", std::chrono::system_clock::now()};
+    return {"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            std::chrono::system_clock::now()};
 }
 
 TicketCreated Ticket(int n) {
@@ -76,7 +77,8 @@ protected:
         return NatsConnection::Connect(o);
     }
 
-    std::unique_ptr<NatsSubscriber> Subscriber(const std::string& group, std::int64_t max_deliver = 20) {
+    std::unique_ptr<NatsSubscriber> Subscriber(const std::string& group,
+                                               std::int64_t max_deliver = 20) {
         SubscriberOptions o;
         o.queue_group = group;
         o.max_deliver = max_deliver;
@@ -145,7 +147,10 @@ TEST_F(BusTest, QueueGroupDeliversEachEventToExactlyOneMember) {
     EXPECT_EQ(all.size(), 40u);
     EXPECT_EQ(std::set<std::string>(all.begin(), all.end()).size(), 40u);  // none twice
     EXPECT_TRUE(test::WaitUntil(
-        [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", "orders-service-ticket-created") == 0; },
+        [&] {
+            return test::ConsumerBacklog(
+                       nats_.Url(), "TICKETING", "orders-service-ticket-created") == 0;
+        },
         5s));
 }
 
@@ -160,7 +165,10 @@ TEST_F(BusTest, RetryRedeliversWithGrowingDeliveryCount) {
     ASSERT_TRUE(test::WaitUntil([&] { return deliveries.Size() >= 3; }, 10s));
     EXPECT_EQ(deliveries.Items(), (std::vector<std::uint64_t>{1, 2, 3}));
     EXPECT_TRUE(test::WaitUntil(
-        [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", "tickets-service-ticket-created") == 0; },
+        [&] {
+            return test::ConsumerBacklog(
+                       nats_.Url(), "TICKETING", "tickets-service-ticket-created") == 0;
+        },
         5s));
 }
 
@@ -190,10 +198,12 @@ TEST_F(BusTest, OutOfOrderVersionsResolveWhenTheMissingOneArrives) {
     Publish(TicketUpdated{"t1", 2, "c", 300, "u1", std::nullopt});
     Publish(TicketUpdated{"t1", 1, "c", 200, "u1", "o1"});
     Publish(TicketCreated{"t1", 0, "c", 100, "u1"});
-    ASSERT_TRUE(test::WaitUntil([&] {
-        std::lock_guard lock(mu);
-        return replica_version == 2;
-    }, 15s));
+    ASSERT_TRUE(test::WaitUntil(
+        [&] {
+            std::lock_guard lock(mu);
+            return replica_version == 2;
+        },
+        15s));
     std::lock_guard lock(mu);
     EXPECT_EQ(applied, (std::vector<std::int64_t>{0, 1, 2}));
 }
@@ -205,10 +215,16 @@ TEST_F(BusTest, PoisonPayloadIsDeadLetteredAndConsumerKeepsFlowing) {
         handled.Add(e.order_id);
         return AckDecision::kAck;
     });
-    ASSERT_TRUE(publisher_->Publish(Envelope{"expiration:complete", "{not json", NewEventId(),
-                                             util::FormatIso8601(std::chrono::system_clock::now()), ""}));
-    ASSERT_TRUE(publisher_->Publish(Envelope{"expiration:complete", R"({"orderId":7})", NewEventId(),
-                                             util::FormatIso8601(std::chrono::system_clock::now()), ""}));
+    ASSERT_TRUE(publisher_->Publish(Envelope{"expiration:complete",
+                                             "{not json",
+                                             NewEventId(),
+                                             util::FormatIso8601(std::chrono::system_clock::now()),
+                                             ""}));
+    ASSERT_TRUE(publisher_->Publish(Envelope{"expiration:complete",
+                                             R"({"orderId":7})",
+                                             NewEventId(),
+                                             util::FormatIso8601(std::chrono::system_clock::now()),
+                                             ""}));
     Publish(ExpirationComplete{"o-good"});
     ASSERT_TRUE(test::WaitUntil([&] { return handled.Size() == 1; }, 10s));
     EXPECT_EQ(handled.Items().front(), "o-good");
@@ -216,13 +232,17 @@ TEST_F(BusTest, PoisonPayloadIsDeadLetteredAndConsumerKeepsFlowing) {
     ASSERT_TRUE(test::WaitUntil([&] { return (dlq = Stream("TICKETING_DLQ")).size() == 2; }, 10s));
     EXPECT_EQ(dlq[0].subject, "deadletter.expiration:complete");
     EXPECT_EQ(dlq[0].payload, "{not json");
-    EXPECT_EQ(dlq[0].headers.at("Ticketing-Dead-Letter-Reason"), "undecodable: payload is not JSON");
+    EXPECT_EQ(dlq[0].headers.at("Ticketing-Dead-Letter-Reason"),
+              "undecodable: payload is not JSON");
     EXPECT_EQ(dlq[0].headers.at("Ticketing-Original-Subject"), "expiration:complete");
     EXPECT_EQ(dlq[1].headers.at("Ticketing-Dead-Letter-Reason"),
               "undecodable: orderId must be a non-empty string");
-    EXPECT_TRUE(test::WaitUntil([&] {
-        return test::ConsumerBacklog(nats_.Url(), "TICKETING", "payments-service-expiration-complete") == 0;
-    }, 5s));
+    EXPECT_TRUE(test::WaitUntil(
+        [&] {
+            return test::ConsumerBacklog(
+                       nats_.Url(), "TICKETING", "payments-service-expiration-complete") == 0;
+        },
+        5s));
 }
 
 TEST_F(BusTest, ExhaustedRetriesAreDeadLettered) {
@@ -254,7 +274,8 @@ TEST_F(BusTest, DurableSurvivesMembersShutdown) {
     }  // the only member goes away: destroyed, not unsubscribed
     Publish(Ticket(2));
     Publish(Ticket(3));
-    EXPECT_EQ(test::ConsumerBacklog(nats_.Url(), "TICKETING", "expiration-service-ticket-created"), 2);
+    EXPECT_EQ(test::ConsumerBacklog(nats_.Url(), "TICKETING", "expiration-service-ticket-created"),
+              2);
     Seen<std::string> later;
     auto s = Subscriber("expiration-service");
     s->Subscribe<TicketCreated>([&](const TicketCreated& e, const MessageMeta&) {
@@ -364,7 +385,10 @@ TEST_F(BusWithDatabaseTest, InboxRunsARedeliveredEventOnce) {
     Publish(Ticket(1));
     ASSERT_TRUE(test::WaitUntil([&] { return deliveries.Size() == 2; }, 10s));
     EXPECT_TRUE(test::WaitUntil(
-        [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", "tickets-service-ticket-created") == 0; },
+        [&] {
+            return test::ConsumerBacklog(
+                       nats_.Url(), "TICKETING", "tickets-service-ticket-created") == 0;
+        },
         5s));
     EXPECT_EQ(Counter(), 1);
 }
@@ -443,10 +467,12 @@ TEST_F(BusWithPostgresTest, InboxRunsTheSameEventOnce) {
     meta.consumer = "tickets-service-order-created";
     meta.event_id = "e-1";
     for (int i = 0; i < 3; ++i) {
-        EXPECT_EQ(HandleOnce(*db_, meta, [](soci::session& tx) {
-                      tx << "UPDATE counter SET n = n + 1 WHERE id = 1";
-                      return AckDecision::kAck;
-                  }),
+        EXPECT_EQ(HandleOnce(*db_,
+                             meta,
+                             [](soci::session& tx) {
+                                 tx << "UPDATE counter SET n = n + 1 WHERE id = 1";
+                                 return AckDecision::kAck;
+                             }),
                   AckDecision::kAck);
     }
     long long n = db_->WithSession([](soci::session& s) {

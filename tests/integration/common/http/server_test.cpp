@@ -2,12 +2,12 @@
 // limits, content types, request ids, built-in routes, worker pool and graceful shutdown.
 #include "common/http/server.hpp"
 
-#include <gtest/gtest.h>
-
 #include <condition_variable>
 #include <future>
 #include <mutex>
 #include <thread>
+
+#include <gtest/gtest.h>
 
 #include "common/http/errors.hpp"
 #include "common/log/log.hpp"
@@ -70,9 +70,10 @@ protected:
             throw BadRequestError("Ticket is already reserved");
         });
         router.Get("/context", [](Request& r) {
-            return Response::Json(200, {{"requestId", r.request_id()},
-                                        {"traceparent", r.traceparent()},
-                                        {"logRequestId", log::CurrentRequestId()}});
+            return Response::Json(200,
+                                  {{"requestId", r.request_id()},
+                                   {"traceparent", r.traceparent()},
+                                   {"logRequestId", log::CurrentRequestId()}});
         });
         router.Get("/slow", [this](Request&) {
             bool opened = gate_.Wait(10s);
@@ -148,7 +149,8 @@ TEST_F(ServerTest, NonObjectJsonIs400) {
 
 TEST_F(ServerTest, NonJsonContentTypeIs415) {
     HttpClient client(base_);
-    auto r = client.Post("/echo", "title=x", {{"Content-Type", "application/x-www-form-urlencoded"}});
+    auto r =
+        client.Post("/echo", "title=x", {{"Content-Type", "application/x-www-form-urlencoded"}});
     EXPECT_EQ(r.status, 415);
     EXPECT_EQ(r.Json()["errors"][0]["message"], "Content-Type must be application/json");
 }
@@ -177,7 +179,8 @@ TEST_F(ServerTest, UnexpectedExceptionIs500WithoutDetails) {
     HttpClient client(base_);
     auto r = client.Get("/boom");
     EXPECT_EQ(r.status, 500);
-    EXPECT_EQ(r.Json(), nlohmann::json::parse(R"({"errors":[{"message":"Something went wrong"}]})"));
+    EXPECT_EQ(r.Json(),
+              nlohmann::json::parse(R"({"errors":[{"message":"Something went wrong"}]})"));
     EXPECT_EQ(r.body.find("secret"), std::string::npos);
 }
 

@@ -1,10 +1,11 @@
 // The session cookie over a real HTTP round trip: a server signs a user in, the client sends the
 // cookie back, and forged, expired, alg:none and garbage tokens all mean "not signed in".
+#include "common/auth/session.hpp"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
-#include "common/auth/session.hpp"
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
@@ -20,9 +21,13 @@ using test::HttpClient;
 constexpr const char* kKey = "an-integration-test-key-of-32-bytes!!";
 
 std::string Base64Url(std::string_view in) {
-    std::string out(sodium_base64_encoded_len(in.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(in.data()),
-                      in.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    std::string out(sodium_base64_encoded_len(in.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+                    '\0');
+    sodium_bin2base64(out.data(),
+                      out.size(),
+                      reinterpret_cast<const unsigned char*>(in.data()),
+                      in.size(),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     out.resize(std::strlen(out.c_str()));
     return out;
 }
@@ -60,7 +65,8 @@ protected:
         o.port = 0;
         server_ = std::make_unique<http::Server>(o, std::move(router), registry_);
         server_->Start();
-        client_ = std::make_unique<HttpClient>("http://127.0.0.1:" + std::to_string(server_->port()));
+        client_ =
+            std::make_unique<HttpClient>("http://127.0.0.1:" + std::to_string(server_->port()));
     }
 
     nlohmann::json CurrentUserWith(const std::string& cookie) {
@@ -123,19 +129,21 @@ TEST_F(SessionTest, TokenSignedWithAnotherKeyMeansNotSignedIn) {
 }
 
 TEST_F(SessionTest, AlgNoneTokenMeansNotSignedIn) {
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
-    std::string payload = nlohmann::json{{"id", "5f1a2b3c4d5e6f7a8b9c0d1e"},
-                                         {"email", "a@b.co"},
-                                         {"iat", now},
-                                         {"exp", now + 3600}}
-                              .dump();
+    auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_.Now().time_since_epoch()).count();
+    std::string payload = nlohmann::json{
+        {"id", "5f1a2b3c4d5e6f7a8b9c0d1e"},
+        {"email", "a@b.co"},
+        {"iat", now},
+        {"exp", now + 3600}}.dump();
     std::string token = Base64Url(R"({"alg":"none","typ":"JWT"})") + "." + Base64Url(payload) + ".";
     EXPECT_TRUE(CurrentUserWith(Cookie(token)).is_null());
     EXPECT_EQ(client_->Get("/private", {{"Cookie", Cookie(token)}}).status, 401);
 }
 
 TEST_F(SessionTest, GarbageCookiesMeanNotSignedIn) {
-    for (const std::string& c : {std::string("session=%%%"), std::string("session="),
+    for (const std::string& c : {std::string("session=%%%"),
+                                 std::string("session="),
                                  std::string("session=eyJqd3QiOiJ4In0="),  // {"jwt":"x"}
                                  std::string("session=") + std::string(10000, 'A')}) {
         auto r = client_->Get("/currentuser", {{"Cookie", c}});

@@ -1,9 +1,9 @@
 // Graceful shutdown of a whole process: SIGTERM (or SIGINT) while a request is in flight lets the
 // request finish, then the process exits 0.
-#include <gtest/gtest.h>
-
 #include <csignal>
 #include <future>
+
+#include <gtest/gtest.h>
 
 #include "common/testing/http_client.hpp"
 #include "common/testing/process.hpp"
@@ -21,7 +21,8 @@ TEST_P(ShutdownTest, SignalLetsInFlightRequestFinishThenExitsZero) {
                              {{"LOG_LEVEL", "warn"}});
     ASSERT_TRUE(test::WaitForTcp(port, 10s)) << hello.ReadLog();
     std::string base = "http://127.0.0.1:" + std::to_string(port);
-    auto slow = std::async(std::launch::async, [&] { return test::HttpClient(base).Get("/slow?ms=1500"); });
+    auto slow =
+        std::async(std::launch::async, [&] { return test::HttpClient(base).Get("/slow?ms=1500"); });
     // The slow request is in flight once the server counts two (it and this metrics request).
     ASSERT_TRUE(test::WaitUntil(
         [&] {

@@ -35,7 +35,8 @@ TEST(MakeRawHandler, DecodesAndPassesTheHandlersDecision) {
         return e.version == 1 ? AckDecision::kAck : AckDecision::kRetry;
     });
     EXPECT_EQ(raw(R"({"id":"o","version":1,"ticket":{"id":"t"}})", {}).decision, AckDecision::kAck);
-    EXPECT_EQ(raw(R"({"id":"o","version":3,"ticket":{"id":"t"}})", {}).decision, AckDecision::kRetry);
+    EXPECT_EQ(raw(R"({"id":"o","version":3,"ticket":{"id":"t"}})", {}).decision,
+              AckDecision::kRetry);
 }
 
 TEST(MakeRawHandler, DeadLettersUndecodablePayloadWithReason) {
@@ -52,9 +53,10 @@ TEST(MakeRawHandler, DeadLettersUndecodablePayloadWithReason) {
 
 TEST(MakeRawHandler, RetriesWhenTheHandlerThrows) {
     log::Init("test", log::Level::kError);
-    auto raw = MakeRawHandler<OrderCancelled>([](const OrderCancelled&, const MessageMeta&) -> AckDecision {
-        throw std::runtime_error("database is locked");
-    });
+    auto raw = MakeRawHandler<OrderCancelled>(
+        [](const OrderCancelled&, const MessageMeta&) -> AckDecision {
+            throw std::runtime_error("database is locked");
+        });
     auto result = raw(R"({"id":"o","version":1,"ticket":{"id":"t"}})", {});
     EXPECT_EQ(result.decision, AckDecision::kRetry);
     EXPECT_EQ(result.reason, "handler failed: database is locked");

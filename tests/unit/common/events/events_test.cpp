@@ -90,7 +90,9 @@ TEST(Events, DecodeIgnoresUnknownKeys) {
 }
 
 TEST(Events, DecodeNamesMissingField) {
-    EXPECT_EQ(DecodeErrorOf([] { Decode<TicketCreated>(R"({"id":"t1","version":0,"title":"x","price":1})"); }),
+    EXPECT_EQ(DecodeErrorOf([] {
+                  Decode<TicketCreated>(R"({"id":"t1","version":0,"title":"x","price":1})");
+              }),
               "userId is required");
 }
 
@@ -117,16 +119,19 @@ TEST(Events, DecodeNamesNestedField) {
 }
 
 TEST(Events, DecodeRejectsNullOrderId) {
-    EXPECT_EQ(DecodeErrorOf([] {
-                  Decode<TicketUpdated>(
-                      R"({"id":"t","version":1,"title":"x","price":1,"userId":"u","orderId":null})");
-              }),
-              "orderId must be a non-empty string when present");
+    EXPECT_EQ(
+        DecodeErrorOf([] {
+            Decode<TicketUpdated>(
+                R"({"id":"t","version":1,"title":"x","price":1,"userId":"u","orderId":null})");
+        }),
+        "orderId must be a non-empty string when present");
 }
 
 TEST(Events, DecodeRejectsNonJsonAndNonObjects) {
-    EXPECT_EQ(DecodeErrorOf([] { Decode<ExpirationComplete>("{not json"); }), "payload is not JSON");
-    EXPECT_EQ(DecodeErrorOf([] { Decode<ExpirationComplete>("[1]"); }), "payload must be an object");
+    EXPECT_EQ(DecodeErrorOf([] { Decode<ExpirationComplete>("{not json"); }),
+              "payload is not JSON");
+    EXPECT_EQ(DecodeErrorOf([] { Decode<ExpirationComplete>("[1]"); }),
+              "payload must be an object");
 }
 
 TEST(Events, DecodeRejectsUnknownStatusAndBadTime) {

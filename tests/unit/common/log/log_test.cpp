@@ -1,9 +1,9 @@
 #include "common/log/log.hpp"
 
+#include <sstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-
-#include <sstream>
 
 namespace ticketing::log {
 namespace {

@@ -1,15 +1,17 @@
 #include "common/metrics/registry.hpp"
 
-#include <gtest/gtest.h>
-
 #include <thread>
+
+#include <gtest/gtest.h>
 
 namespace ticketing::metrics {
 namespace {
 
 TEST(Registry, RenderShowsCounterWithLabels) {
     Registry r;
-    r.AddCounter("http_requests_total", "Requests").With({{"route", "/a"}, {"status", "200"}}).Inc(2);
+    r.AddCounter("http_requests_total", "Requests")
+        .With({{"route", "/a"}, {"status", "200"}})
+        .Inc(2);
     auto text = r.Render();
     EXPECT_NE(text.find("# TYPE http_requests_total counter"), std::string::npos);
     EXPECT_NE(text.find("http_requests_total{route=\"/a\",status=\"200\"} 2\n"), std::string::npos)

@@ -41,7 +41,9 @@ public:
     bus::HandlerResult Deliver(const E& event, bus::MessageMeta meta = {}) {
         return DeliverRaw(E::kSubject, events::Encode(event), std::move(meta));
     }
-    bus::HandlerResult DeliverRaw(events::Subject subject, const std::string& payload, bus::MessageMeta meta);
+    bus::HandlerResult DeliverRaw(events::Subject subject,
+                                  const std::string& payload,
+                                  bus::MessageMeta meta);
 
 private:
     mutable std::mutex mu_;
