@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# auth benchmark (issue 4): sign-in throughput and p99 at 50 connections (every request runs
+# Argon2id with the production limits) and currentuser with a valid cookie at 400 connections.
+# Usage: scripts/bench-auth.sh [duration, default 10s]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10s}
+PRESET=${TICKETING_PRESET:-release}
+bash scripts/setup.sh
+cmake --preset "$PRESET" >/dev/null
+cmake --build "build/$PRESET" --target ticketing-auth
+
+work=$(mktemp -d)
+cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+JWT_KEY=bench-key-that-is-at-least-32-bytes-long HTTP_PORT=$PORT LOG_LEVEL=warn \
+  DATABASE_URL="sqlite://$work/auth.db" "./build/$PRESET/auth/ticketing-auth" &
+pid=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
+BASE="http://127.0.0.1:$PORT"
+cookie=$(curl -fs -D - -o /dev/null -H 'Content-Type: application/json' \
+  -d '{"email":"bench@test.com","password":"bench-password"}' "$BASE/api/users/signup" |
+  awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2}')
+
+summary() { # label file
+  printf '%-44s %10s req/s   p50 %9s   p99 %9s   %s\n' "$1" \
+    "$(awk '/Requests\/sec/ {print $2}' "$2")" "$(awk '$1=="50%" {print $2}' "$2")" \
+    "$(awk '$1=="99%" {print $2}' "$2")" "$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$2")"
+}
+echo "== signin: wrk -t2 -c50 -d$DURATION" >&2
+wrk -t2 -c50 -d"$DURATION" --latency -s tests/bench/wrk/signin.lua "$BASE/api/users/signin" > "$work/signin.txt"
+echo "== currentuser: wrk -t2 -c400 -d$DURATION" >&2
+wrk -t2 -c400 -d"$DURATION" --latency -H "Cookie: $cookie" "$BASE/api/users/currentuser" > "$work/current.txt"
+echo
+echo "auth benchmark (same machine; Argon2id interactive limits, PASSWORD_HASH_CONCURRENCY=4):"
+summary "POST /api/users/signin (50 connections)" "$work/signin.txt"
+summary "GET /api/users/currentuser (400 connections)" "$work/current.txt"
