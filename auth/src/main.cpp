@@ -8,6 +8,7 @@
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/service/runtime.hpp"
 #include "common/util/ids.hpp"
 
 #include "domain/auth_service.hpp"
@@ -61,13 +62,5 @@ int main(int argc, char** argv) {
         std::cerr << "usage: ticketing-auth [serve|replay]\n";
         return 2;
     }
-    try {
-        return Serve();
-    } catch (const ticketing::config::ConfigError& e) {
-        std::cerr << e.what() << "\n";
-        return 1;
-    } catch (const std::exception& e) {
-        ticketing::log::Error("auth service failed", {{"error", e.what()}});
-        return 1;
-    }
+    return ticketing::service::RunMain(Serve);
 }
