@@ -1,0 +1,25 @@
+// The orders service's routes (DESIGN.md section 4, orders table), one per file: each checks
+// the session, parses, calls OrderService and shapes the JSON.
+// Thread-safety: the handlers hold references to thread-safe collaborators only.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/auth/session.hpp"
+#include "common/http/router.hpp"
+
+#include "domain/order_service.hpp"
+
+namespace ticketing::orders {
+
+// {id, userId, status, expiresAt, version, ticket: {id, title, price, version}}
+nlohmann::json ToJson(const Order& order);
+
+http::Handler CreateOrderHandler(OrderService& service, const auth::SessionSettings& session);
+http::Handler ListOrdersHandler(OrderService& service, const auth::SessionSettings& session);
+http::Handler ShowOrderHandler(OrderService& service, const auth::SessionSettings& session);
+http::Handler CancelOrderHandler(OrderService& service, const auth::SessionSettings& session);
+
+http::Router BuildRouter(OrderService& service, const auth::SessionSettings& session);
+
+}  // namespace ticketing::orders

@@ -1,0 +1,36 @@
+#include "common/bus/inbox.hpp"
+#include "common/bus/outbox.hpp"
+#include "common/db/database.hpp"
+
+#include "listeners/listeners.hpp"
+#include "storage/order_store.hpp"
+
+namespace ticketing::orders {
+
+bus::AckDecision ExpirationCompleteListener::Handle(const events::ExpirationComplete& e,
+                                                    const bus::MessageMeta& meta) {
+    bool published = false;
+    auto decision = bus::HandleOnce(ctx_.db, meta, [&](soci::session& tx) {
+        auto order = OrderStore::FindOrder(tx, e.order_id);
+        if (!order) {
+            return bus::AckDecision::kDeadLetter;  // not an order of ours
+        }
+        if (!IsPending(order->status)) {
+            return bus::AckDecision::kAck;  // paid or cancelled already: nothing to expire
+        }
+        if (!OrderStore::UpdateStatus(tx, order->id, OrderStatus::kCancelled, order->version)) {
+            return bus::AckDecision::kRetry;  // raced with the buyer or a payment: look again
+        }
+        bus::Outbox::Add(tx,
+                         events::OrderCancelled{order->id, order->version + 1, {order->ticket.id}},
+                         {meta.traceparent, ctx_.clock.Now()});
+        published = true;
+        return bus::AckDecision::kAck;
+    });
+    if (published && decision == bus::AckDecision::kAck && ctx_.events_written) {
+        ctx_.events_written();
+    }
+    return decision;
+}
+
+}  // namespace ticketing::orders

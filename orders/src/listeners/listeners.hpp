@@ -1,0 +1,83 @@
+// The orders service's listeners (queue group "orders-service"), one subject per file. Each runs
+// its database work through bus::HandleOnce, so a redelivered event changes nothing, and writes
+// the events it causes to the outbox in the same transaction.
+//   ticket:created       → insert the replica (a duplicate is acked)
+//   ticket:updated       → apply version N only over N-1; N or more held → duplicate, ack;
+//                          a gap or an unknown ticket → retry (dead-lettered when exhausted)
+//   expiration:complete  → cancel a created/awaiting:payment order, order:cancelled; else ack
+//   payment:created      → complete an order that is not cancelled, order:completed; else ack
+// An order id this service never issued is a poison event: dead-letter.
+// Thread-safety: Handle may run on several threads at once (one per consumer).
+#pragma once
+
+#include <functional>
+
+#include "common/bus/bus.hpp"
+#include "common/events/events.hpp"
+#include "common/util/clock.hpp"
+
+namespace ticketing::db {
+class Database;
+}
+namespace ticketing::bus {
+class EventSubscriber;
+}
+
+namespace ticketing::orders {
+
+// What every listener needs: the database, the clock for event times, and the relay's wake-up.
+struct ListenerContext {
+    db::Database& db;
+    const util::Clock& clock;
+    std::function<void()> events_written;
+};
+
+class TicketCreatedListener final {
+public:
+    explicit TicketCreatedListener(ListenerContext ctx) : ctx_(std::move(ctx)) {}
+    bus::AckDecision Handle(const events::TicketCreated& e, const bus::MessageMeta& meta);
+
+private:
+    ListenerContext ctx_;
+};
+
+class TicketUpdatedListener final {
+public:
+    explicit TicketUpdatedListener(ListenerContext ctx) : ctx_(std::move(ctx)) {}
+    bus::AckDecision Handle(const events::TicketUpdated& e, const bus::MessageMeta& meta);
+
+private:
+    ListenerContext ctx_;
+};
+
+class ExpirationCompleteListener final {
+public:
+    explicit ExpirationCompleteListener(ListenerContext ctx) : ctx_(std::move(ctx)) {}
+    bus::AckDecision Handle(const events::ExpirationComplete& e, const bus::MessageMeta& meta);
+
+private:
+    ListenerContext ctx_;
+};
+
+class PaymentCreatedListener final {
+public:
+    explicit PaymentCreatedListener(ListenerContext ctx) : ctx_(std::move(ctx)) {}
+    bus::AckDecision Handle(const events::PaymentCreated& e, const bus::MessageMeta& meta);
+
+private:
+    ListenerContext ctx_;
+};
+
+// The four listeners, owned together and subscribed on `subscriber`.
+class Listeners final {
+public:
+    explicit Listeners(const ListenerContext& ctx);
+    void SubscribeAll(bus::EventSubscriber& subscriber);
+
+    TicketCreatedListener ticket_created;
+    TicketUpdatedListener ticket_updated;
+    ExpirationCompleteListener expiration_complete;
+    PaymentCreatedListener payment_created;
+};
+
+}  // namespace ticketing::orders

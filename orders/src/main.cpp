@@ -1,0 +1,50 @@
+// ticketing-orders: reserve, list, show and cancel orders; keeps a replica of the tickets and
+// reacts to expirations and payments (DESIGN.md sections 4 and 5).
+// Composition root: configuration, adapters, wiring, run. Nothing else.
+#include <iostream>
+#include <string>
+
+#include "common/auth/session.hpp"
+#include "common/bus/outbox.hpp"
+#include "common/service/runtime.hpp"
+#include "common/util/ids.hpp"
+
+#include "domain/order_service.hpp"
+#include "handlers/handlers.hpp"
+#include "listeners/listeners.hpp"
+#include "storage/migrations.hpp"
+
+namespace {
+
+using namespace ticketing;
+
+int Serve() {
+    config::EnvReader env;
+    auto cfg = config::CommonConfig::FromEnv(env, "orders");
+    auto window = env.Int("EXPIRATION_WINDOW_SECONDS", 900, 1, 7 * 24 * 3600);
+    env.Finish();
+
+    service::Runtime rt(cfg, "orders-service");
+    rt.OpenDatabase(orders::Migrations());
+    rt.ConnectBus();
+
+    util::SystemClock clock;
+    util::ObjectIdGenerator ids(clock);
+    auto wake = [&rt] { rt.relay().Wake(); };
+    orders::OrderService service(rt.db(), clock, ids, std::chrono::seconds(window), wake);
+    orders::Listeners listeners({rt.db(), clock, wake});
+    listeners.SubscribeAll(rt.subscriber());
+    auth::SessionSettings session{cfg.jwt_key, cfg.session_ttl, &clock};
+    return rt.Serve(orders::BuildRouter(service, session));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string command = argc > 1 ? argv[1] : "serve";
+    if (command != "serve" || argc > 2) {
+        std::cerr << "usage: ticketing-orders [serve]\n";
+        return 2;
+    }
+    return ticketing::service::RunMain(Serve);
+}
