@@ -4,7 +4,7 @@
 #   scripts/run.sh stop      stop everything (data is kept in $TICKETING_DATA_DIR, default .data)
 #   scripts/run.sh status    what runs
 # What exists today: nats-server (JetStream, file store), redis-server (AOF), the nginx ingress
-# and the auth service; the other services are added to supervisord.conf.in as they land.
+# and the auth and orders services; the other services are added to supervisord.conf.in as they land.
 # JWT_KEY comes from the environment; when it is not set, a random key is made once and kept in
 # $TICKETING_DATA_DIR/run/jwt_key (mode 600), so sessions survive a restart.
 set -euo pipefail
@@ -14,8 +14,8 @@ CMD=${1:-start}
 CTL=(supervisorctl -c "$DATA/run/supervisord.conf")
 PRESET=${TICKETING_PRESET:-release}
 BIN="$ROOT/build/$PRESET"
-SERVICES=(auth)
-declare -A PORTS=([auth]=3001)
+SERVICES=(auth orders)
+declare -A PORTS=([auth]=3001 [orders]=3003)
 
 render() {
   mkdir -p "$DATA"/{run,logs,nats,redis}
@@ -33,6 +33,7 @@ secrets() {
   fi
   export JWT_KEY
   export LOG_LEVEL=${LOG_LEVEL:-info}
+  export EXPIRATION_WINDOW_SECONDS=${EXPIRATION_WINDOW_SECONDS:-900}
 }
 
 wait_ready() { # port name
