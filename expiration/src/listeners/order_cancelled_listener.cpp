@@ -1,0 +1,16 @@
+#include "listeners/order_cancelled_listener.hpp"
+
+#include "common/log/log.hpp"
+
+namespace ticketing::expiration {
+
+bus::AckDecision OrderCancelledListener::Handle(const events::OrderCancelled& event,
+                                                const bus::MessageMeta& /*meta*/) const {
+    if (queue_.Cancel(event.id)) {
+        metrics_.removed.Inc();
+        log::Debug("expiration removed", {{"order_id", event.id}, {"reason", "order cancelled"}});
+    }
+    return bus::AckDecision::kAck;
+}
+
+}  // namespace ticketing::expiration
