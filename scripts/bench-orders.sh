@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# orders benchmark (issue 6): POST /api/orders on distinct tickets and GET /api/orders (a user
+# with 10 orders), wrk -t2 -c400, direct to the service. Starts its own nats-server, auth (to
+# sign up and get a real session cookie) and orders on a temporary SQLite database; the tickets
+# are put straight into the orders replica with sqlite3 (the tickets service is not needed).
+# Usage: scripts/bench-orders.sh [duration, default 10s] [tickets, default 400000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${1:-10s}
+TICKETS=${2:-400000}
+PRESET=${TICKETING_PRESET:-release}
+bash scripts/setup.sh
+cmake --preset "$PRESET" >/dev/null
+cmake --build "build/$PRESET" --target ticketing-auth ticketing-orders
+
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+NATS_PORT=$(port); AUTH_PORT=$(port); ORDERS_PORT=$(port)
+export JWT_KEY=bench-key-that-is-at-least-32-bytes-long LOG_LEVEL=warn
+nats-server -js -sd "$work/nats" -a 127.0.0.1 -p "$NATS_PORT" >"$work/nats.log" 2>&1 & pids+=($!)
+HTTP_PORT=$AUTH_PORT DATABASE_URL="sqlite://$work/auth.db" "./build/$PRESET/auth/ticketing-auth" & pids+=($!)
+HTTP_PORT=$ORDERS_PORT DATABASE_URL="sqlite://$work/orders.db" NATS_URL="nats://127.0.0.1:$NATS_PORT" \
+  "./build/$PRESET/orders/ticketing-orders" & pids+=($!)
+ready() { for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.1; done; return 1; }
+ready "$AUTH_PORT"; ready "$ORDERS_PORT"
+
+echo "== $TICKETS tickets into the orders replica" >&2
+sqlite3 "$work/orders.db" "PRAGMA busy_timeout=10000;
+  WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $TICKETS)
+  INSERT INTO tickets (id, title, price, version) SELECT printf('%024x', i), 'Concert', 2000, 0 FROM n;"
+
+cookie_of() {
+  curl -fs -D - -o /dev/null -H 'Content-Type: application/json' \
+    -d "{\"email\":\"$1\",\"password\":\"bench-password\"}" "http://127.0.0.1:$AUTH_PORT/api/users/signup" |
+    awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2}'
+}
+buyer=$(cookie_of buyer@bench.test)
+reader=$(cookie_of reader@bench.test)
+for i in $(seq 1 10); do  # the reader's 10 orders, on the last tickets
+  curl -fs -o /dev/null -b "$reader" -H 'Content-Type: application/json' \
+    -d "{\"ticketId\":\"$(printf '%024x' $((TICKETS - i)))\"}" "http://127.0.0.1:$ORDERS_PORT/api/orders"
+done
+
+summary() { # label file
+  printf '%-44s %10s req/s   p50 %9s   p99 %9s   %s\n' "$1" \
+    "$(awk '/Requests\/sec/ {print $2}' "$2")" "$(awk '$1=="50%" {print $2}' "$2")" \
+    "$(awk '$1=="99%" {print $2}' "$2")" "$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$2")"
+}
+echo "== POST /api/orders: wrk -t2 -c400 -d$DURATION" >&2
+WRK_THREADS=2 wrk -t2 -c400 -d"$DURATION" --latency -H "Cookie: $buyer" -s tests/bench/wrk/create_orders.lua \
+  "http://127.0.0.1:$ORDERS_PORT" > "$work/create.txt"
+echo "== GET /api/orders: wrk -t2 -c400 -d$DURATION" >&2
+wrk -t2 -c400 -d"$DURATION" --latency -H "Cookie: $reader" "http://127.0.0.1:$ORDERS_PORT/api/orders" > "$work/list.txt"
+created=$(sqlite3 "$work/orders.db" "SELECT COUNT(*) FROM orders")
+echo
+echo "orders benchmark (same machine, SQLite, direct to the service; $created orders created):"
+summary "POST /api/orders (distinct tickets)" "$work/create.txt"
+summary "GET /api/orders (10 orders)" "$work/list.txt"
