@@ -458,6 +458,9 @@ void Server::RunUntilSignal() {
 }
 
 void BlockTerminationSignals() {
+    // A peer that went away must give EPIPE on write, never kill the process (hiredis and
+    // other C clients write with plain write(2)).
+    signal(SIGPIPE, SIG_IGN);
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

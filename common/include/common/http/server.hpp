@@ -68,7 +68,8 @@ private:
 };
 
 // Blocks SIGINT and SIGTERM in the calling thread (call first thing in main, before any thread
-// starts, so every thread inherits the mask) and returns the one that arrived when it arrives.
+// starts, so every thread inherits the mask) and ignores SIGPIPE. WaitForTerminationSignal
+// returns the one that arrived when it arrives.
 void BlockTerminationSignals();
 int WaitForTerminationSignal();
 
