@@ -1,0 +1,598 @@
+// The tickets service over real HTTP with a real nats-server and both databases: the routes in
+// the contract's order of checks (the course's cases and harder input), the events in the
+// TICKETING stream, optimistic concurrency under concurrent edits, and the reactions to order
+// events delivered through JetStream.
+#include <future>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/auth/session.hpp"
+#include "common/bus/connection.hpp"
+#include "common/bus/outbox.hpp"
+#include "common/bus/publisher.hpp"
+#include "common/bus/subscriber.hpp"
+#include "common/db/database.hpp"
+#include "common/db/migrations.hpp"
+#include "common/http/errors.hpp"
+#include "common/http/server.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+#include "common/testing/http_client.hpp"
+#include "common/testing/postgres_server.hpp"
+#include "common/testing/process.hpp"
+#include "common/testing/servers.hpp"
+#include "common/testing/stream_reader.hpp"
+#include "common/util/ids.hpp"
+
+#include "domain/ticket_service.hpp"
+#include "handlers/handlers.hpp"
+#include "listeners/listeners.hpp"
+#include "storage/migrations.hpp"
+#include "storage/ticket_store.hpp"
+
+namespace ticketing::tickets {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::HttpClient;
+
+constexpr const char* kKey = "tickets-integration-test-key-32-bytes!";
+constexpr const char* kSeller = "6a1b2c3d4e5f6a7b8c9d0e01";
+constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
+constexpr const char* kOrder = "7a1b2c3d4e5f6a7b8c9d0e01";
+constexpr const char* kOtherOrder = "7a1b2c3d4e5f6a7b8c9d0e02";
+constexpr const char* kUnknown = "5f1a2b3c4d5e6f7a8b9c0dff";
+constexpr const char* kTickets = "/api/tickets";
+
+std::string Body(const json& title, const json& price) {
+    return json{{"title", title}, {"price", price}}.dump();
+}
+
+class TicketsApiTest : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        log::Init("tickets-test", log::Level::kError);
+        std::string url;
+        if (Postgres()) {
+            auto& pg = test::PostgresServer::Shared();
+            url = pg.Url(pg.CreateUniqueDatabase("tickets"));
+        } else {
+            url = "sqlite://" + (dir_.Path() / "tickets.db").string();
+        }
+        db_ = db::Database::Open(url, 16);
+        db::RunMigrations(*db_, bus::WithBusMigrations(Postgres(), Migrations()));
+        bus::ConnectionOptions co;
+        co.url = nats_.Url();
+        connection_ = bus::NatsConnection::Connect(co);
+        connection_->EnsureStreams();
+        publisher_ = std::make_unique<bus::NatsPublisher>(*connection_, registry_);
+        relay_ = std::make_unique<bus::OutboxRelay>(*db_, *publisher_, registry_);
+        relay_->Start();
+        service_ = std::make_unique<TicketService>(*db_, clock_, ids_, wake_);
+        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, clock_, wake_});
+        bus::SubscriberOptions so;
+        so.queue_group = "tickets-service";
+        subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
+        listeners_->SubscribeAll(*subscriber_);
+        session_ = {kKey, 86400s, &clock_};
+        http::ServerOptions o;
+        o.address = "127.0.0.1";
+        o.port = 0;
+        server_ = std::make_unique<http::Server>(o, BuildRouter(*service_, session_), registry_);
+        server_->Start();
+        base_ = "http://127.0.0.1:" + std::to_string(server_->port());
+        client_ = std::make_unique<HttpClient>(base_);
+    }
+
+    void TearDown() override {
+        server_->Stop();
+        subscriber_.reset();
+        relay_->Stop();
+    }
+
+    bool Postgres() const { return GetParam() == "Postgres"; }
+
+    // A signed-in user's Cookie header.
+    test::Headers As(const std::string& user_id) {
+        auto token = auth::IssueToken(user_id, user_id + "@test.com", session_);
+        return {{"Cookie", "session=" + auth::SessionCookieValue(token)}};
+    }
+
+    json CreateTicket(const std::string& title = "Concert", const json& price = 20) {
+        auto r = client_->Post(kTickets, Body(title, price), As(kSeller));
+        EXPECT_EQ(r.status, 201) << r.body;
+        return r.Json();
+    }
+
+    json Show(const std::string& id) {
+        return client_->Get(std::string(kTickets) + "/" + id).Json();
+    }
+
+    template <class E>
+    void Publish(const E& e) {
+        ASSERT_TRUE(
+            publisher_->Publish(bus::MakeEnvelope(e, bus::NewEventId(), {"", clock_.Now()})));
+    }
+
+    events::OrderCreated OrderFor(const std::string& ticket_id, const std::string& order_id) {
+        return {order_id,
+                0,
+                events::OrderStatus::kCreated,
+                kOther,
+                clock_.Now() + 900s,
+                {ticket_id, 2000}};
+    }
+
+    // Publishes order:created and waits until the ticket shows the reservation.
+    void Reserve(const std::string& ticket_id, const std::string& order_id) {
+        Publish(OrderFor(ticket_id, order_id));
+        ASSERT_TRUE(
+            test::WaitUntil([&] { return Show(ticket_id).value("orderId", "") == order_id; }, 10s));
+    }
+
+    std::vector<test::StoredMessage> Stream(const std::string& subject,
+                                            const std::string& stream = "TICKETING") {
+        std::vector<test::StoredMessage> out;
+        for (auto& m : test::ReadStream(nats_.Url(), stream)) {
+            if (m.subject == subject) {
+                out.push_back(std::move(m));
+            }
+        }
+        return out;
+    }
+
+    std::vector<events::TicketUpdated> Updates() {
+        std::vector<events::TicketUpdated> out;
+        for (const auto& m : Stream("ticket:updated")) {
+            out.push_back(events::Decode<events::TicketUpdated>(m.payload));
+        }
+        return out;
+    }
+
+    bool WaitForStream(const std::string& subject, std::size_t count) {
+        return test::WaitUntil([&] { return Stream(subject).size() >= count; }, 10s);
+    }
+
+    // Until the durable of `subject` has no message left to deliver or to acknowledge.
+    bool WaitForConsumerIdle(const std::string& subject) {
+        std::string consumer = bus::ConsumerName("tickets-service", subject);
+        return test::WaitUntil(
+            [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", consumer) == 0; }, 10s);
+    }
+
+    test::TempDir dir_;
+    test::NatsServer nats_;
+    util::SystemClock clock_;
+    util::ObjectIdGenerator ids_{clock_};
+    metrics::Registry registry_;
+    std::unique_ptr<db::Database> db_;
+    std::unique_ptr<bus::NatsConnection> connection_;
+    std::unique_ptr<bus::NatsPublisher> publisher_;
+    std::unique_ptr<bus::OutboxRelay> relay_;
+    std::function<void()> wake_ = [this] { relay_->Wake(); };
+    std::unique_ptr<TicketService> service_;
+    std::unique_ptr<Listeners> listeners_;
+    auth::SessionSettings session_;
+    std::unique_ptr<http::Server> server_;
+    std::unique_ptr<bus::NatsSubscriber> subscriber_;
+    std::string base_;
+    std::unique_ptr<HttpClient> client_;
+};
+
+// ---- POST /api/tickets ----
+
+TEST_P(TicketsApiTest, RouteForCreatingTicketsExists) {
+    EXPECT_NE(client_->Post(kTickets, "{}").status, 404);
+}
+
+TEST_P(TicketsApiTest, CreateNeedsASignedInUser) {
+    auto r = client_->Post(kTickets, Body("Concert", 20));
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(r.Json(), json::parse(R"({"errors":[{"message":"Not authorized"}]})"));
+    EXPECT_NE(client_->Post(kTickets, "{}", As(kSeller)).status, 401);
+}
+
+TEST_P(TicketsApiTest, CreateRejectsEmptyOrMissingTitle) {
+    const json expected =
+        json::parse(R"({"errors":[{"message":"Title is required","field":"title"}]})");
+    for (const auto& body : {Body("", 10), Body("   ", 10), json{{"price", 10}}.dump()}) {
+        auto r = client_->Post(kTickets, body, As(kSeller));
+        EXPECT_EQ(r.status, 400) << body;
+        EXPECT_EQ(r.Json(), expected) << body;
+    }
+}
+
+TEST_P(TicketsApiTest, CreateRejectsNegativeOrMissingPrice) {
+    const json expected =
+        json::parse(R"({"errors":[{"message":"Price must be greater than 0","field":"price"}]})");
+    for (const auto& body : {Body("Concert", -10),
+                             Body("Concert", 0),
+                             Body("Concert", "abc"),
+                             json{{"title", "Concert"}}.dump()}) {
+        auto r = client_->Post(kTickets, body, As(kSeller));
+        EXPECT_EQ(r.status, 400) << body;
+        EXPECT_EQ(r.Json(), expected) << body;
+    }
+}
+
+TEST_P(TicketsApiTest, CreateListsEveryFailedRule) {
+    auto r = client_->Post(kTickets, "{}", As(kSeller));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json(), json::parse(R"({"errors":[
+        {"message":"Title is required","field":"title"},
+        {"message":"Price must be greater than 0","field":"price"}]})"));
+}
+
+TEST_P(TicketsApiTest, CreateRejectsThreeDecimalPlaces) {
+    auto r = client_->Post(kTickets, Body("Concert", 20.005), As(kSeller));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json()["errors"][0],
+              (json{{"message", "Price must have at most 2 decimal places"}, {"field", "price"}}));
+}
+
+TEST_P(TicketsApiTest, CreateRejectsAPriceAboveTheMaximum) {
+    auto r = client_->Post(kTickets, Body("Concert", 1000000.01), As(kSeller));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json()["errors"][0],
+              (json{{"message", "Price must be at most 1000000"}, {"field", "price"}}));
+    EXPECT_EQ(client_->Post(kTickets, Body("Concert", 1000000), As(kSeller)).status, 201);
+}
+
+TEST_P(TicketsApiTest, CreateRejectsATenThousandCharacterTitle) {
+    auto r = client_->Post(kTickets, Body(std::string(10000, 'x'), 20), As(kSeller));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json()["errors"][0], (json{{"message", "Title is required"}, {"field", "title"}}));
+    EXPECT_EQ(client_->Post(kTickets, Body(std::string(200, 'x'), 20), As(kSeller)).status, 201);
+}
+
+TEST_P(TicketsApiTest, CreateAcceptsAPriceGivenAsAString) {
+    auto t = CreateTicket("Concert", "20.00");
+    EXPECT_EQ(t["price"], 20);
+    EXPECT_TRUE(t["price"].is_number());
+}
+
+TEST_P(TicketsApiTest, CreateReturns201AndPublishesTicketCreated) {
+    auto r = client_->Post(kTickets, Body("  Concert  ", 20.5), As(kSeller));
+    ASSERT_EQ(r.status, 201) << r.body;
+    auto t = r.Json();
+    EXPECT_TRUE(util::IsValidId(t["id"].get<std::string>()));
+    EXPECT_EQ(t,
+              (json{{"id", t["id"]},
+                    {"title", "Concert"},
+                    {"price", 20.5},
+                    {"userId", kSeller},
+                    {"version", 0}}));
+    ASSERT_TRUE(WaitForStream("ticket:created", 1));
+    auto m = Stream("ticket:created")[0];
+    EXPECT_EQ(events::Decode<events::TicketCreated>(m.payload),
+              (events::TicketCreated{t["id"].get<std::string>(), 0, "Concert", 2050, kSeller}));
+    EXPECT_EQ(json::parse(m.payload),
+              json::parse(R"({"id":")" + t["id"].get<std::string>() +
+                          R"(","version":0,"title":"Concert","price":20.5,"userId":")" + kSeller +
+                          R"("})"));
+    EXPECT_FALSE(m.headers["Nats-Msg-Id"].empty());
+    EXPECT_FALSE(m.headers["traceparent"].empty());
+}
+
+// ---- GET /api/tickets/:id ----
+
+TEST_P(TicketsApiTest, ShowUnknownOrMalformedIdIs404) {
+    EXPECT_EQ(client_->Get(std::string(kTickets) + "/" + kUnknown).status, 404);
+    EXPECT_EQ(client_->Get(std::string(kTickets) + "/not-an-id").status, 404);
+}
+
+TEST_P(TicketsApiTest, ShowReturnsTheTicket) {
+    auto t = CreateTicket("Concert", 20);
+    auto r = client_->Get(std::string(kTickets) + "/" + t["id"].get<std::string>());
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.Json(), t);
+}
+
+// ---- GET /api/tickets ----
+
+TEST_P(TicketsApiTest, ListReturnsEveryTicketOldestFirst) {
+    auto a = CreateTicket("A"), b = CreateTicket("B"), c = CreateTicket("C");
+    auto r = client_->Get(kTickets);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.Json(), (json{a, b, c}));
+}
+
+TEST_P(TicketsApiTest, ListPagesWithLimitAndAfter) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        ids.push_back(CreateTicket("T" + std::to_string(i))["id"].get<std::string>());
+    }
+    auto first = client_->Get(std::string(kTickets) + "?limit=2").Json();
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_EQ(first[0]["id"], ids[0]);
+    EXPECT_EQ(first[1]["id"], ids[1]);
+    auto second = client_->Get(std::string(kTickets) + "?limit=2&after=" + ids[1]).Json();
+    ASSERT_EQ(second.size(), 2u);
+    EXPECT_EQ(second[0]["id"], ids[2]);
+    auto last = client_->Get(std::string(kTickets) + "?limit=2&after=" + ids[3]).Json();
+    ASSERT_EQ(last.size(), 1u);
+    EXPECT_EQ(last[0]["id"], ids[4]);
+}
+
+TEST_P(TicketsApiTest, ListRejectsABadLimitOrAfter) {
+    auto r = client_->Get(std::string(kTickets) + "?limit=0");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json(), json::parse(R"({"errors":[
+        {"message":"Limit must be between 1 and 1000","field":"limit"}]})"));
+    EXPECT_EQ(client_->Get(std::string(kTickets) + "?limit=1001").status, 400);
+    EXPECT_EQ(client_->Get(std::string(kTickets) + "?limit=ten").status, 400);
+    auto a = client_->Get(std::string(kTickets) + "?after=nope");
+    EXPECT_EQ(a.status, 400);
+    EXPECT_EQ(a.Json()["errors"][0]["field"], "after");
+}
+
+TEST_P(TicketsApiTest, ReservedTicketIsHiddenFromTheListButShownById) {
+    auto free = CreateTicket("Free"), held = CreateTicket("Held");
+    std::string id = held["id"];
+    Reserve(id, kOrder);
+    auto list = client_->Get(kTickets).Json();
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0]["id"], free["id"]);
+    auto shown = Show(id);
+    EXPECT_EQ(shown["orderId"], kOrder);
+    EXPECT_EQ(shown["version"], 1);
+}
+
+// ---- PUT /api/tickets/:id ----
+
+TEST_P(TicketsApiTest, UpdateOfAnUnknownTicketIs404) {
+    EXPECT_EQ(
+        client_->Put(std::string(kTickets) + "/" + kUnknown, Body("X", 10), As(kSeller)).status,
+        404);
+    EXPECT_EQ(client_->Put(std::string(kTickets) + "/garbage", Body("X", 10), As(kSeller)).status,
+              404);
+}
+
+TEST_P(TicketsApiTest, UpdateNeedsASignedInUser) {
+    std::string id = CreateTicket()["id"];
+    EXPECT_EQ(client_->Put(std::string(kTickets) + "/" + id, Body("X", 10)).status, 401);
+    // 401 comes before validation and before the 404.
+    EXPECT_EQ(client_->Put(std::string(kTickets) + "/" + kUnknown, "{}").status, 401);
+}
+
+TEST_P(TicketsApiTest, UpdateByAnotherUserIs401AndChangesNothing) {
+    std::string id = CreateTicket("Concert", 20)["id"];
+    auto r = client_->Put(std::string(kTickets) + "/" + id, Body("Mine now", 1), As(kOther));
+    EXPECT_EQ(r.status, 401);
+    EXPECT_EQ(Show(id)["title"], "Concert");
+    EXPECT_EQ(Show(id)["version"], 0);
+}
+
+TEST_P(TicketsApiTest, UpdateRejectsInvalidTitleOrPriceBeforeLookingTheTicketUp) {
+    std::string id = CreateTicket()["id"];
+    std::string path = std::string(kTickets) + "/" + id;
+    EXPECT_EQ(client_->Put(path, Body("", 10), As(kSeller)).status, 400);
+    EXPECT_EQ(client_->Put(path, Body("Concert", -10), As(kSeller)).status, 400);
+    auto r = client_->Put(std::string(kTickets) + "/" + kUnknown, "{}", As(kSeller));
+    EXPECT_EQ(r.status, 400);  // validation comes before the 404
+    EXPECT_EQ(r.Json()["errors"].size(), 2u);
+    EXPECT_EQ(Show(id)["version"], 0);
+}
+
+TEST_P(TicketsApiTest, UpdateReturns200AndPublishesTicketUpdated) {
+    std::string id = CreateTicket("Concert", 20)["id"];
+    auto r = client_->Put(std::string(kTickets) + "/" + id, Body("Opera", "100.10"), As(kSeller));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json(),
+              (json{{"id", id},
+                    {"title", "Opera"},
+                    {"price", 100.1},
+                    {"userId", kSeller},
+                    {"version", 1}}));
+    EXPECT_EQ(Show(id), r.Json());
+    ASSERT_TRUE(WaitForStream("ticket:updated", 1));
+    EXPECT_EQ(Updates()[0], (events::TicketUpdated{id, 1, "Opera", 10010, kSeller, std::nullopt}));
+}
+
+TEST_P(TicketsApiTest, UpdateOfAReservedTicketIs400) {
+    std::string id = CreateTicket()["id"];
+    Reserve(id, kOrder);
+    auto r = client_->Put(std::string(kTickets) + "/" + id, Body("Opera", 30), As(kSeller));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json(), json::parse(R"({"errors":[{"message":"Cannot edit a reserved ticket"}]})"));
+    EXPECT_EQ(Show(id)["title"], "Concert");
+}
+
+TEST_P(TicketsApiTest, SuccessiveSavesHaveVersionsZeroOneTwo) {
+    auto t = CreateTicket();
+    EXPECT_EQ(t["version"], 0);
+    std::string path = std::string(kTickets) + "/" + t["id"].get<std::string>();
+    EXPECT_EQ(client_->Put(path, Body("One", 10), As(kSeller)).Json()["version"], 1);
+    EXPECT_EQ(client_->Put(path, Body("Two", 20), As(kSeller)).Json()["version"], 2);
+    ASSERT_TRUE(WaitForStream("ticket:updated", 2));
+    auto updates = Updates();
+    EXPECT_EQ(updates[0].version, 1);
+    EXPECT_EQ(updates[1].version, 2);
+    EXPECT_EQ(updates[1].title, "Two");
+}
+
+// The course's optimistic-concurrency case: two copies read at version 0; the first save wins,
+// the second matches no row and must not overwrite it.
+TEST_P(TicketsApiTest, StaleWriteDoesNotOverwriteANewerVersion) {
+    std::string id = CreateTicket("Concert", 20)["id"];
+    auto read = [&] {
+        return *db_->WithSession([&](soci::session& s) { return TicketStore::Find(s, id); });
+    };
+    Ticket first = read(), second = read();
+    first.title = "First";
+    first.version = 1;
+    second.title = "Second";
+    second.version = 1;
+    EXPECT_TRUE(
+        db_->Transaction([&](soci::session& tx) { return TicketStore::Update(tx, first, 0); }));
+    EXPECT_FALSE(
+        db_->Transaction([&](soci::session& tx) { return TicketStore::Update(tx, second, 0); }));
+    EXPECT_EQ(Show(id)["title"], "First");
+    EXPECT_EQ(Show(id)["version"], 1);
+}
+
+// Concurrent edits by the owner: every one that succeeds is applied on top of the one before
+// (versions 1..n, each exactly once, in the stream too), none is lost or applied twice.
+TEST_P(TicketsApiTest, ConcurrentEditsAreAppliedOneVersionAtATime) {
+    std::string id = CreateTicket()["id"];
+    constexpr int kEdits = 12;
+    std::vector<std::future<test::HttpResult>> results;
+    for (int i = 0; i < kEdits; ++i) {
+        results.push_back(std::async(std::launch::async, [&, i] {
+            HttpClient c(base_);
+            return c.Put(std::string(kTickets) + "/" + id,
+                         Body("Edit " + std::to_string(i), 10 + i),
+                         As(kSeller));
+        }));
+    }
+    std::set<std::int64_t> versions;
+    std::map<std::int64_t, std::string> title_at;
+    int conflicts = 0;
+    for (auto& f : results) {
+        auto r = f.get();
+        if (r.status == 409) {
+            EXPECT_EQ(r.Json()["errors"][0]["message"], "Conflict, please retry");
+            ++conflicts;
+            continue;
+        }
+        ASSERT_EQ(r.status, 200) << r.body;
+        auto v = r.Json()["version"].get<std::int64_t>();
+        EXPECT_TRUE(versions.insert(v).second) << "version " << v << " given twice";
+        title_at[v] = r.Json()["title"].get<std::string>();
+    }
+    const auto applied = static_cast<std::int64_t>(versions.size());
+    EXPECT_EQ(applied + conflicts, kEdits);
+    EXPECT_EQ(*versions.begin(), 1);
+    EXPECT_EQ(*versions.rbegin(), applied);
+    auto shown = Show(id);
+    EXPECT_EQ(shown["version"], applied);
+    EXPECT_EQ(shown["title"], title_at[applied]);
+    ASSERT_TRUE(WaitForStream("ticket:updated", versions.size()));
+    std::set<std::int64_t> published;
+    for (const auto& e : Updates()) {
+        EXPECT_TRUE(published.insert(e.version).second);
+        EXPECT_EQ(e.title, title_at[e.version]);
+    }
+    EXPECT_EQ(published, versions);
+}
+
+// ---- order events ----
+
+TEST_P(TicketsApiTest, OrderCreatedReservesAndPublishesTicketUpdated) {
+    std::string id = CreateTicket("Concert", 20)["id"];
+    Reserve(id, kOrder);
+    ASSERT_TRUE(WaitForStream("ticket:updated", 1));
+    EXPECT_EQ(Updates()[0], (events::TicketUpdated{id, 1, "Concert", 2000, kSeller, kOrder}));
+}
+
+TEST_P(TicketsApiTest, OrderCancelledReleasesTheTicket) {
+    std::string id = CreateTicket("Concert", 20)["id"];
+    Reserve(id, kOrder);
+    Publish(events::OrderCancelled{kOrder, 1, {id}});
+    ASSERT_TRUE(test::WaitUntil([&] { return !Show(id).contains("orderId"); }, 10s));
+    EXPECT_EQ(Show(id)["version"], 2);
+    ASSERT_TRUE(WaitForStream("ticket:updated", 2));
+    EXPECT_EQ(Updates()[1], (events::TicketUpdated{id, 2, "Concert", 2000, kSeller, std::nullopt}));
+    EXPECT_EQ(client_->Get(kTickets).Json().size(), 1u);
+}
+
+TEST_P(TicketsApiTest, CancelOfADifferentOrderLeavesTheReservation) {
+    std::string id = CreateTicket()["id"];
+    Reserve(id, kOrder);
+    Publish(events::OrderCancelled{kOtherOrder, 1, {id}});
+    ASSERT_TRUE(WaitForConsumerIdle("order:cancelled"));
+    EXPECT_EQ(Show(id)["orderId"], kOrder);
+    EXPECT_EQ(Show(id)["version"], 1);
+    EXPECT_EQ(Stream("ticket:updated").size(), 1u);
+}
+
+TEST_P(TicketsApiTest, OrderCompletedLeavesTheTicketReserved) {
+    std::string id = CreateTicket()["id"];
+    Reserve(id, kOrder);
+    Publish(events::OrderCompleted{kOrder, 1, {id}});
+    ASSERT_TRUE(WaitForConsumerIdle("order:completed"));
+    EXPECT_EQ(Show(id)["orderId"], kOrder);
+    EXPECT_EQ(Show(id)["version"], 1);
+    EXPECT_EQ(Stream("ticket:updated").size(), 1u);
+}
+
+TEST_P(TicketsApiTest, OrderEventForAnUnknownTicketIsDeadLettered) {
+    Publish(OrderFor(kUnknown, kOrder));
+    ASSERT_TRUE(test::WaitUntil(
+        [&] { return Stream("deadletter.order:created", "TICKETING_DLQ").size() == 1; }, 10s));
+    EXPECT_TRUE(Stream("ticket:updated").empty());
+}
+
+// ---- A write that loses a race is retried on the newer version, or refused ----
+// PostgreSQL only: SQLite serialises writers, so an edit cannot lose a race there.
+
+class TicketsPostgresRaceTest : public TicketsApiTest {
+protected:
+    // Holds an uncommitted write of version 1 on the ticket while `edit` runs; commits it once
+    // `edit`'s UPDATE waits for the row lock, so the edit's UPDATE ... WHERE version = 0 then
+    // matches no row. Returns what `edit` returned or threw.
+    template <class F>
+    auto RaceWithAConcurrentWrite(const std::string& id, F edit) {
+        auto lease = db_->Acquire();
+        soci::session& s = lease.session();
+        s.begin();
+        s << "UPDATE tickets SET title = 'Concurrent', version = 1 WHERE id = :id", soci::use(id);
+        auto result = std::async(std::launch::async, edit);
+        EXPECT_TRUE(test::WaitUntil(
+            [&] {
+                int waiting = 0;
+                db_->WithSession([&](soci::session& q) {
+                    q << "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                         "AND datname = current_database()",
+                        soci::into(waiting);
+                });
+                return waiting > 0;
+            },
+            10s));
+        s.commit();
+        return result;
+    }
+};
+
+TEST_P(TicketsPostgresRaceTest, LosingEditIsRetriedOnTopOfTheNewerVersion) {
+    std::string id = CreateTicket("Concert", 20)["id"];
+    auto edit = RaceWithAConcurrentWrite(
+        id, [&] { return service_->Update(kSeller, id, "Mine", 3000, ""); });
+    Ticket saved = edit.get();
+    EXPECT_EQ(saved.version, 2);
+    EXPECT_EQ(saved.title, "Mine");
+    EXPECT_EQ(service_->write_conflicts(), 1u);
+    EXPECT_EQ(Show(id)["version"], 2);
+}
+
+TEST_P(TicketsPostgresRaceTest, LosingEditIsRefusedWith409WhenOutOfAttempts) {
+    std::string id = CreateTicket("Concert", 20)["id"];
+    TicketService one_try(*db_, clock_, ids_, wake_, /*max_write_attempts=*/1);
+    auto edit = RaceWithAConcurrentWrite(id, [&] {
+        try {
+            one_try.Update(kSeller, id, "Mine", 3000, "");
+        } catch (const http::ConflictError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no conflict");
+    });
+    EXPECT_EQ(edit.get(), "Conflict, please retry");
+    EXPECT_EQ(Show(id)["title"], "Concurrent");
+    EXPECT_EQ(Show(id)["version"], 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends,
+                         TicketsApiTest,
+                         ::testing::Values("Sqlite", "Postgres"),
+                         [](const auto& param_info) { return param_info.param; });
+INSTANTIATE_TEST_SUITE_P(Backends,
+                         TicketsPostgresRaceTest,
+                         ::testing::Values("Postgres"),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace ticketing::tickets

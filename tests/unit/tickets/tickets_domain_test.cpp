@@ -1,0 +1,314 @@
+// TicketService, TicketStore and the listeners on a SQLite file, with the outbox relayed to
+// FakeBus.
+#include <gtest/gtest.h>
+
+#include "common/bus/outbox.hpp"
+#include "common/db/database.hpp"
+#include "common/db/migrations.hpp"
+#include "common/http/errors.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+#include "common/testing/fake_bus.hpp"
+#include "common/testing/fake_clock.hpp"
+#include "common/testing/process.hpp"
+
+#include "domain/ticket_service.hpp"
+#include "listeners/listeners.hpp"
+#include "storage/migrations.hpp"
+#include "storage/ticket_store.hpp"
+
+namespace ticketing::tickets {
+namespace {
+
+using namespace std::chrono_literals;
+using bus::AckDecision;
+
+constexpr const char* kSeller = "6a1b2c3d4e5f6a7b8c9d0e01";
+constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
+constexpr const char* kOrder = "7a1b2c3d4e5f6a7b8c9d0e01";
+constexpr const char* kNextOrder = "7a1b2c3d4e5f6a7b8c9d0e02";
+constexpr const char* kUnknown = "5f1a2b3c4d5e6f7a8b9c0dff";
+
+std::string ErrorOf(auto call) {
+    try {
+        call();
+    } catch (const http::HttpError& e) {
+        return std::to_string(e.status()) + " " + e.what();
+    }
+    return "no error";
+}
+
+class TicketsDomainTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        log::Init("test", log::Level::kError);
+        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "tickets.db").string());
+        db::RunMigrations(*db_, bus::WithBusMigrations(false, Migrations()));
+        relay_ = std::make_unique<bus::OutboxRelay>(*db_, bus_, registry_);
+        relay_->Start();
+        service_ = std::make_unique<TicketService>(*db_, clock_, ids_, wake_);
+        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, clock_, wake_});
+        listeners_->SubscribeAll(bus_);
+    }
+
+    void TearDown() override { relay_->Stop(); }
+
+    template <class E>
+    AckDecision Deliver(const E& e, std::string event_id = "") {
+        bus::MessageMeta meta;
+        meta.consumer = "tickets-service-test";
+        meta.event_id = event_id.empty() ? bus::NewEventId() : std::move(event_id);
+        meta.traceparent = "tp-event";
+        return bus_.Deliver(e, meta).decision;
+    }
+
+    // Everything the service has committed to the outbox, once the relay has published it.
+    template <class E>
+    std::vector<E> Published() {
+        EXPECT_TRUE(test::WaitUntil([&] { return bus::Outbox::Backlog(*db_) == 0; }, 5s));
+        return bus_.Published<E>();
+    }
+
+    Ticket Stored(const std::string& id) {
+        return *db_->WithSession([&](soci::session& s) { return TicketStore::Find(s, id); });
+    }
+
+    Ticket Create(const std::string& title = "Concert", util::Cents price = 2000) {
+        return service_->Create(kSeller, title, price, "tp");
+    }
+
+    events::OrderCreated OrderFor(const std::string& ticket_id, const std::string& order_id) {
+        return {order_id,
+                0,
+                events::OrderStatus::kCreated,
+                kOther,
+                clock_.Now() + 900s,
+                {ticket_id, 2000}};
+    }
+
+    test::TempDir dir_;
+    test::FakeClock clock_;
+    // Fixed random bytes and counter: ids made in one second rise with each call.
+    util::ObjectIdGenerator ids_{clock_, {1, 2, 3, 4, 5}, 1};
+    test::FakeBus bus_;
+    metrics::Registry registry_;
+    std::unique_ptr<db::Database> db_;
+    std::unique_ptr<bus::OutboxRelay> relay_;
+    std::function<void()> wake_ = [this] { relay_->Wake(); };
+    std::unique_ptr<TicketService> service_;
+    std::unique_ptr<Listeners> listeners_;
+};
+
+// ---- create, show, list ----
+
+TEST_F(TicketsDomainTest, CreateStoresVersionZeroAndPublishesTicketCreated) {
+    Ticket t = Create("Concert", 1999);
+    EXPECT_EQ(t.version, 0);
+    EXPECT_FALSE(t.IsReserved());
+    EXPECT_EQ(t.created_at, clock_.Now());
+    EXPECT_EQ(Stored(t.id), t);
+    auto published = Published<events::TicketCreated>();
+    ASSERT_EQ(published.size(), 1u);
+    EXPECT_EQ(published[0], (events::TicketCreated{t.id, 0, "Concert", 1999, kSeller}));
+    EXPECT_EQ(bus_.Envelopes()[0].traceparent, "tp");
+}
+
+TEST_F(TicketsDomainTest, CreatedEventIsPublishedEvenIfTheFirstPublishFails) {
+    bus_.FailNextPublish(1);
+    Ticket t = Create();
+    ASSERT_TRUE(
+        test::WaitUntil([&] { return bus_.Published<events::TicketCreated>().size() == 1; }, 10s));
+    EXPECT_EQ(bus_.Published<events::TicketCreated>()[0].id, t.id);
+}
+
+TEST_F(TicketsDomainTest, GetReturnsTheTicketAnd404ForUnknownOrMalformedIds) {
+    Ticket t = Create();
+    EXPECT_EQ(service_->Get(t.id), t);
+    EXPECT_EQ(ErrorOf([&] { service_->Get(kUnknown); }), "404 Not Found");
+    EXPECT_EQ(ErrorOf([&] { service_->Get("not-an-id"); }), "404 Not Found");
+}
+
+TEST_F(TicketsDomainTest, ListReturnsUnreservedTicketsOldestFirstInPages) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        ids.push_back(Create("T" + std::to_string(i)).id);
+        clock_.Advance(1s);
+    }
+    ASSERT_EQ(Deliver(OrderFor(ids[1], kOrder)), AckDecision::kAck);
+    auto first = service_->ListUnreserved({2, ""});
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_EQ(first[0].id, ids[0]);
+    EXPECT_EQ(first[1].id, ids[2]);  // ids[1] is reserved
+    auto second = service_->ListUnreserved({2, first[1].id});
+    ASSERT_EQ(second.size(), 2u);
+    EXPECT_EQ(second[0].id, ids[3]);
+    EXPECT_EQ(second[1].id, ids[4]);
+    EXPECT_TRUE(service_->ListUnreserved({2, second[1].id}).empty());
+    EXPECT_EQ(service_->ListUnreserved({}).size(), 4u);
+}
+
+// ---- update ----
+
+TEST_F(TicketsDomainTest, UpdateReplacesTitleAndPriceAndPublishesTheNextVersion) {
+    Ticket t = Create();
+    Ticket u = service_->Update(kSeller, t.id, "Opera", 3050, "tp-2");
+    EXPECT_EQ(u.version, 1);
+    EXPECT_EQ(Stored(t.id).title, "Opera");
+    EXPECT_EQ(Stored(t.id).price, 3050);
+    auto updated = Published<events::TicketUpdated>();
+    ASSERT_EQ(updated.size(), 1u);
+    EXPECT_EQ(updated[0], (events::TicketUpdated{t.id, 1, "Opera", 3050, kSeller, std::nullopt}));
+}
+
+TEST_F(TicketsDomainTest, SuccessiveSavesGiveVersionsZeroOneTwo) {
+    Ticket t = Create();
+    EXPECT_EQ(t.version, 0);
+    EXPECT_EQ(service_->Update(kSeller, t.id, "A", 100, "").version, 1);
+    EXPECT_EQ(service_->Update(kSeller, t.id, "B", 200, "").version, 2);
+    auto updated = Published<events::TicketUpdated>();
+    ASSERT_EQ(updated.size(), 2u);
+    EXPECT_EQ(updated[0].version, 1);
+    EXPECT_EQ(updated[1].version, 2);
+}
+
+TEST_F(TicketsDomainTest, UpdateChecksExistenceThenOwnerThenReservation) {
+    Ticket t = Create();
+    EXPECT_EQ(ErrorOf([&] { service_->Update(kSeller, kUnknown, "X", 1, ""); }), "404 Not Found");
+    EXPECT_EQ(ErrorOf([&] { service_->Update(kSeller, "bad", "X", 1, ""); }), "404 Not Found");
+    EXPECT_EQ(ErrorOf([&] { service_->Update(kOther, t.id, "X", 1, ""); }), "401 Not authorized");
+    ASSERT_EQ(Deliver(OrderFor(t.id, kOrder)), AckDecision::kAck);
+    EXPECT_EQ(ErrorOf([&] { service_->Update(kSeller, t.id, "X", 1, ""); }),
+              "400 Cannot edit a reserved ticket");
+    EXPECT_EQ(Stored(t.id).title, "Concert");
+    EXPECT_EQ(Stored(t.id).version, 1);
+    EXPECT_TRUE(Published<events::TicketUpdated>().size() == 1u);  // only the reservation
+}
+
+TEST_F(TicketsDomainTest, StaleWriteMatchesNoRowAndChangesNothing) {
+    Ticket t = Create();
+    Ticket first = Stored(t.id), second = Stored(t.id);  // both read version 0
+    first.title = "First";
+    first.version = 1;
+    second.title = "Second";
+    second.version = 1;
+    EXPECT_TRUE(
+        db_->Transaction([&](soci::session& tx) { return TicketStore::Update(tx, first, 0); }));
+    EXPECT_FALSE(
+        db_->Transaction([&](soci::session& tx) { return TicketStore::Update(tx, second, 0); }));
+    EXPECT_EQ(Stored(t.id).title, "First");
+    EXPECT_EQ(Stored(t.id).version, 1);
+}
+
+// ---- order:created ----
+
+TEST_F(TicketsDomainTest, OrderCreatedReservesAndPublishesTicketUpdated) {
+    Ticket t = Create();
+    EXPECT_EQ(Deliver(OrderFor(t.id, kOrder)), AckDecision::kAck);
+    EXPECT_EQ(Stored(t.id).order_id, kOrder);
+    EXPECT_EQ(Stored(t.id).version, 1);
+    auto updated = Published<events::TicketUpdated>();
+    ASSERT_EQ(updated.size(), 1u);
+    EXPECT_EQ(updated[0], (events::TicketUpdated{t.id, 1, "Concert", 2000, kSeller, kOrder}));
+    EXPECT_EQ(bus_.Envelopes().back().traceparent, "tp-event");
+}
+
+TEST_F(TicketsDomainTest, RedeliveredOrderCreatedChangesNothing) {
+    Ticket t = Create();
+    EXPECT_EQ(Deliver(OrderFor(t.id, kOrder), "e1"), AckDecision::kAck);
+    EXPECT_EQ(Deliver(OrderFor(t.id, kOrder), "e1"), AckDecision::kAck);
+    EXPECT_EQ(Deliver(OrderFor(t.id, kOrder), "e1-republished"), AckDecision::kAck);
+    EXPECT_EQ(Stored(t.id).version, 1);
+    EXPECT_EQ(Published<events::TicketUpdated>().size(), 1u);
+}
+
+TEST_F(TicketsDomainTest, OrderCreatedWhileAnotherOrderHoldsItWaitsForThatCancellation) {
+    Ticket t = Create();
+    ASSERT_EQ(Deliver(OrderFor(t.id, kOrder)), AckDecision::kAck);
+    EXPECT_EQ(Deliver(OrderFor(t.id, kNextOrder), "next"), AckDecision::kRetry);
+    EXPECT_EQ(Stored(t.id).order_id, kOrder);
+    ASSERT_EQ(Deliver(events::OrderCancelled{kOrder, 1, {t.id}}), AckDecision::kAck);
+    EXPECT_EQ(Deliver(OrderFor(t.id, kNextOrder), "next"), AckDecision::kAck);
+    EXPECT_EQ(Stored(t.id).order_id, kNextOrder);
+    EXPECT_EQ(Stored(t.id).version, 3);
+}
+
+TEST_F(TicketsDomainTest, OrderCreatedAfterItsOwnCancellationDoesNotReserve) {
+    Ticket t = Create();
+    EXPECT_EQ(Deliver(events::OrderCancelled{kOrder, 1, {t.id}}), AckDecision::kAck);
+    EXPECT_EQ(Deliver(OrderFor(t.id, kOrder)), AckDecision::kAck);
+    EXPECT_FALSE(Stored(t.id).IsReserved());
+    EXPECT_EQ(Stored(t.id).version, 0);
+    EXPECT_TRUE(Published<events::TicketUpdated>().empty());
+}
+
+// ---- order:cancelled ----
+
+TEST_F(TicketsDomainTest, OrderCancelledReleasesAndPublishes) {
+    Ticket t = Create();
+    ASSERT_EQ(Deliver(OrderFor(t.id, kOrder)), AckDecision::kAck);
+    EXPECT_EQ(Deliver(events::OrderCancelled{kOrder, 1, {t.id}}), AckDecision::kAck);
+    EXPECT_FALSE(Stored(t.id).IsReserved());
+    EXPECT_EQ(Stored(t.id).version, 2);
+    auto updated = Published<events::TicketUpdated>();
+    ASSERT_EQ(updated.size(), 2u);
+    EXPECT_EQ(updated[1], (events::TicketUpdated{t.id, 2, "Concert", 2000, kSeller, std::nullopt}));
+}
+
+TEST_F(TicketsDomainTest, CancelOfADifferentOrderLeavesTheReservation) {
+    Ticket t = Create();
+    ASSERT_EQ(Deliver(OrderFor(t.id, kNextOrder)), AckDecision::kAck);
+    EXPECT_EQ(Deliver(events::OrderCancelled{kOrder, 1, {t.id}}), AckDecision::kAck);
+    EXPECT_EQ(Stored(t.id).order_id, kNextOrder);
+    EXPECT_EQ(Stored(t.id).version, 1);
+    EXPECT_EQ(Published<events::TicketUpdated>().size(), 1u);
+}
+
+TEST_F(TicketsDomainTest, RedeliveredOrderCancelledReleasesOnce) {
+    Ticket t = Create();
+    ASSERT_EQ(Deliver(OrderFor(t.id, kOrder)), AckDecision::kAck);
+    EXPECT_EQ(Deliver(events::OrderCancelled{kOrder, 1, {t.id}}, "c1"), AckDecision::kAck);
+    EXPECT_EQ(Deliver(events::OrderCancelled{kOrder, 1, {t.id}}, "c1"), AckDecision::kAck);
+    EXPECT_EQ(Stored(t.id).version, 2);
+    EXPECT_EQ(Published<events::TicketUpdated>().size(), 2u);
+}
+
+TEST_F(TicketsDomainTest, ReleasedTicketCanBeEditedAndReservedAgain) {
+    Ticket t = Create();
+    ASSERT_EQ(Deliver(OrderFor(t.id, kOrder)), AckDecision::kAck);
+    ASSERT_EQ(Deliver(events::OrderCancelled{kOrder, 1, {t.id}}), AckDecision::kAck);
+    EXPECT_EQ(service_->Update(kSeller, t.id, "Cheaper", 1500, "").version, 3);
+    EXPECT_EQ(Deliver(OrderFor(t.id, kNextOrder)), AckDecision::kAck);
+    EXPECT_EQ(Stored(t.id).version, 4);
+    EXPECT_EQ(Stored(t.id).order_id, kNextOrder);
+}
+
+// ---- order:completed ----
+
+TEST_F(TicketsDomainTest, OrderCompletedLeavesTheTicketReserved) {
+    Ticket t = Create();
+    ASSERT_EQ(Deliver(OrderFor(t.id, kOrder)), AckDecision::kAck);
+    EXPECT_EQ(Deliver(events::OrderCompleted{kOrder, 1, {t.id}}), AckDecision::kAck);
+    EXPECT_EQ(Stored(t.id).order_id, kOrder);
+    EXPECT_EQ(Stored(t.id).version, 1);
+    EXPECT_EQ(Published<events::TicketUpdated>().size(), 1u);
+}
+
+// ---- poison events ----
+
+TEST_F(TicketsDomainTest, OrderEventsAboutUnknownTicketsAreDeadLettered) {
+    EXPECT_EQ(Deliver(OrderFor(kUnknown, kOrder)), AckDecision::kDeadLetter);
+    EXPECT_EQ(Deliver(events::OrderCancelled{kOrder, 1, {kUnknown}}), AckDecision::kDeadLetter);
+    EXPECT_EQ(Deliver(events::OrderCompleted{kOrder, 1, {kUnknown}}), AckDecision::kDeadLetter);
+    EXPECT_TRUE(Published<events::TicketUpdated>().empty());
+}
+
+TEST_F(TicketsDomainTest, UndecodableOrderEventIsDeadLettered) {
+    bus::MessageMeta meta;
+    meta.consumer = "tickets-service-test";
+    meta.event_id = "bad";
+    EXPECT_EQ(bus_.DeliverRaw(events::kOrderCreated, R"({"id":"x"})", meta).decision,
+              AckDecision::kDeadLetter);
+}
+
+}  // namespace
+}  // namespace ticketing::tickets

@@ -1,0 +1,27 @@
+// The tickets service's routes (DESIGN.md section 4, tickets table), one per file: each checks
+// the session where the route needs one, parses and validates, calls TicketService and shapes
+// the JSON.
+// Thread-safety: the handlers hold references to thread-safe collaborators only.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "common/auth/session.hpp"
+#include "common/http/router.hpp"
+
+#include "domain/ticket_service.hpp"
+
+namespace ticketing::tickets {
+
+// {id, title, price, userId, version, orderId?} (orderId only while reserved).
+nlohmann::json ToJson(const Ticket& ticket);
+
+http::Handler CreateTicketHandler(TicketService& service, const auth::SessionSettings& session);
+http::Handler ListTicketsHandler(TicketService& service);
+http::Handler ShowTicketHandler(TicketService& service);
+http::Handler UpdateTicketHandler(TicketService& service, const auth::SessionSettings& session);
+
+// All four routes under /api/tickets.
+http::Router BuildRouter(TicketService& service, const auth::SessionSettings& session);
+
+}  // namespace ticketing::tickets

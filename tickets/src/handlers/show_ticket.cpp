@@ -1,0 +1,14 @@
+#include <nlohmann/json.hpp>
+
+#include "handlers/handlers.hpp"
+
+namespace ticketing::tickets {
+
+// GET /api/tickets/:id → 200 ticket (reserved ones too); 404 unknown or malformed id.
+http::Handler ShowTicketHandler(TicketService& service) {
+    return [&service](http::Request& req) {
+        return http::Response::Json(200, ToJson(service.Get(req.Param("id"))));
+    };
+}
+
+}  // namespace ticketing::tickets

@@ -1,0 +1,23 @@
+#include <nlohmann/json.hpp>
+
+#include "common/validation/validation.hpp"
+
+#include "handlers/handlers.hpp"
+
+namespace ticketing::tickets {
+
+// PUT /api/tickets/:id {title, price} → 200 ticket, version + 1; checks: 401, validation, 404,
+// 401 not the seller, 400 reserved (409 when concurrent edits keep winning).
+http::Handler UpdateTicketHandler(TicketService& service, const auth::SessionSettings& session) {
+    return [&service, &session](http::Request& req) {
+        auto user = auth::RequireAuth(req, session);
+        validation::Validator v(req.JsonBody());
+        std::string title = v.TrimmedString("title", 1, kMaxTitleLength, kTitleRequired);
+        auto price = v.Price("price");
+        v.Check();
+        Ticket ticket = service.Update(user.id, req.Param("id"), title, *price, req.traceparent());
+        return http::Response::Json(200, ToJson(ticket));
+    };
+}
+
+}  // namespace ticketing::tickets

@@ -1,0 +1,78 @@
+// The tickets service's listeners (queue group "tickets-service"), one subject per file. Each
+// runs its database work through bus::HandleOnce, so a redelivered event changes nothing, and
+// writes the ticket:updated it causes to the outbox in the same transaction.
+//   order:created    → the ticket's orderId = the order, version + 1, ticket:updated. Already
+//                      held by this order, or the order's order:cancelled was handled first →
+//                      ack, nothing. Held by another order → retry (that order's cancel, or this
+//                      one's, is in the stream already; see domain/ticket.hpp).
+//   order:cancelled  → remembers the order as cancelled; clears orderId only when this very
+//                      order holds the ticket (version + 1, ticket:updated); else ack, nothing.
+//   order:completed  → ack, nothing: the ticket stays reserved (it is sold).
+// A lost optimistic race (an edit committed meanwhile) rolls back and retries.
+// An unknown ticket id is a poison event: tickets owns tickets and publishes ticket:created in
+// the same transaction as the insert, so the orders service cannot know a ticket this service
+// lacks (a wrong database, or a forged event). Dead-letter it rather than retry it for minutes.
+// Thread-safety: Handle may run on several threads at once (one per consumer).
+#pragma once
+
+#include <functional>
+
+#include "common/bus/bus.hpp"
+#include "common/events/events.hpp"
+#include "common/util/clock.hpp"
+
+namespace ticketing::db {
+class Database;
+}
+namespace ticketing::bus {
+class EventSubscriber;
+}
+
+namespace ticketing::tickets {
+
+// What every listener needs: the database, the clock for event times, and the relay's wake-up.
+struct ListenerContext {
+    db::Database& db;
+    const util::Clock& clock;
+    std::function<void()> events_written;
+};
+
+class OrderCreatedListener final {
+public:
+    explicit OrderCreatedListener(ListenerContext ctx) : ctx_(std::move(ctx)) {}
+    bus::AckDecision Handle(const events::OrderCreated& e, const bus::MessageMeta& meta);
+
+private:
+    ListenerContext ctx_;
+};
+
+class OrderCancelledListener final {
+public:
+    explicit OrderCancelledListener(ListenerContext ctx) : ctx_(std::move(ctx)) {}
+    bus::AckDecision Handle(const events::OrderCancelled& e, const bus::MessageMeta& meta);
+
+private:
+    ListenerContext ctx_;
+};
+
+class OrderCompletedListener final {
+public:
+    explicit OrderCompletedListener(ListenerContext ctx) : ctx_(std::move(ctx)) {}
+    bus::AckDecision Handle(const events::OrderCompleted& e, const bus::MessageMeta& meta);
+
+private:
+    ListenerContext ctx_;
+};
+
+// The three listeners, owned together and subscribed on `subscriber`.
+class Listeners final {
+public:
+    explicit Listeners(const ListenerContext& ctx);
+    void SubscribeAll(bus::EventSubscriber& subscriber);
+
+    OrderCreatedListener order_created;
+    OrderCancelledListener order_cancelled;
+    OrderCompletedListener order_completed;
+};
+
+}  // namespace ticketing::tickets

@@ -1,0 +1,49 @@
+// ticketing-tickets: create, list, show and edit tickets; reserves and releases them as orders
+// are created and cancelled (DESIGN.md sections 4 and 5).
+// Composition root: configuration, adapters, wiring, run. Nothing else.
+#include <iostream>
+#include <string>
+
+#include "common/auth/session.hpp"
+#include "common/bus/outbox.hpp"
+#include "common/service/runtime.hpp"
+#include "common/util/ids.hpp"
+
+#include "domain/ticket_service.hpp"
+#include "handlers/handlers.hpp"
+#include "listeners/listeners.hpp"
+#include "storage/migrations.hpp"
+
+namespace {
+
+using namespace ticketing;
+
+int Serve() {
+    config::EnvReader env;
+    auto cfg = config::CommonConfig::FromEnv(env, "tickets");
+    env.Finish();
+
+    service::Runtime rt(cfg, "tickets-service");
+    rt.OpenDatabase(tickets::Migrations());
+    rt.ConnectBus();
+
+    util::SystemClock clock;
+    util::ObjectIdGenerator ids(clock);
+    auto wake = [&rt] { rt.relay().Wake(); };
+    tickets::TicketService service(rt.db(), clock, ids, wake);
+    tickets::Listeners listeners({rt.db(), clock, wake});
+    listeners.SubscribeAll(rt.subscriber());
+    auth::SessionSettings session{cfg.jwt_key, cfg.session_ttl, &clock};
+    return rt.Serve(tickets::BuildRouter(service, session));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string command = argc > 1 ? argv[1] : "serve";
+    if (command != "serve" || argc > 2) {
+        std::cerr << "usage: ticketing-tickets [serve]\n";
+        return 2;
+    }
+    return ticketing::service::RunMain(Serve);
+}

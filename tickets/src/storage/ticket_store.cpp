@@ -1,0 +1,120 @@
+#include "storage/ticket_store.hpp"
+
+#include <utility>
+
+#include "common/db/database.hpp"
+
+namespace ticketing::tickets {
+namespace {
+
+constexpr const char* kColumns =
+    "SELECT id, title, price, user_id, order_id, version, created_at FROM tickets ";
+
+// One row of kColumns, bound with soci::into.
+struct TicketRow {
+    std::string id, title, user_id, order_id;
+    soci::indicator order_id_ind = soci::i_null;
+    long long price = 0, version = 0, created_at = 0;
+
+    Ticket ToTicket() const {
+        return Ticket{
+            id,
+            title,
+            price,
+            user_id,
+            order_id_ind == soci::i_ok ? std::optional<std::string>(order_id) : std::nullopt,
+            version,
+            util::FromEpochMs(created_at)};
+    }
+};
+
+// kColumns + `tail`, its columns bound into `r` and `tail`'s parameters to `uses`, in order.
+template <class... Uses>
+soci::statement PrepareRows(soci::session& s, const char* tail, TicketRow& r, Uses&&... uses) {
+    // A binary fold over soci's comma operator: the columns first, then the parameters.
+    return ((s.prepare << std::string(kColumns) + tail,
+             soci::into(r.id),
+             soci::into(r.title),
+             soci::into(r.price),
+             soci::into(r.user_id),
+             soci::into(r.order_id, r.order_id_ind),
+             soci::into(r.version),
+             soci::into(r.created_at)),
+            ...,
+            std::forward<Uses>(uses));
+}
+
+}  // namespace
+
+void TicketStore::Insert(soci::session& s, const Ticket& t) {
+    const long long price = t.price, version = t.version,
+                    created_at = util::ToEpochMs(t.created_at);
+    const std::string order_id = t.order_id.value_or("");
+    soci::indicator order_id_ind = t.order_id ? soci::i_ok : soci::i_null;
+    s << "INSERT INTO tickets (id, title, price, user_id, order_id, version, created_at) "
+         "VALUES (:id, :title, :price, :user_id, :order_id, :version, :created_at)",
+        soci::use(t.id), soci::use(t.title), soci::use(price), soci::use(t.user_id),
+        soci::use(order_id, order_id_ind), soci::use(version), soci::use(created_at);
+}
+
+std::optional<Ticket> TicketStore::Find(soci::session& s, const std::string& id) {
+    TicketRow r;
+    soci::statement st = PrepareRows(s, "WHERE id = :id", r, soci::use(id));
+    if (!st.execute(true)) {
+        return std::nullopt;
+    }
+    return r.ToTicket();
+}
+
+std::vector<Ticket> TicketStore::ListUnreserved(soci::session& s,
+                                                const std::string& after,
+                                                std::size_t limit) {
+    TicketRow r;
+    const long long n = static_cast<long long>(limit);
+    soci::statement st = PrepareRows(s,
+                                     "WHERE order_id IS NULL AND id > :after ORDER BY id LIMIT :n",
+                                     r,
+                                     soci::use(after),
+                                     soci::use(n));
+    std::vector<Ticket> out;
+    if (st.execute(true)) {
+        do {
+            out.push_back(r.ToTicket());
+        } while (st.fetch());
+    }
+    return out;
+}
+
+bool TicketStore::Update(soci::session& s, const Ticket& next, std::int64_t expected_version) {
+    const long long price = next.price, version = next.version, expected = expected_version;
+    const std::string order_id = next.order_id.value_or("");
+    soci::indicator order_id_ind = next.order_id ? soci::i_ok : soci::i_null;
+    soci::statement st =
+        (s.prepare << "UPDATE tickets SET title = :title, price = :price, order_id = :order_id, "
+                      "version = :version WHERE id = :id AND version = :expected",
+         soci::use(next.title),
+         soci::use(price),
+         soci::use(order_id, order_id_ind),
+         soci::use(version),
+         soci::use(next.id),
+         soci::use(expected));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+}
+
+void TicketStore::RecordCancelledOrder(soci::session& s,
+                                       const std::string& order_id,
+                                       const std::string& ticket_id) {
+    s << "INSERT INTO cancelled_orders (order_id, ticket_id) VALUES (:order_id, :ticket_id) "
+         "ON CONFLICT DO NOTHING",
+        soci::use(order_id), soci::use(ticket_id);
+}
+
+bool TicketStore::IsOrderCancelled(soci::session& s, const std::string& order_id) {
+    int found = 0;
+    s << "SELECT 1 FROM cancelled_orders WHERE order_id = :order_id", soci::use(order_id),
+        soci::into(found);
+    return s.got_data();
+}
+
+}  // namespace ticketing::tickets

@@ -1,0 +1,42 @@
+// TicketStore: the tickets service's SQL, one function per statement, always on a session the
+// caller holds, so a route or a listener runs several of them in one transaction with its
+// outbox and inbox rows (a repository owning its transactions could not share them).
+// Portable between SQLite and PostgreSQL (db/database.hpp).
+// Thread-safety: stateless; a session belongs to one thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/ticket.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace ticketing::tickets {
+
+class TicketStore final {
+public:
+    static void Insert(soci::session& s, const Ticket& t);
+    static std::optional<Ticket> Find(soci::session& s, const std::string& id);
+    // Unreserved tickets whose id is greater than `after` ("" for the first page), in id order,
+    // at most `limit` (served by the partial index tickets_unreserved).
+    static std::vector<Ticket> ListUnreserved(soci::session& s,
+                                              const std::string& after,
+                                              std::size_t limit);
+    // Optimistic write: stores `next` (title, price, order_id, version) only if the row is still
+    // at `expected_version`. False when another writer changed it first: nothing is written.
+    static bool Update(soci::session& s, const Ticket& next, std::int64_t expected_version);
+
+    // ---- orders whose order:cancelled was handled ----
+    static void RecordCancelledOrder(soci::session& s,
+                                     const std::string& order_id,
+                                     const std::string& ticket_id);
+    static bool IsOrderCancelled(soci::session& s, const std::string& order_id);
+};
+
+}  // namespace ticketing::tickets
