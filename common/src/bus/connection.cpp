@@ -15,7 +15,19 @@ namespace {
 void OnDisconnected(natsConnection*, void* closure) {
     auto* h = static_cast<NatsHandles*>(closure);
     h->connected.store(false);
-    log::Warn("bus disconnected, reconnecting", {{"url", h->options.url}});
+    if (!h->closing.load()) {
+        log::Warn("bus disconnected, reconnecting", {{"url", h->options.url}});
+    }
+}
+
+// The library's last callback for a connection: after it, nothing refers to the handles.
+void OnClosed(natsConnection*, void* closure) {
+    auto* h = static_cast<NatsHandles*>(closure);
+    {
+        std::lock_guard lock(h->mu);
+        h->closed = true;
+    }
+    h->cv.notify_all();
 }
 
 void OnReconnected(natsConnection*, void* closure) {
@@ -88,7 +100,13 @@ NatsHandles::~NatsHandles() {
         jsCtx_Destroy(js);
     }
     if (conn != nullptr) {
+        closing.store(true);
         natsConnection_Close(conn);
+        // Callbacks run on the library's own thread and point at this object: wait for the
+        // closed callback, the last one, before the memory goes.
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, std::chrono::seconds(5), [this] { return closed; });
+        lock.unlock();
         natsConnection_Destroy(conn);
     }
     if (opts != nullptr) {
@@ -117,6 +135,7 @@ std::unique_ptr<NatsConnection> NatsConnection::Connect(const ConnectionOptions&
     Check(natsOptions_SetDisconnectedCB(h.opts, &OnDisconnected, &h), "setting callbacks");
     Check(natsOptions_SetReconnectedCB(h.opts, &OnReconnected, &h), "setting callbacks");
     Check(natsOptions_SetErrorHandler(h.opts, &OnAsyncError, &h), "setting callbacks");
+    Check(natsOptions_SetClosedCB(h.opts, &OnClosed, &h), "setting callbacks");
     // Start even when the server is not up yet; the connect callback says when it is.
     Check(natsOptions_SetRetryOnFailedConnect(h.opts, true, &OnConnected, &h),
           "setting retry on failed connect");

@@ -36,6 +36,8 @@ struct NatsHandles {
     mutable std::mutex mu;
     mutable std::condition_variable cv;
     std::atomic<bool> connected{false};
+    std::atomic<bool> closing{false};  // a deliberate close: its disconnect is no warning
+    bool closed = false;               // the library's closed callback ran (guarded by mu)
 
     ~NatsHandles();
 };
