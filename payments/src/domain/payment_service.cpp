@@ -1,0 +1,270 @@
+#include "domain/payment_service.hpp"
+
+#include "common/bus/outbox.hpp"
+#include "common/db/database.hpp"
+#include "common/http/errors.hpp"
+#include "common/log/log.hpp"
+
+#include "storage/payment_store.hpp"
+
+namespace ticketing::payments {
+
+PaymentService::PaymentService(db::Database& db,
+                               PaymentGateway& gateway,
+                               const util::Clock& clock,
+                               util::IdGenerator& ids,
+                               std::function<void()> events_written,
+                               PaymentServiceOptions options)
+    : db_(db),
+      gateway_(gateway),
+      clock_(clock),
+      ids_(ids),
+      events_written_(std::move(events_written)),
+      options_(options) {}
+
+Payment PaymentService::Pay(const std::string& user_id,
+                            const std::string& order_id,
+                            const std::string& token,
+                            const std::string& traceparent) {
+    if (!util::IsValidId(order_id)) {
+        throw http::NotFoundError();
+    }
+    Settled settled = Settle(Claim(user_id, order_id, token), traceparent);
+    switch (settled.outcome) {
+        case Outcome::kPaid:
+            return *settled.payment;
+        case Outcome::kDeclined:
+            throw http::PaymentRequiredError(settled.message);
+        case Outcome::kInvalid:
+            throw http::BadRequestError(settled.message);
+        case Outcome::kCancelled:
+            throw http::BadRequestError(std::string(kCannotPayCancelled));
+        case Outcome::kInProgress:
+            throw http::BadRequestError(std::string(kPaymentInProgress));
+        case Outcome::kUnavailable:
+            break;
+    }
+    throw http::ServiceUnavailableError(std::string(kGatewayUnavailable));
+}
+
+PaymentAttempt PaymentService::Claim(const std::string& user_id,
+                                     const std::string& order_id,
+                                     const std::string& token) {
+    return db_.Transaction([&](soci::session& tx) {
+        auto order = PaymentStore::FindOrder(tx, order_id);
+        if (!order) {
+            throw http::NotFoundError();
+        }
+        if (order->user_id != user_id) {
+            throw http::NotAuthorizedError();
+        }
+        if (order->status == OrderStatus::kCancelled) {
+            throw http::BadRequestError(std::string(kCannotPayCancelled));
+        }
+        if (order->status == OrderStatus::kComplete) {
+            throw http::BadRequestError(std::string(kAlreadyPaid));
+        }
+        const auto now = clock_.Now();
+        const auto lease = now + options_.lease;
+        PaymentAttempt attempt{ids_.NewId(),
+                               order->id,
+                               order->price,
+                               token,
+                               AttemptStatus::kPending,
+                               std::nullopt,
+                               std::nullopt,
+                               lease,
+                               now};
+        if (PaymentStore::InsertAttempt(tx, attempt)) {
+            return attempt;
+        }
+        auto active = PaymentStore::FindActiveAttempt(tx, order->id);
+        if (!active) {
+            throw http::ConflictError();  // the attempt in our way is gone already: retry
+        }
+        if (active->status == AttemptStatus::kSucceeded) {
+            throw http::BadRequestError(std::string(kAlreadyPaid));
+        }
+        // Pending: a live request owns it until its lease ends. After that it was abandoned
+        // (its request gave up or its process died) and this request resumes it with the
+        // attempt's stored token, amount and key (not this request's token), so a charge made
+        // back then is found, not repeated.
+        if (active->lease_until > now || active->created_at <= now - options_.resume_window ||
+            !PaymentStore::TakeOverAttempt(tx, active->id, active->lease_until, lease)) {
+            throw http::BadRequestError(std::string(kPaymentInProgress));
+        }
+        active->lease_until = lease;
+        return *active;
+    });
+}
+
+PaymentService::Settled PaymentService::Settle(const PaymentAttempt& attempt,
+                                               const std::string& traceparent) {
+    std::string charge_id;
+    try {
+        charge_id =
+            gateway_
+                .Charge(attempt.amount, kCurrency, attempt.source, ChargeIdempotencyKey(attempt))
+                .charge_id;
+    } catch (const GatewayError& e) {
+        if (e.kind() == GatewayError::Kind::kUnavailable) {
+            // Unknown whether the gateway charged: keep the attempt pending, with its key, for
+            // the next request or Recover() to resume at once.
+            db_.Transaction([&](soci::session& tx) {
+                PaymentStore::ReleaseAttempt(tx, attempt.id, clock_.Now());
+            });
+            log::Warn("charge not settled: gateway unavailable",
+                      {{"order_id", attempt.order_id}, {"attempt_id", attempt.id}});
+            return {Outcome::kUnavailable, std::nullopt, e.what()};
+        }
+        bool failed = db_.Transaction([&](soci::session& tx) {
+            return PaymentStore::FailAttempt(tx, attempt.id, e.what(), clock_.Now());
+        });
+        if (!failed) {
+            return OutcomeOf(attempt.id);
+        }
+        log::Info("charge refused",
+                  {{"order_id", attempt.order_id},
+                   {"attempt_id", attempt.id},
+                   {"reason", ToString(e.kind())}});
+        return {e.kind() == GatewayError::Kind::kDeclined ? Outcome::kDeclined : Outcome::kInvalid,
+                std::nullopt,
+                e.what()};
+    }
+    return RecordCharge(attempt, charge_id, traceparent);
+}
+
+PaymentService::Settled PaymentService::RecordCharge(const PaymentAttempt& attempt,
+                                                     const std::string& charge_id,
+                                                     const std::string& traceparent) {
+    const auto now = clock_.Now();
+    struct Recorded {
+        Payment payment;
+        bool order_cancelled = false;
+    };
+    auto recorded = db_.Transaction([&](soci::session& tx) -> std::optional<Recorded> {
+        // Ordered against the order:cancelled listener: whichever commits second sees the
+        // other's change (the listener then refunds this payment, or this sees the cancel).
+        PaymentStore::LockOrder(tx, attempt.order_id);
+        auto order = PaymentStore::FindOrder(tx, attempt.order_id);
+        if (!PaymentStore::SucceedAttempt(tx, attempt.id, charge_id, now)) {
+            return std::nullopt;  // settled by whoever resumed it
+        }
+        Recorded r{Payment{ids_.NewId(), attempt.order_id, attempt.id, charge_id, {}, now},
+                   order && order->status == OrderStatus::kCancelled};
+        PaymentStore::InsertPayment(tx, r.payment);
+        if (!r.order_cancelled) {
+            bus::Outbox::Add(tx,
+                             events::PaymentCreated{r.payment.id, r.payment.order_id, charge_id},
+                             {traceparent, now});
+        }
+        return r;
+    });
+    if (!recorded) {
+        return OutcomeOf(attempt.id);
+    }
+    if (!recorded->order_cancelled) {
+        if (events_written_) {
+            events_written_();
+        }
+        log::Info("payment created",
+                  {{"order_id", attempt.order_id},
+                   {"payment_id", recorded->payment.id},
+                   {"charge_id", charge_id}});
+        return {Outcome::kPaid, recorded->payment, ""};
+    }
+    // No one pays for an order they do not get: no payment:created, and the money goes back.
+    log::Warn("order cancelled during the charge: refunding",
+              {{"order_id", attempt.order_id}, {"payment_id", recorded->payment.id}});
+    try {
+        RefundAndRecord(recorded->payment);
+    } catch (const GatewayError& e) {
+        // Still owed and recorded as such: the order:cancelled listener or Recover() repeats it
+        // with the same key.
+        log::Warn("refund deferred",
+                  {{"payment_id", recorded->payment.id}, {"reason", ToString(e.kind())}});
+    }
+    return {Outcome::kCancelled, recorded->payment, ""};
+}
+
+PaymentService::Settled PaymentService::OutcomeOf(const std::string& attempt_id) {
+    return db_.WithSession([&](soci::session& s) -> Settled {
+        auto attempt = PaymentStore::FindAttempt(s, attempt_id);
+        if (!attempt || attempt->status == AttemptStatus::kPending) {
+            return {Outcome::kInProgress, std::nullopt, ""};
+        }
+        if (attempt->status == AttemptStatus::kFailed) {
+            return {Outcome::kDeclined, std::nullopt, attempt->failure.value_or("")};
+        }
+        auto payment = PaymentStore::FindPaymentOfOrder(s, attempt->order_id);
+        auto order = PaymentStore::FindOrder(s, attempt->order_id);
+        if (!payment || (order && order->status == OrderStatus::kCancelled)) {
+            return {Outcome::kCancelled, payment, ""};
+        }
+        return {Outcome::kPaid, payment, ""};
+    });
+}
+
+std::optional<std::string> PaymentService::RefundIfOwed(const std::string& order_id) {
+    auto owed =
+        db_.WithSession([&](soci::session& s) { return PaymentStore::OwedRefund(s, order_id); });
+    if (!owed) {
+        return std::nullopt;
+    }
+    return RefundAndRecord(*owed);
+}
+
+std::string PaymentService::RefundAndRecord(const Payment& payment) {
+    // The key, and the refund id recorded below, both make a repeated refund a no-op.
+    std::string refund_id = gateway_.Refund(payment.stripe_id, RefundIdempotencyKey(payment));
+    bool recorded = db_.Transaction([&](soci::session& tx) {
+        return PaymentStore::RecordRefund(tx, payment.id, refund_id, clock_.Now());
+    });
+    if (recorded) {
+        log::Info(
+            "payment refunded",
+            {{"order_id", payment.order_id}, {"payment_id", payment.id}, {"refund_id", refund_id}});
+    }
+    return refund_id;
+}
+
+RecoveryReport PaymentService::Recover() {
+    RecoveryReport report;
+    const auto now = clock_.Now();
+    auto expired = db_.WithSession([&](soci::session& s) {
+        return PaymentStore::ExpiredAttempts(
+            s, now, now - options_.resume_window, options_.recovery_batch);
+    });
+    for (auto& attempt : expired) {
+        const auto lease = now + options_.lease;
+        bool mine = db_.Transaction([&](soci::session& tx) {
+            return PaymentStore::TakeOverAttempt(tx, attempt.id, attempt.lease_until, lease);
+        });
+        if (!mine) {
+            continue;  // a request or another replica resumed it first
+        }
+        attempt.lease_until = lease;
+        log::Info("resuming an abandoned payment attempt",
+                  {{"order_id", attempt.order_id}, {"attempt_id", attempt.id}});
+        if (Settle(attempt, "").outcome == Outcome::kUnavailable) {
+            ++report.failures;
+        } else {
+            ++report.attempts_settled;
+        }
+    }
+    auto owed = db_.WithSession(
+        [&](soci::session& s) { return PaymentStore::OwedRefunds(s, options_.recovery_batch); });
+    for (const auto& payment : owed) {
+        try {
+            RefundAndRecord(payment);
+            ++report.refunds_made;
+        } catch (const GatewayError& e) {
+            ++report.failures;
+            log::Warn("owed refund not made",
+                      {{"payment_id", payment.id}, {"reason", ToString(e.kind())}});
+        }
+    }
+    return report;
+}
+
+}  // namespace ticketing::payments

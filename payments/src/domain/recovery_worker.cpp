@@ -1,0 +1,44 @@
+#include "domain/recovery_worker.hpp"
+
+#include <exception>
+
+#include "common/log/log.hpp"
+
+#include "domain/payment_service.hpp"
+
+namespace ticketing::payments {
+
+RecoveryWorker::RecoveryWorker(PaymentService& service, std::chrono::milliseconds interval)
+    : service_(service), interval_(interval), thread_([this] { Run(); }) {}
+
+RecoveryWorker::~RecoveryWorker() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+void RecoveryWorker::Run() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+        lock.unlock();
+        try {
+            auto report = service_.Recover();
+            if (report.attempts_settled + report.refunds_made + report.failures > 0) {
+                log::Info("payment recovery pass",
+                          {{"attempts_settled", report.attempts_settled},
+                           {"refunds_made", report.refunds_made},
+                           {"failures", report.failures}});
+            }
+        } catch (const std::exception& e) {
+            // The database is down, most likely: the next pass tries again.
+            log::Warn("payment recovery pass failed", {{"error", e.what()}});
+        }
+        lock.lock();
+        cv_.wait_for(lock, interval_, [this] { return stopping_; });
+    }
+}
+
+}  // namespace ticketing::payments

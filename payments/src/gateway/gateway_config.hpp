@@ -1,0 +1,30 @@
+// The payments service's own configuration (DESIGN.md section 10): which PaymentGateway to run
+// and how to reach Stripe.
+//   PAYMENT_GATEWAY   sandbox (default) | stripe
+//   STRIPE_KEY        required when PAYMENT_GATEWAY=stripe (a secret: never logged or echoed)
+//   STRIPE_API_BASE   default https://api.stripe.com; an http:// or https:// URL
+// Thread-safety: plain values; FromEnv runs in main() only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "common/config/env.hpp"
+
+#include "domain/payment_gateway.hpp"
+
+namespace ticketing::payments {
+
+struct GatewayConfig {
+    std::string kind = "sandbox";
+    std::string stripe_key;
+    std::string stripe_api_base = "https://api.stripe.com";
+
+    // Records problems in `env` (see config::EnvReader); the caller calls env.Finish().
+    static GatewayConfig FromEnv(config::EnvReader& env);
+};
+
+// SandboxGateway or StripeGateway, as configured.
+std::unique_ptr<PaymentGateway> MakeGateway(const GatewayConfig& config);
+
+}  // namespace ticketing::payments

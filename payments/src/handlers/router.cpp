@@ -1,0 +1,11 @@
+#include "handlers/handlers.hpp"
+
+namespace ticketing::payments {
+
+http::Router BuildRouter(PaymentService& service, const auth::SessionSettings& session) {
+    http::Router router;
+    router.Post("/api/payments", CreatePaymentHandler(service, session));
+    return router;
+}
+
+}  // namespace ticketing::payments

@@ -1,0 +1,78 @@
+// The payments service's listeners (queue group "payments-service"), one subject per file. Each
+// runs its database work through bus::HandleOnce, so a redelivered event changes nothing.
+//   order:created    → insert the replica (a duplicate is acked)
+//   order:cancelled  → apply version N only over N-1; N or more held → duplicate, ack; a gap or
+//                      an unknown order → retry (dead-lettered when exhausted). Then, on every
+//                      delivery that is not a retry, refund the order's payment if it succeeded
+//                      and is not refunded yet; the gateway down → retry (the next delivery is a
+//                      duplicate for the replica and tries the refund again, same key)
+//   order:completed  → the version rule, as order:cancelled, without the refund
+// Thread-safety: Handle may run on several threads at once (one per consumer).
+#pragma once
+
+#include "common/bus/bus.hpp"
+#include "common/events/events.hpp"
+
+namespace ticketing::db {
+class Database;
+}
+namespace ticketing::bus {
+class EventSubscriber;
+}
+
+namespace ticketing::payments {
+
+class PaymentService;
+
+// What every listener needs: the database and, for refunds, the payment service.
+struct ListenerContext {
+    db::Database& db;
+    PaymentService& payments;
+};
+
+class OrderCreatedListener final {
+public:
+    explicit OrderCreatedListener(ListenerContext ctx) : ctx_(ctx) {}
+    bus::AckDecision Handle(const events::OrderCreated& e, const bus::MessageMeta& meta);
+
+private:
+    ListenerContext ctx_;
+};
+
+class OrderCancelledListener final {
+public:
+    explicit OrderCancelledListener(ListenerContext ctx) : ctx_(ctx) {}
+    bus::AckDecision Handle(const events::OrderCancelled& e, const bus::MessageMeta& meta);
+
+private:
+    ListenerContext ctx_;
+};
+
+class OrderCompletedListener final {
+public:
+    explicit OrderCompletedListener(ListenerContext ctx) : ctx_(ctx) {}
+    bus::AckDecision Handle(const events::OrderCompleted& e, const bus::MessageMeta& meta);
+
+private:
+    ListenerContext ctx_;
+};
+
+// The version rule shared by order:cancelled and order:completed, inside HandleOnce.
+bus::AckDecision ApplyOrderStatus(db::Database& db,
+                                  const bus::MessageMeta& meta,
+                                  const std::string& order_id,
+                                  events::OrderStatus status,
+                                  std::int64_t version);
+
+// The three listeners, owned together and subscribed on `subscriber`.
+class Listeners final {
+public:
+    explicit Listeners(const ListenerContext& ctx);
+    void SubscribeAll(bus::EventSubscriber& subscriber);
+
+    OrderCreatedListener order_created;
+    OrderCancelledListener order_cancelled;
+    OrderCompletedListener order_completed;
+};
+
+}  // namespace ticketing::payments

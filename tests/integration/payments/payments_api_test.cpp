@@ -1,0 +1,387 @@
+// The payments service over real HTTP with a real nats-server and both databases: its route in
+// the contract's order of checks, exactly one charge per order under concurrency, refunds for
+// orders cancelled during or after the charge, and its order replica fed from the stream. The
+// card network is the sandbox gateway, wrapped to count calls and to hold charges on demand.
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/auth/session.hpp"
+#include "common/bus/connection.hpp"
+#include "common/bus/outbox.hpp"
+#include "common/bus/publisher.hpp"
+#include "common/bus/subscriber.hpp"
+#include "common/db/database.hpp"
+#include "common/db/migrations.hpp"
+#include "common/http/server.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+#include "common/testing/http_client.hpp"
+#include "common/testing/postgres_server.hpp"
+#include "common/testing/process.hpp"
+#include "common/testing/servers.hpp"
+#include "common/testing/stream_reader.hpp"
+#include "common/util/ids.hpp"
+
+#include "domain/payment_service.hpp"
+#include "gateway/sandbox_gateway.hpp"
+#include "handlers/handlers.hpp"
+#include "listeners/listeners.hpp"
+#include "storage/migrations.hpp"
+#include "storage/payment_store.hpp"
+
+namespace ticketing::payments {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using test::HttpClient;
+
+constexpr const char* kKey = "payments-integration-test-key-32-bytes!";
+constexpr const char* kBuyer = "6a1b2c3d4e5f6a7b8c9d0e01";
+constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
+
+// The sandbox gateway, counting calls, with a switch that holds every charge until the test
+// releases it (to cancel an order while its charge is in flight).
+class HoldingGateway final : public PaymentGateway {
+public:
+    ChargeResult Charge(util::Cents amount,
+                        std::string_view currency,
+                        std::string_view source,
+                        std::string_view key) override {
+        {
+            std::unique_lock lock(mu_);
+            amounts_.push_back(amount);
+            ++held_;
+            changed_.notify_all();
+            changed_.wait(lock, [&] { return !hold_; });
+        }
+        return sandbox_.Charge(amount, currency, source, key);
+    }
+
+    std::string Refund(std::string_view charge_id, std::string_view key) override {
+        {
+            std::lock_guard lock(mu_);
+            ++refunds_;
+        }
+        return sandbox_.Refund(charge_id, key);
+    }
+
+    void Hold() {
+        std::lock_guard lock(mu_);
+        hold_ = true;
+    }
+    void Release() {
+        {
+            std::lock_guard lock(mu_);
+            hold_ = false;
+        }
+        changed_.notify_all();
+    }
+    bool WaitForCharges(std::size_t n, std::chrono::milliseconds deadline) {
+        std::unique_lock lock(mu_);
+        return changed_.wait_for(lock, deadline, [&] { return held_ >= n; });
+    }
+    std::vector<util::Cents> ChargeAmounts() {
+        std::lock_guard lock(mu_);
+        return amounts_;
+    }
+    std::size_t Refunds() {
+        std::lock_guard lock(mu_);
+        return refunds_;
+    }
+
+private:
+    SandboxGateway sandbox_;
+    std::mutex mu_;
+    std::condition_variable changed_;
+    bool hold_ = false;
+    std::size_t held_ = 0;  // charges that reached this gateway
+    std::size_t refunds_ = 0;
+    std::vector<util::Cents> amounts_;
+};
+
+class PaymentsApiTest : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        log::Init("payments-test", log::Level::kError);
+        std::string url;
+        if (GetParam() == "Postgres") {
+            auto& pg = test::PostgresServer::Shared();
+            url = pg.Url(pg.CreateUniqueDatabase("payments"));
+        } else {
+            url = "sqlite://" + (dir_.Path() / "payments.db").string();
+        }
+        db_ = db::Database::Open(url, 16);
+        db::RunMigrations(*db_, bus::WithBusMigrations(GetParam() == "Postgres", Migrations()));
+        bus::ConnectionOptions co;
+        co.url = nats_.Url();
+        connection_ = bus::NatsConnection::Connect(co);
+        connection_->EnsureStreams();
+        publisher_ = std::make_unique<bus::NatsPublisher>(*connection_, registry_);
+        relay_ = std::make_unique<bus::OutboxRelay>(*db_, *publisher_, registry_);
+        relay_->Start();
+        auto wake = [this] { relay_->Wake(); };
+        service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake);
+        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, *service_});
+        bus::SubscriberOptions so;
+        so.queue_group = "payments-service";
+        subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
+        listeners_->SubscribeAll(*subscriber_);
+        session_ = {kKey, 86400s, &clock_};
+        http::ServerOptions o;
+        o.address = "127.0.0.1";
+        o.port = 0;
+        server_ = std::make_unique<http::Server>(o, BuildRouter(*service_, session_), registry_);
+        server_->Start();
+        base_ = "http://127.0.0.1:" + std::to_string(server_->port());
+        client_ = std::make_unique<HttpClient>(base_);
+    }
+
+    void TearDown() override {
+        gateway_.Release();
+        server_->Stop();
+        subscriber_.reset();
+        relay_->Stop();
+    }
+
+    test::Headers As(const std::string& user_id) {
+        auto token = auth::IssueToken(user_id, user_id + "@test.com", session_);
+        return {{"Cookie", "session=" + auth::SessionCookieValue(token)}};
+    }
+
+    template <class E>
+    void Publish(const E& e) {
+        ASSERT_TRUE(
+            publisher_->Publish(bus::MakeEnvelope(e, bus::NewEventId(), {"", clock_.Now()})));
+    }
+
+    std::optional<OrderReplica> Replica(const std::string& id) {
+        return db_->WithSession([&](soci::session& s) { return PaymentStore::FindOrder(s, id); });
+    }
+
+    std::optional<Payment> StoredPayment(const std::string& order_id) {
+        return db_->WithSession(
+            [&](soci::session& s) { return PaymentStore::FindPaymentOfOrder(s, order_id); });
+    }
+
+    // An order known to the payments service (its order:created went through the stream).
+    std::string KnownOrder(util::Cents price = 2000, const std::string& user = kBuyer) {
+        std::string id = ids_.NewId();
+        Publish(events::OrderCreated{
+            id, 0, OrderStatus::kCreated, user, clock_.Now() + 15min, {ids_.NewId(), price}});
+        EXPECT_TRUE(test::WaitUntil([&] { return Replica(id).has_value(); }, 10s));
+        return id;
+    }
+
+    void CancelOrder(const std::string& id, std::int64_t version = 1) {
+        Publish(events::OrderCancelled{id, version, {"5f1a2b3c4d5e6f7a8b9c0d00"}});
+    }
+
+    test::HttpResult Pay(const std::string& order_id,
+                         const std::string& token = "tok_visa",
+                         const std::string& user = kBuyer) {
+        return client_->Post(
+            "/api/payments", json{{"token", token}, {"orderId", order_id}}.dump(), As(user));
+    }
+
+    std::vector<test::StoredMessage> Stream(const std::string& subject) {
+        std::vector<test::StoredMessage> out;
+        for (auto& m : test::ReadStream(nats_.Url(), "TICKETING")) {
+            if (m.subject == subject) {
+                out.push_back(std::move(m));
+            }
+        }
+        return out;
+    }
+
+    // payment:created events in the stream once the outbox is empty.
+    std::vector<events::PaymentCreated> PaymentsPublished() {
+        EXPECT_TRUE(test::WaitUntil([&] { return bus::Outbox::Backlog(*db_) == 0; }, 10s));
+        std::vector<events::PaymentCreated> out;
+        for (const auto& m : Stream("payment:created")) {
+            out.push_back(events::Decode<events::PaymentCreated>(m.payload));
+        }
+        return out;
+    }
+
+    bool ConsumerDrained(const std::string& consumer) {
+        return test::WaitUntil(
+            [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", consumer) == 0; }, 10s);
+    }
+
+    static std::string Message(const test::HttpResult& r) {
+        return r.Json()["errors"][0]["message"].get<std::string>();
+    }
+
+    test::TempDir dir_;
+    test::NatsServer nats_;
+    util::SystemClock clock_;
+    util::ObjectIdGenerator ids_{clock_};
+    metrics::Registry registry_;
+    HoldingGateway gateway_;
+    std::unique_ptr<db::Database> db_;
+    std::unique_ptr<bus::NatsConnection> connection_;
+    std::unique_ptr<bus::NatsPublisher> publisher_;
+    std::unique_ptr<bus::OutboxRelay> relay_;
+    std::unique_ptr<PaymentService> service_;
+    std::unique_ptr<Listeners> listeners_;
+    auth::SessionSettings session_;
+    std::unique_ptr<http::Server> server_;
+    std::unique_ptr<bus::NatsSubscriber> subscriber_;
+    std::string base_;
+    std::unique_ptr<HttpClient> client_;
+};
+
+TEST_P(PaymentsApiTest, PayNeedsASignedInUser) {
+    auto r = client_->Post("/api/payments", R"({"token":"tok_visa","orderId":"x"})");
+    EXPECT_EQ(r.status, 401);
+}
+
+TEST_P(PaymentsApiTest, PayRequiresTokenAndOrderId) {
+    auto r = client_->Post("/api/payments", "{}", As(kBuyer));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json(), json::parse(R"({"errors":[
+        {"message":"Token is required","field":"token"},
+        {"message":"OrderId is required","field":"orderId"}]})"));
+}
+
+TEST_P(PaymentsApiTest, PayForAnUnknownOrderIs404) {
+    EXPECT_EQ(Pay("5f1a2b3c4d5e6f7a8b9c0dff").status, 404);
+    EXPECT_EQ(Pay("garbage").status, 404);
+}
+
+TEST_P(PaymentsApiTest, PayForAnotherUsersOrderIs401) {
+    auto order = KnownOrder();
+    EXPECT_EQ(Pay(order, "tok_visa", kOther).status, 401);
+    EXPECT_TRUE(gateway_.ChargeAmounts().empty());
+}
+
+TEST_P(PaymentsApiTest, PayForACancelledOrderIs400) {
+    auto order = KnownOrder();
+    CancelOrder(order);
+    ASSERT_TRUE(
+        test::WaitUntil([&] { return Replica(order)->status == OrderStatus::kCancelled; }, 10s));
+    auto r = Pay(order);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(Message(r), "Cannot pay for a cancelled order");
+}
+
+TEST_P(PaymentsApiTest, PayWithTokVisaIs201StoresTheChargeAndPublishesPaymentCreated) {
+    auto order = KnownOrder(1999);
+    auto r = Pay(order);
+    ASSERT_EQ(r.status, 201) << r.body;
+    json body = r.Json();
+    EXPECT_EQ(body["orderId"], order);
+    std::string stripe_id = body["stripeId"];
+    EXPECT_TRUE(stripe_id.starts_with("ch_")) << stripe_id;
+    EXPECT_EQ(gateway_.ChargeAmounts(), std::vector<util::Cents>{1999});
+    auto stored = StoredPayment(order);
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->id, body["id"]);
+    EXPECT_EQ(stored->stripe_id, stripe_id);
+    auto published = PaymentsPublished();
+    ASSERT_EQ(published.size(), 1u);
+    EXPECT_EQ(published[0], (events::PaymentCreated{body["id"], order, stripe_id}));
+    auto again = Pay(order);
+    EXPECT_EQ(again.status, 400);
+    EXPECT_EQ(Message(again), "Order has already been paid");
+}
+
+TEST_P(PaymentsApiTest, DeclinedCardIs402ThenAGoodCardPays) {
+    auto order = KnownOrder();
+    auto declined = Pay(order, "tok_chargeDeclined");
+    EXPECT_EQ(declined.status, 402);
+    EXPECT_EQ(declined.Json(),
+              json::parse(R"({"errors":[{"message":"Your card was declined."}]})"));
+    auto invalid = Pay(order, "tok_bogus");
+    EXPECT_EQ(invalid.status, 400);
+    EXPECT_EQ(Message(invalid), "Invalid token");
+    EXPECT_EQ(Pay(order, "tok_mastercard").status, 201);
+    EXPECT_EQ(PaymentsPublished().size(), 1u);
+}
+
+TEST_P(PaymentsApiTest, TenConcurrentSubmitsGiveOne201AndOneCharge) {
+    auto order = KnownOrder();
+    std::vector<std::future<test::HttpResult>> results;
+    for (int i = 0; i < 10; ++i) {
+        results.push_back(std::async(std::launch::async, [&] {
+            HttpClient c(base_);
+            return c.Post("/api/payments",
+                          json{{"token", "tok_visa"}, {"orderId", order}}.dump(),
+                          As(kBuyer));
+        }));
+    }
+    std::multiset<long> statuses;
+    for (auto& f : results) {
+        auto r = f.get();
+        statuses.insert(r.status);
+        if (r.status == 400) {
+            EXPECT_TRUE(Message(r) == "A payment for this order is in progress" ||
+                        Message(r) == "Order has already been paid")
+                << r.body;
+        }
+    }
+    EXPECT_EQ(statuses.count(201), 1u);
+    EXPECT_EQ(statuses.count(400), 9u);
+    EXPECT_EQ(gateway_.ChargeAmounts().size(), 1u);
+    EXPECT_EQ(PaymentsPublished().size(), 1u);
+}
+
+TEST_P(PaymentsApiTest, OrderCancelledDuringTheChargeIsRefundedAnd400) {
+    auto order = KnownOrder();
+    gateway_.Hold();
+    auto pending = std::async(std::launch::async, [&] {
+        HttpClient c(base_);
+        return c.Post(
+            "/api/payments", json{{"token", "tok_visa"}, {"orderId", order}}.dump(), As(kBuyer));
+    });
+    ASSERT_TRUE(gateway_.WaitForCharges(1, 10s));
+    CancelOrder(order);
+    ASSERT_TRUE(
+        test::WaitUntil([&] { return Replica(order)->status == OrderStatus::kCancelled; }, 10s));
+    ASSERT_TRUE(ConsumerDrained("payments-service-order-cancelled"));
+    gateway_.Release();
+    auto r = pending.get();
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(Message(r), "Cannot pay for a cancelled order");
+    auto stored = StoredPayment(order);
+    ASSERT_TRUE(stored.has_value());
+    ASSERT_TRUE(stored->refund_id.has_value());
+    EXPECT_TRUE(stored->refund_id->starts_with("re_")) << *stored->refund_id;
+    EXPECT_EQ(gateway_.Refunds(), 1u);
+    EXPECT_TRUE(PaymentsPublished().empty());
+}
+
+TEST_P(PaymentsApiTest, OrderCancelledForAPaidOrderRefundsOnceAlsoWhenSentAgain) {
+    auto order = KnownOrder();
+    ASSERT_EQ(Pay(order).status, 201);
+    CancelOrder(order);
+    ASSERT_TRUE(test::WaitUntil([&] { return StoredPayment(order)->refund_id.has_value(); }, 10s));
+    auto refund_id = *StoredPayment(order)->refund_id;
+    CancelOrder(order);  // the same event again, under a new event id: only the version guards
+    ASSERT_TRUE(ConsumerDrained("payments-service-order-cancelled"));
+    EXPECT_EQ(gateway_.Refunds(), 1u);
+    EXPECT_EQ(StoredPayment(order)->refund_id, refund_id);
+}
+
+TEST_P(PaymentsApiTest, ReplicaWaitsForASkippedVersionAndThenConverges) {
+    auto order = KnownOrder();
+    CancelOrder(order, 2);  // version 1 has not arrived
+    EXPECT_FALSE(test::WaitUntil([&] { return Replica(order)->version != 0; }, 1500ms));
+    Publish(events::OrderCompleted{order, 1, {"5f1a2b3c4d5e6f7a8b9c0d00"}});
+    ASSERT_TRUE(test::WaitUntil([&] { return Replica(order)->version == 2; }, 15s));
+    EXPECT_EQ(Replica(order)->status, OrderStatus::kCancelled);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends,
+                         PaymentsApiTest,
+                         ::testing::Values("Sqlite", "Postgres"),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace ticketing::payments

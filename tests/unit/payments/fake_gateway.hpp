@@ -1,0 +1,76 @@
+// FakeGateway: an in-memory PaymentGateway for unit tests of the payments service. Records every
+// call, keeps Stripe's idempotency (the same key returns the same charge, refund or decline),
+// treats tokens like the sandbox (tok_chargeDeclined declines, other "tok_" tokens charge,
+// anything else is invalid), refunds a charge at most once (another key: kInvalid), and has
+// failure switches:
+//   FailNextCharge / FailNextRefund   the next call fails with the given kind, doing nothing;
+//   LoseNextChargeAnswer / LoseNextRefundAnswer   the next call acts, then reports kUnavailable
+//                                     (the answer was lost on the way back, as after a timeout);
+//   OnCharge(hook)                    runs hook inside every Charge, before it answers.
+// Thread-safety: safe from any thread; the hook runs without the lock held.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/payment_gateway.hpp"
+
+namespace ticketing::payments {
+
+class FakeGateway final : public PaymentGateway {
+public:
+    struct ChargeCall {
+        util::Cents amount = 0;
+        std::string currency;
+        std::string source;
+        std::string idempotency_key;
+    };
+    struct RefundCall {
+        std::string charge_id;
+        std::string idempotency_key;
+    };
+
+    ChargeResult Charge(util::Cents amount_cents,
+                        std::string_view currency,
+                        std::string_view source,
+                        std::string_view idempotency_key) override;
+    std::string Refund(std::string_view charge_id, std::string_view idempotency_key) override;
+
+    void FailNextCharge(GatewayError::Kind kind, std::string message = "scripted failure");
+    void FailNextRefund(GatewayError::Kind kind, std::string message = "scripted failure");
+    void LoseNextChargeAnswer();
+    void LoseNextRefundAnswer();
+    void OnCharge(std::function<void()> hook);
+
+    std::vector<ChargeCall> ChargeCalls() const;
+    std::vector<RefundCall> RefundCalls() const;
+    // Charges and refunds actually made (idempotent replays and failures not counted).
+    std::size_t ChargesMade() const;
+    std::size_t RefundsMade() const;
+
+private:
+    struct ChargeOutcome {
+        std::optional<std::string> charge_id;
+        std::string decline;
+        GatewayError::Kind kind = GatewayError::Kind::kDeclined;
+    };
+
+    mutable std::mutex mu_;
+    std::vector<ChargeCall> charge_calls_;
+    std::vector<RefundCall> refund_calls_;
+    std::map<std::string, ChargeOutcome, std::less<>> charges_by_key_;
+    std::map<std::string, std::string, std::less<>> refunds_by_key_;
+    std::map<std::string, std::string, std::less<>> refund_of_charge_;
+    std::size_t charges_made_ = 0;
+    std::optional<GatewayError> fail_next_charge_;
+    std::optional<GatewayError> fail_next_refund_;
+    bool lose_next_charge_ = false;
+    bool lose_next_refund_ = false;
+    std::function<void()> on_charge_;
+};
+
+}  // namespace ticketing::payments

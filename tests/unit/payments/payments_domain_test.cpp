@@ -1,0 +1,370 @@
+// PaymentService and the listeners on a SQLite file, with FakeGateway as the card network and
+// the outbox relayed to FakeBus.
+#include <gtest/gtest.h>
+
+#include "common/bus/outbox.hpp"
+#include "common/db/database.hpp"
+#include "common/db/migrations.hpp"
+#include "common/http/errors.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+#include "common/testing/fake_bus.hpp"
+#include "common/testing/fake_clock.hpp"
+#include "common/testing/process.hpp"
+
+#include "domain/payment_service.hpp"
+#include "fake_gateway.hpp"
+#include "listeners/listeners.hpp"
+#include "storage/migrations.hpp"
+#include "storage/payment_store.hpp"
+
+namespace ticketing::payments {
+namespace {
+
+using namespace std::chrono_literals;
+using bus::AckDecision;
+
+constexpr const char* kOrder = "5f1a2b3c4d5e6f7a8b9c0d01";
+constexpr const char* kUnknownOrder = "5f1a2b3c4d5e6f7a8b9c0dff";
+constexpr const char* kTicket = "5f1a2b3c4d5e6f7a8b9c0e01";
+constexpr const char* kBuyer = "6a1b2c3d4e5f6a7b8c9d0e01";
+constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
+
+std::string ErrorOf(auto call) {
+    try {
+        call();
+    } catch (const http::HttpError& e) {
+        return std::to_string(e.status()) + " " + e.what();
+    }
+    return "no error";
+}
+
+class PaymentsDomainTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        log::Init("test", log::Level::kError);
+        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "payments.db").string());
+        db::RunMigrations(*db_, bus::WithBusMigrations(false, Migrations()));
+        relay_ = std::make_unique<bus::OutboxRelay>(*db_, bus_, registry_);
+        relay_->Start();
+        service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake_);
+        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, *service_});
+        listeners_->SubscribeAll(bus_);
+        Deliver(events::OrderCreated{
+            kOrder, 0, OrderStatus::kCreated, kBuyer, clock_.Now() + 15min, {kTicket, 2000}});
+    }
+
+    template <class E>
+    AckDecision Deliver(const E& e, std::string event_id = "") {
+        bus::MessageMeta meta;
+        meta.consumer = "payments-service-test";
+        meta.event_id = event_id.empty() ? bus::NewEventId() : std::move(event_id);
+        return bus_.Deliver(e, meta).decision;
+    }
+
+    AckDecision Cancel(std::string event_id = "") {
+        return Deliver(events::OrderCancelled{kOrder, 1, {kTicket}}, std::move(event_id));
+    }
+
+    template <class E>
+    std::vector<E> Published() {
+        EXPECT_TRUE(test::WaitUntil([&] { return bus::Outbox::Backlog(*db_) == 0; }, 5s));
+        return bus_.Published<E>();
+    }
+
+    Payment Pay(const std::string& token = "tok_visa") {
+        return service_->Pay(kBuyer, kOrder, token, "");
+    }
+
+    OrderReplica Replica(const std::string& id = kOrder) {
+        return *db_->WithSession([&](soci::session& s) { return PaymentStore::FindOrder(s, id); });
+    }
+
+    std::optional<Payment> StoredPayment() {
+        return db_->WithSession(
+            [&](soci::session& s) { return PaymentStore::FindPaymentOfOrder(s, kOrder); });
+    }
+
+    int AttemptsWithStatus(const std::string& status) {
+        return db_->WithSession([&](soci::session& s) {
+            int n = 0;
+            s << "SELECT COUNT(*) FROM payment_attempts WHERE status = :status", soci::use(status),
+                soci::into(n);
+            return n;
+        });
+    }
+
+    test::TempDir dir_;
+    test::FakeClock clock_;
+    util::ObjectIdGenerator ids_{clock_};
+    test::FakeBus bus_;
+    FakeGateway gateway_;
+    metrics::Registry registry_;
+    std::unique_ptr<db::Database> db_;
+    std::unique_ptr<bus::OutboxRelay> relay_;
+    std::function<void()> wake_ = [this] { relay_->Wake(); };
+    std::unique_ptr<PaymentService> service_;
+    std::unique_ptr<Listeners> listeners_;
+};
+
+// ---- paying ----
+
+TEST_F(PaymentsDomainTest, PayChargesThePriceAndPublishesPaymentCreated) {
+    Payment p = service_->Pay(kBuyer, kOrder, "tok_visa", "tp");
+    auto calls = gateway_.ChargeCalls();
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_EQ(calls[0].amount, 2000);
+    EXPECT_EQ(calls[0].currency, "usd");
+    EXPECT_EQ(calls[0].source, "tok_visa");
+    EXPECT_EQ(calls[0].idempotency_key, "pay-" + std::string(kOrder) + "-" + p.attempt_id);
+    EXPECT_EQ(p.order_id, kOrder);
+    EXPECT_EQ(p.stripe_id, "ch_fake1");
+    ASSERT_TRUE(StoredPayment().has_value());
+    EXPECT_EQ(StoredPayment()->id, p.id);
+    EXPECT_EQ(StoredPayment()->stripe_id, "ch_fake1");
+    EXPECT_EQ(AttemptsWithStatus("succeeded"), 1);
+    auto published = Published<events::PaymentCreated>();
+    ASSERT_EQ(published.size(), 1u);
+    EXPECT_EQ(published[0], (events::PaymentCreated{p.id, kOrder, "ch_fake1"}));
+    EXPECT_EQ(bus_.Envelopes()[0].traceparent, "tp");
+}
+
+TEST_F(PaymentsDomainTest, PayForUnknownOrMalformedOrdersIs404) {
+    EXPECT_EQ(ErrorOf([&] { service_->Pay(kBuyer, kUnknownOrder, "tok_visa", ""); }),
+              "404 Not Found");
+    EXPECT_EQ(ErrorOf([&] { service_->Pay(kBuyer, "not-an-id", "tok_visa", ""); }),
+              "404 Not Found");
+    EXPECT_TRUE(gateway_.ChargeCalls().empty());
+}
+
+TEST_F(PaymentsDomainTest, PayForAnotherUsersOrderIs401) {
+    EXPECT_EQ(ErrorOf([&] { service_->Pay(kOther, kOrder, "tok_visa", ""); }),
+              "401 Not authorized");
+    EXPECT_TRUE(gateway_.ChargeCalls().empty());
+}
+
+TEST_F(PaymentsDomainTest, PayForACancelledOrderIs400) {
+    Cancel();
+    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Cannot pay for a cancelled order");
+    EXPECT_TRUE(gateway_.ChargeCalls().empty());
+}
+
+TEST_F(PaymentsDomainTest, PayForACompletedOrderIsAlreadyPaid) {
+    Deliver(events::OrderCompleted{kOrder, 1, {kTicket}});
+    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Order has already been paid");
+}
+
+TEST_F(PaymentsDomainTest, PayingTwiceChargesOnce) {
+    Pay();
+    EXPECT_EQ(ErrorOf([&] { Pay("tok_mastercard"); }), "400 Order has already been paid");
+    EXPECT_EQ(gateway_.ChargeCalls().size(), 1u);
+    EXPECT_EQ(gateway_.ChargesMade(), 1u);
+}
+
+TEST_F(PaymentsDomainTest, PayWhileAnotherPaymentIsPendingIsRefused) {
+    std::string second;
+    gateway_.OnCharge([&] {
+        gateway_.OnCharge(nullptr);
+        second = ErrorOf([&] { Pay("tok_mastercard"); });
+    });
+    Payment first = Pay();
+    EXPECT_EQ(second, "400 A payment for this order is in progress");
+    EXPECT_EQ(first.stripe_id, "ch_fake1");
+    EXPECT_EQ(gateway_.ChargeCalls().size(), 1u);
+}
+
+TEST_F(PaymentsDomainTest, DeclinedCardIs402AndAnotherCardMayBeTried) {
+    EXPECT_EQ(ErrorOf([&] { Pay("tok_chargeDeclined"); }), "402 Your card was declined.");
+    EXPECT_EQ(AttemptsWithStatus("failed"), 1);
+    EXPECT_TRUE(Published<events::PaymentCreated>().empty());
+    Payment p = Pay("tok_visa");
+    auto calls = gateway_.ChargeCalls();
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_NE(calls[0].idempotency_key, calls[1].idempotency_key);
+    EXPECT_EQ(Published<events::PaymentCreated>().size(), 1u);
+    EXPECT_EQ(StoredPayment()->id, p.id);
+}
+
+TEST_F(PaymentsDomainTest, InvalidTokenIs400AndFreesTheOrder) {
+    EXPECT_EQ(ErrorOf([&] { Pay("garbage"); }), "400 Invalid token");
+    EXPECT_EQ(Pay("tok_visa").stripe_id, "ch_fake1");
+}
+
+TEST_F(PaymentsDomainTest, GatewayUnavailableIs503AndTheRetryResumesTheSameAttempt) {
+    gateway_.FailNextCharge(GatewayError::Kind::kUnavailable);
+    EXPECT_EQ(ErrorOf([&] { Pay("tok_visa"); }), "503 Payment gateway unavailable, please retry");
+    EXPECT_EQ(AttemptsWithStatus("pending"), 1);
+    // The retry resends the first attempt as it was (key and card), so a charge made before the
+    // failure would be found, not repeated.
+    Payment p = Pay("tok_mastercard");
+    auto calls = gateway_.ChargeCalls();
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[1].idempotency_key, calls[0].idempotency_key);
+    EXPECT_EQ(calls[1].source, "tok_visa");
+    EXPECT_EQ(p.stripe_id, "ch_fake1");
+    EXPECT_EQ(gateway_.ChargesMade(), 1u);
+}
+
+TEST_F(PaymentsDomainTest, LostChargeAnswerIsNotChargedTwice) {
+    gateway_.LoseNextChargeAnswer();
+    EXPECT_EQ(ErrorOf([&] { Pay(); }), "503 Payment gateway unavailable, please retry");
+    Payment p = Pay();
+    EXPECT_EQ(p.stripe_id, "ch_fake1");
+    EXPECT_EQ(gateway_.ChargesMade(), 1u);
+    EXPECT_EQ(Published<events::PaymentCreated>().size(), 1u);
+}
+
+TEST_F(PaymentsDomainTest, OrderCancelledDuringTheChargeIsRefundedAnd400) {
+    gateway_.OnCharge([&] {
+        gateway_.OnCharge(nullptr);
+        EXPECT_EQ(Cancel(), AckDecision::kAck);
+    });
+    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Cannot pay for a cancelled order");
+    auto payment = StoredPayment();
+    ASSERT_TRUE(payment.has_value());
+    EXPECT_EQ(payment->stripe_id, "ch_fake1");
+    EXPECT_EQ(payment->refund_id, "re_fake1");
+    auto refunds = gateway_.RefundCalls();
+    ASSERT_EQ(refunds.size(), 1u);
+    EXPECT_EQ(refunds[0].charge_id, "ch_fake1");
+    EXPECT_EQ(refunds[0].idempotency_key, "refund-" + payment->id);
+    EXPECT_TRUE(Published<events::PaymentCreated>().empty());
+}
+
+TEST_F(PaymentsDomainTest, RefundThatFailedDuringTheChargeRaceIsMadeByRecover) {
+    gateway_.OnCharge([&] {
+        gateway_.OnCharge(nullptr);
+        Cancel();
+    });
+    gateway_.FailNextRefund(GatewayError::Kind::kUnavailable);
+    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Cannot pay for a cancelled order");
+    EXPECT_FALSE(StoredPayment()->refund_id.has_value());
+    RecoveryReport report = service_->Recover();
+    EXPECT_EQ(report.refunds_made, 1u);
+    EXPECT_EQ(StoredPayment()->refund_id, "re_fake1");
+    EXPECT_EQ(gateway_.RefundsMade(), 1u);
+}
+
+TEST_F(PaymentsDomainTest, AbandonedAttemptIsResumedByRecoverOnceItsLeaseEnds) {
+    gateway_.OnCharge([&] {
+        gateway_.OnCharge(nullptr);
+        throw std::runtime_error("process died");
+    });
+    EXPECT_THROW(Pay(), std::runtime_error);
+    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 A payment for this order is in progress");
+    EXPECT_EQ(service_->Recover().attempts_settled, 0u);  // the lease still runs
+    clock_.Advance(3min);
+    EXPECT_EQ(service_->Recover().attempts_settled, 1u);
+    auto calls = gateway_.ChargeCalls();
+    ASSERT_EQ(calls.size(), 2u);
+    EXPECT_EQ(calls[1].idempotency_key, calls[0].idempotency_key);
+    ASSERT_TRUE(StoredPayment().has_value());
+    EXPECT_EQ(Published<events::PaymentCreated>().size(), 1u);
+    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Order has already been paid");
+}
+
+TEST_F(PaymentsDomainTest, AttemptOlderThanTheResumeWindowIsLeftForReconciliation) {
+    gateway_.OnCharge([&] {
+        gateway_.OnCharge(nullptr);
+        throw std::runtime_error("process died");
+    });
+    EXPECT_THROW(Pay(), std::runtime_error);
+    clock_.Advance(24h);  // the gateway has forgotten the key: resending it could charge twice
+    EXPECT_EQ(service_->Recover().attempts_settled, 0u);
+    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 A payment for this order is in progress");
+    EXPECT_EQ(gateway_.ChargeCalls().size(), 1u);
+    EXPECT_EQ(AttemptsWithStatus("pending"), 1);
+}
+
+// ---- order replica ----
+
+TEST_F(PaymentsDomainTest, OrderCreatedTwiceKeepsOneReplica) {
+    EXPECT_EQ(Deliver(events::OrderCreated{
+                  kOrder, 0, OrderStatus::kCreated, kOther, clock_.Now(), {kTicket, 1}}),
+              AckDecision::kAck);
+    OrderReplica o = Replica();
+    EXPECT_EQ(o.user_id, kBuyer);
+    EXPECT_EQ(o.price, 2000);
+}
+
+TEST_F(PaymentsDomainTest, OrderCancelledAppliesTheNextVersionAndRefundsNothingUnpaid) {
+    EXPECT_EQ(Cancel(), AckDecision::kAck);
+    EXPECT_EQ(Replica().status, OrderStatus::kCancelled);
+    EXPECT_EQ(Replica().version, 1);
+    EXPECT_TRUE(gateway_.RefundCalls().empty());
+}
+
+TEST_F(PaymentsDomainTest, OrderCompletedAppliesTheNextVersion) {
+    EXPECT_EQ(Deliver(events::OrderCompleted{kOrder, 1, {kTicket}}), AckDecision::kAck);
+    EXPECT_EQ(Replica().status, OrderStatus::kComplete);
+    EXPECT_EQ(Replica().version, 1);
+}
+
+TEST_F(PaymentsDomainTest, ReplicaConvergesWhenVersionTwoArrivesFirst) {
+    // The rule is about versions, whatever the statuses say.
+    events::OrderCompleted v1{kOrder, 1, {kTicket}};
+    events::OrderCancelled v2{kOrder, 2, {kTicket}};
+    EXPECT_EQ(Deliver(v2, "v2"), AckDecision::kRetry);
+    EXPECT_EQ(Replica().version, 0);
+    EXPECT_EQ(Deliver(v1, "v1"), AckDecision::kAck);
+    EXPECT_EQ(Deliver(v2, "v2"), AckDecision::kAck);  // the redelivery now applies
+    EXPECT_EQ(Replica().status, OrderStatus::kCancelled);
+    EXPECT_EQ(Deliver(v1, "v1-again"), AckDecision::kAck);  // an old version: duplicate
+    EXPECT_EQ(Replica().version, 2);
+}
+
+TEST_F(PaymentsDomainTest, OrderCancelledBeforeOrderCreatedIsRetried) {
+    events::OrderCancelled cancelled{kUnknownOrder, 1, {kTicket}};
+    EXPECT_EQ(Deliver(cancelled, "c"), AckDecision::kRetry);
+    Deliver(events::OrderCreated{
+        kUnknownOrder, 0, OrderStatus::kCreated, kBuyer, clock_.Now(), {kTicket, 500}});
+    EXPECT_EQ(Deliver(cancelled, "c"), AckDecision::kAck);
+    EXPECT_EQ(Replica(kUnknownOrder).status, OrderStatus::kCancelled);
+}
+
+// ---- refunds after payment ----
+
+TEST_F(PaymentsDomainTest, OrderCancelledAfterPaymentRefundsOnceAlsoWhenRedelivered) {
+    Payment p = Pay();
+    EXPECT_EQ(Cancel("c1"), AckDecision::kAck);
+    EXPECT_EQ(StoredPayment()->refund_id, "re_fake1");
+    EXPECT_EQ(Cancel("c1"), AckDecision::kAck);        // redelivered
+    EXPECT_EQ(Cancel("c1-again"), AckDecision::kAck);  // published again
+    auto refunds = gateway_.RefundCalls();
+    ASSERT_EQ(refunds.size(), 1u);
+    EXPECT_EQ(refunds[0].charge_id, p.stripe_id);
+    EXPECT_EQ(refunds[0].idempotency_key, "refund-" + p.id);
+}
+
+TEST_F(PaymentsDomainTest, OrderCancelledIsRetriedWhileTheGatewayCannotRefund) {
+    Pay();
+    gateway_.FailNextRefund(GatewayError::Kind::kUnavailable);
+    EXPECT_EQ(Cancel("c1"), AckDecision::kRetry);
+    EXPECT_EQ(Replica().status, OrderStatus::kCancelled);
+    EXPECT_FALSE(StoredPayment()->refund_id.has_value());
+    EXPECT_EQ(Cancel("c1"), AckDecision::kAck);
+    EXPECT_EQ(StoredPayment()->refund_id, "re_fake1");
+    EXPECT_EQ(gateway_.RefundsMade(), 1u);
+}
+
+TEST_F(PaymentsDomainTest, LostRefundAnswerIsNotRefundedTwice) {
+    Pay();
+    gateway_.LoseNextRefundAnswer();
+    EXPECT_EQ(Cancel("c1"), AckDecision::kRetry);
+    EXPECT_EQ(Cancel("c1"), AckDecision::kAck);
+    auto refunds = gateway_.RefundCalls();
+    ASSERT_EQ(refunds.size(), 2u);
+    EXPECT_EQ(refunds[1].idempotency_key, refunds[0].idempotency_key);
+    EXPECT_EQ(gateway_.RefundsMade(), 1u);
+    EXPECT_EQ(StoredPayment()->refund_id, "re_fake1");
+}
+
+TEST_F(PaymentsDomainTest, RefundRefusedByTheGatewayIsDeadLettered) {
+    Pay();
+    gateway_.FailNextRefund(GatewayError::Kind::kInvalid, "No such charge");
+    EXPECT_EQ(Cancel(), AckDecision::kDeadLetter);
+    EXPECT_FALSE(StoredPayment()->refund_id.has_value());
+}
+
+}  // namespace
+}  // namespace ticketing::payments
