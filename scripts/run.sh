@@ -3,9 +3,8 @@
 #   scripts/run.sh [start]   install what is missing, build, start everything, wait until ready
 #   scripts/run.sh stop      stop everything (data is kept in $TICKETING_DATA_DIR, default .data)
 #   scripts/run.sh status    what runs
-# What exists today: nats-server (JetStream, file store), redis-server (AOF), the nginx ingress
-# and the auth, tickets, orders and expiration services; payments is added to
-# supervisord.conf.in when it lands.
+# It runs nats-server (JetStream, file store), redis-server (AOF), the five services (payments
+# with the sandbox gateway) and the nginx ingress.
 # JWT_KEY comes from the environment; when it is not set, a random key is made once and kept in
 # $TICKETING_DATA_DIR/run/jwt_key (mode 600), so sessions survive a restart.
 set -euo pipefail
@@ -15,8 +14,8 @@ CMD=${1:-start}
 CTL=(supervisorctl -c "$DATA/run/supervisord.conf")
 PRESET=${TICKETING_PRESET:-release}
 BIN="$ROOT/build/$PRESET"
-SERVICES=(auth tickets orders expiration)
-declare -A PORTS=([auth]=3001 [tickets]=3002 [orders]=3003 [expiration]=3004)
+SERVICES=(auth tickets orders expiration payments)
+declare -A PORTS=([auth]=3001 [tickets]=3002 [orders]=3003 [expiration]=3004 [payments]=3005)
 
 render() {
   mkdir -p "$DATA"/{run,logs,nats,redis}
