@@ -11,6 +11,8 @@ JOBS=${TICKETING_JOBS:-$(nproc)}
 
 bash scripts/setup.sh
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/ccache}
+# Cache hits across clones in other directories (CI builds a fresh clone each time).
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$PWD} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 echo "== configure (preset $PRESET)"
 cmake --preset "$PRESET" >/dev/null
 echo "== build"
