@@ -9,8 +9,7 @@ namespace ticketing::orders {
 
 bus::AckDecision ExpirationCompleteListener::Handle(const events::ExpirationComplete& e,
                                                     const bus::MessageMeta& meta) {
-    bool published = false;
-    auto decision = bus::HandleOnce(ctx_.db, meta, [&](soci::session& tx) {
+    return bus::HandleOnce(ctx_, meta, [&](soci::session& tx) {
         auto order = OrderStore::FindOrder(tx, e.order_id);
         if (!order) {
             return bus::AckDecision::kDeadLetter;  // not an order of ours
@@ -24,13 +23,8 @@ bus::AckDecision ExpirationCompleteListener::Handle(const events::ExpirationComp
         bus::Outbox::Add(tx,
                          events::OrderCancelled{order->id, order->version + 1, {order->ticket.id}},
                          {meta.traceparent, ctx_.clock.Now()});
-        published = true;
         return bus::AckDecision::kAck;
     });
-    if (published && decision == bus::AckDecision::kAck && ctx_.events_written) {
-        ctx_.events_written();
-    }
-    return decision;
 }
 
 }  // namespace ticketing::orders

@@ -13,6 +13,7 @@
 #include <functional>
 
 #include "common/bus/bus.hpp"
+#include "common/bus/inbox.hpp"
 #include "common/events/events.hpp"
 #include "common/util/clock.hpp"
 
@@ -25,12 +26,8 @@ class EventSubscriber;
 
 namespace ticketing::orders {
 
-// What every listener needs: the database, the clock for event times, and the relay's wake-up.
-struct ListenerContext {
-    db::Database& db;
-    const util::Clock& clock;
-    std::function<void()> events_written;
-};
+// What every listener needs (the database, the clock, the relay's wake-up): common to all services.
+using ListenerContext = bus::ListenerContext;
 
 class TicketCreatedListener final {
 public:

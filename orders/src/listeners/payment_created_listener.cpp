@@ -9,8 +9,7 @@ namespace ticketing::orders {
 
 bus::AckDecision PaymentCreatedListener::Handle(const events::PaymentCreated& e,
                                                 const bus::MessageMeta& meta) {
-    bool published = false;
-    auto decision = bus::HandleOnce(ctx_.db, meta, [&](soci::session& tx) {
+    return bus::HandleOnce(ctx_, meta, [&](soci::session& tx) {
         auto order = OrderStore::FindOrder(tx, e.order_id);
         if (!order) {
             return bus::AckDecision::kDeadLetter;  // not an order of ours
@@ -26,13 +25,8 @@ bus::AckDecision PaymentCreatedListener::Handle(const events::PaymentCreated& e,
         bus::Outbox::Add(tx,
                          events::OrderCompleted{order->id, order->version + 1, {order->ticket.id}},
                          {meta.traceparent, ctx_.clock.Now()});
-        published = true;
         return bus::AckDecision::kAck;
     });
-    if (published && decision == bus::AckDecision::kAck && ctx_.events_written) {
-        ctx_.events_written();
-    }
-    return decision;
 }
 
 }  // namespace ticketing::orders

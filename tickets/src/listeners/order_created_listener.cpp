@@ -9,8 +9,7 @@ namespace ticketing::tickets {
 
 bus::AckDecision OrderCreatedListener::Handle(const events::OrderCreated& e,
                                               const bus::MessageMeta& meta) {
-    bool published = false;
-    auto decision = bus::HandleOnce(ctx_.db, meta, [&](soci::session& tx) {
+    return bus::HandleOnce(ctx_, meta, [&](soci::session& tx) {
         auto ticket = TicketStore::Find(tx, e.ticket.id);
         if (!ticket) {
             return bus::AckDecision::kDeadLetter;  // not a ticket of ours
@@ -30,13 +29,8 @@ bus::AckDecision OrderCreatedListener::Handle(const events::OrderCreated& e,
             return bus::AckDecision::kRetry;  // an edit committed meanwhile: look again
         }
         bus::Outbox::Add(tx, UpdatedEvent(next), {meta.traceparent, ctx_.clock.Now()});
-        published = true;
         return bus::AckDecision::kAck;
     });
-    if (published && decision == bus::AckDecision::kAck && ctx_.events_written) {
-        ctx_.events_written();
-    }
-    return decision;
 }
 
 }  // namespace ticketing::tickets

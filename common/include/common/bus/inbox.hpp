@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "common/bus/bus.hpp"
+#include "common/util/clock.hpp"
 
 namespace soci {
 class session;
@@ -25,6 +26,20 @@ namespace ticketing::bus {
 //     unrecorded, and the decision is returned.
 // Exceptions from handle roll back and propagate (the subscriber treats them as kRetry).
 AckDecision HandleOnce(db::Database& db,
+                       const MessageMeta& meta,
+                       const std::function<AckDecision(soci::session& tx)>& handle);
+
+// What a service's listeners share: the database, the clock that stamps the events they cause,
+// and the outbox relay's wake-up (OutboxRelay::Wake; may be empty).
+struct ListenerContext {
+    db::Database& db;
+    const util::Clock& clock;
+    std::function<void()> events_written;
+};
+
+// HandleOnce on ctx.db; when `handle` ran and its changes committed, calls ctx.events_written()
+// so the relay publishes what it wrote to the outbox at once.
+AckDecision HandleOnce(const ListenerContext& ctx,
                        const MessageMeta& meta,
                        const std::function<AckDecision(soci::session& tx)>& handle);
 
