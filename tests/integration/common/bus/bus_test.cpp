@@ -299,8 +299,17 @@ TEST_F(BusTest, ListenerResumesAfterServerRestart) {
     ASSERT_TRUE(connection_->WaitConnected(20s));
     ASSERT_TRUE(test::WaitUntil(
         [&] { return publisher_->Publish(MakeEnvelope(Ticket(2), "after-restart", Ctx())); }, 20s));
-    ASSERT_TRUE(test::WaitUntil([&] { return seen.Size() == 2; }, 20s));
-    EXPECT_EQ(seen.Items().back(), "t2");
+    // Delivery is at least once: t1's ack may not have reached the server's store before it
+    // stopped, so t1 may come again. What must hold is that the listener receives t2.
+    ASSERT_TRUE(test::WaitUntil(
+        [&] {
+            auto items = seen.Items();
+            return std::find(items.begin(), items.end(), "t2") != items.end();
+        },
+        20s));
+    for (const auto& id : seen.Items()) {
+        EXPECT_TRUE(id == "t1" || id == "t2") << id;
+    }
 }
 
 class BusWithDatabaseTest : public BusTest {
