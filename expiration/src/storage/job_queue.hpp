@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -98,6 +99,9 @@ public:
     // Removes the job of a current lease and marks its id finished. False when the lease is no
     // longer current. Throws QueueError.
     virtual bool Complete(const Lease& lease) = 0;
+    // Complete for each lease, in one atomic step where the implementation can; one flag per
+    // lease. Throws QueueError (then none of them is completed).
+    virtual std::vector<bool> CompleteAll(std::span<const Lease> leases) = 0;
     // Puts the job of a current lease back to wait `retry_in`. False when the lease is no longer
     // current. Throws QueueError.
     virtual bool Fail(const Lease& lease, std::chrono::milliseconds retry_in) = 0;

@@ -295,11 +295,28 @@ ClaimResult RedisJobQueue::Claim(std::size_t max_jobs, std::chrono::milliseconds
 }
 
 bool RedisJobQueue::Complete(const Lease& lease) {
+    return CompleteAll(std::span(&lease, 1)).front();
+}
+
+std::vector<bool> RedisJobQueue::CompleteAll(std::span<const Lease> leases) {
+    if (leases.empty()) {
+        return {};
+    }
     return impl_->Run(true, [&] {
-        auto ttl = std::to_string(impl_->options().finished_ttl.count());
-        auto reply =
-            impl_->Eval(scripts::kCompleteScript, {lease.job_id, std::to_string(lease.token), ttl});
-        return Integer(*reply, "complete") == 1;
+        std::vector<std::string> args;
+        args.reserve(1 + 2 * leases.size());
+        args.push_back(std::to_string(impl_->options().finished_ttl.count()));
+        for (const auto& lease : leases) {
+            args.push_back(lease.job_id);
+            args.push_back(std::to_string(lease.token));
+        }
+        auto reply = impl_->Eval(scripts::kCompleteScript, args);
+        std::vector<bool> done;
+        done.reserve(leases.size());
+        for (std::size_t i = 0; i < leases.size(); ++i) {
+            done.push_back(Integer(Element(*reply, i, "complete"), "complete") == 1);
+        }
+        return done;
     });
 }
 

@@ -50,6 +50,7 @@ public:
     bool Cancel(const std::string& id) override;
     ClaimResult Claim(std::size_t max_jobs, std::chrono::milliseconds lease) override;
     bool Complete(const Lease& lease) override;
+    std::vector<bool> CompleteAll(std::span<const Lease> leases) override;
     bool Fail(const Lease& lease, std::chrono::milliseconds retry_in) override;
     std::size_t RequeueStalled(std::size_t max_jobs) override;
     QueueStats Stats() override;

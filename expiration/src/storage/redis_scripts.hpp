@@ -104,18 +104,25 @@ return {now, redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2]), next_du
         jobs}
 )lua";
 
-// ARGV: id, token, tombstone ms. Returns 1 when the lease was current and the job is gone.
+// ARGV: tombstone ms, then id, token for each lease. Returns one 1 or 0 per lease: 1 when the
+// lease was current and the job is gone. One call completes a whole batch of a worker's pass.
 inline constexpr std::string_view kComplete = R"lua(
-local id = ARGV[1]
-if redis.call('HGET', KEYS[6], id) ~= ARGV[2] then
-    return 0
-end
 local now = now_ms()
-redis.call('ZREM', KEYS[2], id)
-redis.call('ZREM', KEYS[1], id)
-forget(id)
-redis.call('ZADD', KEYS[7], fmt(now + tonumber(ARGV[3])), id)
-return 1
+local ttl = tonumber(ARGV[1])
+local done = {}
+for i = 2, #ARGV, 2 do
+    local id = ARGV[i]
+    if redis.call('HGET', KEYS[6], id) == ARGV[i + 1] then
+        redis.call('ZREM', KEYS[2], id)
+        redis.call('ZREM', KEYS[1], id)
+        forget(id)
+        redis.call('ZADD', KEYS[7], fmt(now + ttl), id)
+        done[#done + 1] = 1
+    else
+        done[#done + 1] = 0
+    end
+end
+return done
 )lua";
 
 // ARGV: id, token, retry ms. Returns the next run (epoch ms), or -1 when the lease was not

@@ -73,6 +73,9 @@ void ExpirationWorker::Process(const ClaimResult& claim,
     util::TimePoint published_at =
         claim.now +
         std::chrono::duration_cast<util::TimePoint::duration>(SteadyClock::now() - claimed_at);
+    // The acknowledged jobs are completed in one queue call; the others fail one by one (rare).
+    std::vector<Lease> done;
+    done.reserve(claim.jobs.size());
     for (std::size_t i = 0; i < claim.jobs.size(); ++i) {
         const auto& job = claim.jobs[i];
         if (i < acked.size() && acked[i]) {
@@ -84,11 +87,7 @@ void ExpirationWorker::Process(const ClaimResult& claim,
                       {{"order_id", job.id},
                        {"attempt", job.attempt},
                        {"lateness_ms", Millis(lateness)}});
-            if (!queue_.Complete(job.lease())) {
-                // Cancelled while it ran (or requeued after a stall): the event is out, and
-                // orders ignores an expiration of an order that is no longer waiting.
-                log::Info("expiration job was removed while it ran", {{"order_id", job.id}});
-            }
+            done.push_back(job.lease());
         } else {
             auto retry_in = RetryDelay(job.attempt, options_.retry);
             queue_.Fail(job.lease(), retry_in);
@@ -98,6 +97,14 @@ void ExpirationWorker::Process(const ClaimResult& claim,
                       {{"order_id", job.id},
                        {"attempt", job.attempt},
                        {"retry_in_ms", retry_in.count()}});
+        }
+    }
+    std::vector<bool> completed = queue_.CompleteAll(done);
+    for (std::size_t i = 0; i < done.size(); ++i) {
+        if (!completed[i]) {
+            // Cancelled while it ran (or requeued after a stall): the event is out, and
+            // orders ignores an expiration of an order that is no longer waiting.
+            log::Info("expiration job was removed while it ran", {{"order_id", done[i].job_id}});
         }
     }
 }

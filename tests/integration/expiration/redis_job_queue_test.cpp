@@ -141,6 +141,20 @@ TEST_F(RedisJobQueueTest, CompleteRemovesTheJobAndFinishesItsId) {
     EXPECT_EQ(queue_.Schedule("o1", Now(), "").outcome, Outcome::kAlreadyFinished);
 }
 
+TEST_F(RedisJobQueueTest, CompleteAllFinishesTheCurrentLeasesOfABatchOnly) {
+    queue_.Schedule("o1", Now() - 2s, "");
+    queue_.Schedule("o2", Now() - 1s, "");
+    auto jobs = queue_.Claim(10, 30s).jobs;
+    ASSERT_EQ(jobs.size(), 2u);
+    queue_.Cancel("o2");  // its lease is no longer current
+    std::vector<Lease> leases{jobs[0].lease(), jobs[1].lease()};
+    EXPECT_EQ(queue_.CompleteAll(leases), (std::vector<bool>{true, false}));
+    EXPECT_FALSE(queue_.Find("o1").has_value());
+    EXPECT_EQ(queue_.Stats().active, 0);
+    EXPECT_EQ(queue_.Schedule("o1", Now(), "").outcome, Outcome::kAlreadyFinished);
+    EXPECT_TRUE(queue_.CompleteAll({}).empty());
+}
+
 TEST_F(RedisJobQueueTest, FailPutsTheJobBackAfterTheDelay) {
     queue_.Schedule("o1", Now() - 1s, "p");
     auto first = queue_.Claim(10, 30s);

@@ -110,6 +110,19 @@ bool InMemoryJobQueue::Complete(const expiration::Lease& lease) {
     return true;
 }
 
+std::vector<bool> InMemoryJobQueue::CompleteAll(std::span<const expiration::Lease> leases) {
+    std::lock_guard lock(mu_);
+    MaybeFail();
+    std::vector<bool> done;
+    for (const auto& lease : leases) {
+        done.push_back(IsCurrent(lease));
+        if (done.back()) {
+            Finish(lease.job_id);
+        }
+    }
+    return done;
+}
+
 bool InMemoryJobQueue::Fail(const expiration::Lease& lease, std::chrono::milliseconds retry_in) {
     std::lock_guard lock(mu_);
     MaybeFail();

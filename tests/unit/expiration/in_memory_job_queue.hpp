@@ -28,6 +28,7 @@ public:
     bool Cancel(const std::string& id) override;
     expiration::ClaimResult Claim(std::size_t max_jobs, std::chrono::milliseconds lease) override;
     bool Complete(const expiration::Lease& lease) override;
+    std::vector<bool> CompleteAll(std::span<const expiration::Lease> leases) override;
     bool Fail(const expiration::Lease& lease, std::chrono::milliseconds retry_in) override;
     std::size_t RequeueStalled(std::size_t max_jobs) override;
     expiration::QueueStats Stats() override;
