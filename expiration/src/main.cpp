@@ -40,6 +40,7 @@ int Serve() {
     bus::ConnectionOptions bus_options;
     bus_options.url = config.common.nats_url;
     bus_options.name = "expiration";
+    bus_options.stream_replicas = config.common.nats_stream_replicas;
     auto connection = bus::NatsConnection::Connect(bus_options);
     connection->EnsureStreams();
     bus::NatsPublisher publisher(*connection, registry);

@@ -50,6 +50,7 @@ void Runtime::ConnectBus(std::chrono::seconds bus_wait) {
     bus::ConnectionOptions options;
     options.url = cfg_.nats_url;
     options.name = cfg_.service;
+    options.stream_replicas = cfg_.nats_stream_replicas;
     options.initial_wait = std::chrono::seconds(0);
     parts_->connection = bus::NatsConnection::Connect(options);
     if (!parts_->connection->WaitConnected(bus_wait)) {

@@ -84,6 +84,7 @@ struct CommonConfig {
     std::chrono::seconds session_ttl{86400};  // SESSION_TTL_SECONDS, 1..31536000 (one year)
     int nats_max_deliver = 20;                // NATS_MAX_DELIVER, 1..1000000
     int http_workers = 16;                    // HTTP_WORKERS, 1..1024
+    int nats_stream_replicas = 1;             // NATS_STREAM_REPLICAS, 1..5 (3 on a NATS cluster)
 
     // Reads the variables above, recording problems in `env` without throwing: the caller reads
     // its own variables, then calls env.Finish() so that every problem is reported together.

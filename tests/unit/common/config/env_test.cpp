@@ -129,6 +129,7 @@ TEST(CommonConfig, FromEnvAppliesDefaults) {
     EXPECT_EQ(config.session_ttl, std::chrono::seconds(86400));
     EXPECT_EQ(config.nats_max_deliver, 20);
     EXPECT_EQ(config.http_workers, 16);
+    EXPECT_EQ(config.nats_stream_replicas, 1);
 }
 
 TEST(CommonConfig, FromEnvReadsEveryVariable) {
@@ -140,7 +141,8 @@ TEST(CommonConfig, FromEnvReadsEveryVariable) {
                               {"LOG_LEVEL", "debug"},
                               {"SESSION_TTL_SECONDS", "60"},
                               {"NATS_MAX_DELIVER", "5"},
-                              {"HTTP_WORKERS", "4"}});
+                              {"HTTP_WORKERS", "4"},
+                              {"NATS_STREAM_REPLICAS", "3"}});
 
     const CommonConfig config = CommonConfig::FromEnv(env, "orders");
 
@@ -153,6 +155,7 @@ TEST(CommonConfig, FromEnvReadsEveryVariable) {
     EXPECT_EQ(config.session_ttl, std::chrono::seconds(60));
     EXPECT_EQ(config.nats_max_deliver, 5);
     EXPECT_EQ(config.http_workers, 4);
+    EXPECT_EQ(config.nats_stream_replicas, 3);
 }
 
 TEST(CommonConfig, FromEnvPutsDefaultDatabaseInDataDir) {
@@ -169,7 +172,8 @@ TEST(CommonConfig, FromEnvReportsEveryProblemAtOnce) {
                               {"LOG_LEVEL", "loud"},
                               {"SESSION_TTL_SECONDS", "0"},
                               {"NATS_MAX_DELIVER", "0"},
-                              {"HTTP_WORKERS", "2000"}});
+                              {"HTTP_WORKERS", "2000"},
+                              {"NATS_STREAM_REPLICAS", "7"}});
 
     CommonConfig::FromEnv(env, "auth");
 
@@ -181,6 +185,7 @@ TEST(CommonConfig, FromEnvReportsEveryProblemAtOnce) {
                   "SESSION_TTL_SECONDS must be an integer between 1 and 31536000",
                   "NATS_MAX_DELIVER must be an integer between 1 and 1000000",
                   "HTTP_WORKERS must be an integer between 1 and 1024",
+                  "NATS_STREAM_REPLICAS must be an integer between 1 and 5",
               }));
 }
 
