@@ -15,6 +15,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers used by the local stack and the test harness
   nats-server redis-server postgresql nginx supervisor sqlite3
+  # the Kubernetes manifest check (tests/k8s)
+  python3-yaml
   # load and benchmark tools
   wrk
 )
