@@ -114,6 +114,28 @@ NatsHandles::~NatsHandles() {
     }
 }
 
+std::vector<std::string> SplitServerUrls(std::string_view urls) {
+    std::vector<std::string> out;
+    while (!urls.empty()) {
+        auto comma = urls.find(',');
+        std::string_view item = urls.substr(0, comma);
+        while (!item.empty() && item.front() == ' ') {
+            item.remove_prefix(1);
+        }
+        while (!item.empty() && item.back() == ' ') {
+            item.remove_suffix(1);
+        }
+        if (!item.empty()) {
+            out.emplace_back(item);
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        urls.remove_prefix(comma + 1);
+    }
+    return out;
+}
+
 NatsConnection::NatsConnection() : handles_(std::make_unique<NatsHandles>()) {}
 
 NatsConnection::~NatsConnection() = default;
@@ -123,7 +145,17 @@ std::unique_ptr<NatsConnection> NatsConnection::Connect(const ConnectionOptions&
     NatsHandles& h = *c->handles_;
     h.options = options;
     Check(natsOptions_Create(&h.opts), "creating NATS options");
-    Check(natsOptions_SetURL(h.opts, options.url.c_str()), "setting NATS_URL");
+    std::vector<std::string> servers = SplitServerUrls(options.url);
+    if (servers.size() > 1) {
+        std::vector<const char*> list;
+        for (const auto& server : servers) {
+            list.push_back(server.c_str());
+        }
+        Check(natsOptions_SetServers(h.opts, list.data(), static_cast<int>(list.size())),
+              "setting NATS_URL");
+    } else {
+        Check(natsOptions_SetURL(h.opts, options.url.c_str()), "setting NATS_URL");
+    }
     Check(natsOptions_SetName(h.opts, options.name.c_str()), "setting connection name");
     // Never give up: the default stops after about two minutes (DESIGN.md section 5).
     Check(natsOptions_SetMaxReconnect(h.opts, -1), "setting unlimited reconnects");

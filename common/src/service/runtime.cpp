@@ -53,7 +53,15 @@ void Runtime::ConnectBus(std::chrono::seconds bus_wait) {
     options.stream_replicas = cfg_.nats_stream_replicas;
     options.initial_wait = std::chrono::seconds(0);
     parts_->connection = bus::NatsConnection::Connect(options);
-    if (!parts_->connection->WaitConnected(bus_wait)) {
+    // In slices, so that a stop request during the wait ends the process at once.
+    auto deadline = std::chrono::steady_clock::now() + bus_wait;
+    while (!parts_->connection->WaitConnected(std::chrono::milliseconds(200)) &&
+           std::chrono::steady_clock::now() < deadline) {
+        if (http::TerminationSignalPending()) {
+            throw StartupInterrupted("stopped while waiting for NATS at " + cfg_.nats_url);
+        }
+    }
+    if (!parts_->connection->IsConnected()) {
         throw bus::BusError("NATS at " + cfg_.nats_url + " unreachable for " +
                             std::to_string(bus_wait.count()) + " s");
     }
@@ -132,6 +140,9 @@ int RunMain(const std::function<int()>& body) {
     } catch (const config::ConfigError& e) {
         std::cerr << e.what() << "\n";
         return 1;
+    } catch (const StartupInterrupted& e) {
+        log::Info("termination signal received during start-up", {{"detail", e.what()}});
+        return 0;
     } catch (const std::exception& e) {
         log::Error("service failed", {{"error", e.what()}});
         return 1;

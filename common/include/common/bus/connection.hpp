@@ -12,6 +12,8 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace ticketing::bus {
 
@@ -30,6 +32,11 @@ struct ConnectionOptions {
     // keeps trying in the background). Zero: do not wait.
     std::chrono::milliseconds initial_wait{std::chrono::seconds(5)};
 };
+
+// The servers of a NATS_URL that lists several ("nats://a:4222,nats://b:4222", spaces allowed
+// around the commas), in order; empty entries are dropped. nats.c 3.4's natsOptions_SetURL does
+// not connect with such a list, so Connect hands the servers over one by one.
+std::vector<std::string> SplitServerUrls(std::string_view urls);
 
 struct NatsHandles;  // nats.c handles, visible only inside common/src/bus
 

@@ -72,5 +72,8 @@ private:
 // returns the one that arrived when it arrives.
 void BlockTerminationSignals();
 int WaitForTerminationSignal();
+// True when SIGINT or SIGTERM arrived and waits (blocked) for WaitForTerminationSignal: lets a
+// long start-up wait give up at once when the process is asked to stop.
+bool TerminationSignalPending();
 
 }  // namespace ticketing::http

@@ -20,6 +20,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,12 @@ class OutboxRelay;
 }  // namespace ticketing::bus
 
 namespace ticketing::service {
+
+// SIGINT or SIGTERM arrived while the service was still starting (waiting for a dependency).
+class StartupInterrupted : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 class Runtime final {
 public:
@@ -78,7 +85,8 @@ private:
 };
 
 // Runs `body` and turns what escapes into an exit status for main(): a ConfigError prints every
-// problem on stderr (1); any other exception is logged (1).
+// problem on stderr (1); a stop request during start-up (StartupInterrupted) is a clean exit
+// (0); any other exception is logged (1).
 int RunMain(const std::function<int()>& body);
 
 }  // namespace ticketing::service

@@ -286,6 +286,15 @@ TEST_F(BusTest, DurableSurvivesMembersShutdown) {
     EXPECT_EQ(later.Items(), (std::vector<std::string>{"t2", "t3"}));
 }
 
+TEST_F(BusTest, ConnectsThroughAListOfServersWhoseFirstIsDown) {
+    ConnectionOptions o;
+    o.url = "nats://127.0.0.1:" + std::to_string(test::FreePort()) + "," + nats_.Url();
+    auto connection = NatsConnection::Connect(o);
+    ASSERT_TRUE(connection->WaitConnected(10s));
+    NatsPublisher publisher(*connection, registry_);
+    EXPECT_TRUE(publisher.Publish(MakeEnvelope(Ticket(7), "through-a-list", Ctx())));
+}
+
 TEST_F(BusTest, ListenerResumesAfterServerRestart) {
     Seen<std::string> seen;
     auto s = Subscriber("orders-service");

@@ -2,6 +2,7 @@
 // failures to decisions, and the outbox relay against FakeBus on a SQLite file.
 #include <gtest/gtest.h>
 
+#include "common/bus/connection.hpp"
 #include "common/bus/outbox.hpp"
 #include "common/bus/subscriber.hpp"
 #include "common/db/database.hpp"
@@ -19,6 +20,13 @@ using events::OrderCancelled;
 
 TEST(ConsumerName, ReplacesColonsInTheSubject) {
     EXPECT_EQ(ConsumerName("orders-service", "ticket:updated"), "orders-service-ticket-updated");
+}
+
+TEST(SplitServerUrls, SplitsACommaSeparatedListAndTrimsSpaces) {
+    EXPECT_EQ(SplitServerUrls("nats://a:4222, nats://b:4223 ,,nats://c:4224"),
+              (std::vector<std::string>{"nats://a:4222", "nats://b:4223", "nats://c:4224"}));
+    EXPECT_EQ(SplitServerUrls("nats://a:4222"), (std::vector<std::string>{"nats://a:4222"}));
+    EXPECT_TRUE(SplitServerUrls("").empty());
 }
 
 TEST(RetryDelay, DoublesFromFiftyMillisecondsUpToFiveSeconds) {
