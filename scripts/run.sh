@@ -1,90 +1,354 @@
 #!/usr/bin/env bash
-# Runs the local stack on localhost:8080 under supervisord (DESIGN.md section 9).
-#   scripts/run.sh [start]   install what is missing, build, start everything, wait until ready
-#   scripts/run.sh stop      stop everything (data is kept in $TICKETING_DATA_DIR, default .data)
-#   scripts/run.sh status    what runs
-# It runs nats-server (JetStream, file store), redis-server (AOF), the five services (payments
-# with the sandbox gateway) and the nginx ingress.
-# JWT_KEY comes from the environment; when it is not set, a random key is made once and kept in
-# $TICKETING_DATA_DIR/run/jwt_key (mode 600), so sessions survive a restart.
+# Runs the local stack under supervisord (DESIGN.md section 9).
+#   scripts/run.sh [start] [options]  install what is missing, build, start everything, wait until
+#                                     every /readyz answers, print the URL; then stay in the
+#                                     foreground until Ctrl-C, which stops everything
+#   scripts/run.sh stop               stop everything (data is kept)
+#   scripts/run.sh status             processes, readiness, consumers, outboxes, expirations
+# Options of start:
+#   -d, --detach          return once ready and leave the stack running (stop with `stop`)
+#   --replicas N          N processes of every service (1..9); with N > 1 a local PostgreSQL
+#                         cluster (initdb under the data directory) holds one database per
+#                         service, since SQLite is for one process
+#   --postgres            PostgreSQL even with one replica
+#   --nats-cluster        three nats-server processes in one JetStream cluster (stream replicas 3)
+# It runs nats-server (JetStream, file store), redis-server (AOF, noeviction), the five services
+# (payments with the sandbox gateway unless PAYMENT_GATEWAY says otherwise) and the nginx ingress.
+# Environment:
+#   TICKETING_DATA_DIR    data, logs and generated configuration (default .data in the checkout)
+#   TICKETING_PORT_BASE   move every port: ingress on the base, the rest just above it (tests)
+#   TICKETING_PRESET      build preset (default release); TICKETING_SKIP_BUILD=1 uses what is built
+#   JWT_KEY               when not set, a random key is made once and kept in the data directory
+#                         (mode 600), so sessions survive a restart
+#   EXPIRATION_WINDOW_SECONDS, LOG_LEVEL, PAYMENT_GATEWAY, STRIPE_KEY, STRIPE_API_BASE: passed on
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${TICKETING_DATA_DIR:-$ROOT/.data}
-CMD=${1:-start}
-CTL=(supervisorctl -c "$DATA/run/supervisord.conf")
+mkdir -p "$DATA"
+DATA=$(cd "$DATA" && pwd)
+RUN="$DATA/run"
+LOGS="$DATA/logs"
+CTL=(supervisorctl -c "$RUN/supervisord.conf")
 PRESET=${TICKETING_PRESET:-release}
-BIN="$ROOT/build/$PRESET"
+BIN=${TICKETING_BIN:-$ROOT/build/$PRESET}
 SERVICES=(auth tickets orders expiration payments)
-declare -A PORTS=([auth]=3001 [tickets]=3002 [orders]=3003 [expiration]=3004 [payments]=3005)
+DB_SERVICES=(auth tickets orders payments)
 
-render() {
-  mkdir -p "$DATA"/{run,logs,nats,redis}
-  sed -e "s|@DATA@|$DATA|g" -e "s|@ROOT@|$ROOT|g" -e "s|@BIN@|$BIN|g" \
-    "$ROOT/infra/local/supervisord.conf.in" > "$DATA/run/supervisord.conf"
-  sed -e "s|@DATA@|$DATA|g" "$ROOT/infra/local/nginx.conf.in" > "$DATA/run/nginx.conf"
+CMD=start
+if [ $# -gt 0 ] && [[ "$1" != -* ]]; then CMD=$1; shift; fi
+
+# --- ports --------------------------------------------------------------------------------------
+# Every port comes from here; `status` and `stop` read them back from $RUN/stack.env.
+ports() {
+  local base=${TICKETING_PORT_BASE:-}
+  if [ -n "$base" ]; then
+    INGRESS_PORT=$base; NATS_PORT=$((base + 1)); NATS_ROUTE_PORT=$((base + 4))
+    NATS_MONITOR_PORT=$((base + 7)); REDIS_PORT=$((base + 10)); PG_PORT=$((base + 11))
+    SERVICE_PORT_BASE=$((base + 20))
+  else
+    INGRESS_PORT=8080; NATS_PORT=4222; NATS_ROUTE_PORT=6222; NATS_MONITOR_PORT=8222
+    REDIS_PORT=6379; PG_PORT=5544; SERVICE_PORT_BASE=3100
+  fi
+}
+
+# Port of replica $2 (0-based) of service $1: auth 3100.., tickets 3110.., and so on.
+service_port() {
+  local i
+  for i in "${!SERVICES[@]}"; do
+    if [ "${SERVICES[$i]}" = "$1" ]; then echo $((SERVICE_PORT_BASE + 10 * i + $2)); return; fi
+  done
+}
+
+save_stack() {
+  cat > "$RUN/stack.env" <<EOF
+REPLICAS=$REPLICAS
+NATS_NODES=$NATS_NODES
+USE_POSTGRES=$USE_POSTGRES
+INGRESS_PORT=$INGRESS_PORT
+NATS_PORT=$NATS_PORT
+NATS_ROUTE_PORT=$NATS_ROUTE_PORT
+NATS_MONITOR_PORT=$NATS_MONITOR_PORT
+REDIS_PORT=$REDIS_PORT
+PG_PORT=$PG_PORT
+SERVICE_PORT_BASE=$SERVICE_PORT_BASE
+EOF
+}
+
+load_stack() {
+  if [ ! -f "$RUN/stack.env" ]; then
+    echo "nothing was started from $DATA" >&2
+    return 1
+  fi
+  # shellcheck disable=SC1091
+  . "$RUN/stack.env"
+}
+
+nats_urls() {
+  local urls="" n
+  for ((n = 0; n < NATS_NODES; n++)); do
+    urls+="${urls:+,}nats://127.0.0.1:$((NATS_PORT + n))"
+  done
+  echo "$urls"
+}
+
+# --- configuration ------------------------------------------------------------------------------
+pg_bindir() {
+  local dir
+  dir=$(pg_config --bindir 2>/dev/null || true)
+  if [ -x "$dir/initdb" ]; then echo "$dir"; return; fi
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
+}
+
+# Runs a command as the postgres user when we are root (PostgreSQL refuses root).
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+program() { # name command [key=value ...]: one supervisord program
+  local name=$1 command=$2; shift 2
+  cat <<EOF
+
+[program:$name]
+command=$command
+autorestart=true
+startsecs=1
+stopsignal=TERM
+stopwaitsecs=30
+startretries=1000
+stdout_logfile=$LOGS/$name.log
+stdout_logfile_maxbytes=50MB
+redirect_stderr=true
+EOF
+  local kv
+  for kv in "$@"; do echo "$kv"; done
+}
+
+render_supervisord() {
+  local nats_url svc i n env pg_user=""
+  nats_url=$(nats_urls)
+  if [ "$(id -u)" -eq 0 ]; then pg_user="user=postgres"; fi
+  {
+    cat <<EOF
+; The local stack, generated by scripts/run.sh: do not edit (it is rewritten at every start).
+[unix_http_server]
+file=$RUN/supervisor.sock
+
+[supervisord]
+logfile=$LOGS/supervisord.log
+pidfile=$RUN/supervisord.pid
+childlogdir=$LOGS
+user=$(id -un)
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://$RUN/supervisor.sock
+EOF
+    for ((n = 0; n < NATS_NODES; n++)); do
+      local cmd="nats-server -js -sd $DATA/nats-$n -a 127.0.0.1 -p $((NATS_PORT + n)) -m $((NATS_MONITOR_PORT + n))"
+      if [ "$NATS_NODES" -gt 1 ]; then
+        local routes="" r
+        for ((r = 0; r < NATS_NODES; r++)); do
+          [ "$r" -eq "$n" ] || routes+="${routes:+,}nats://127.0.0.1:$((NATS_ROUTE_PORT + r))"
+        done
+        cmd+=" -n nats-$n --cluster_name ticketing --cluster nats://127.0.0.1:$((NATS_ROUTE_PORT + n)) --routes $routes"
+      fi
+      program "nats-$n" "$cmd" "priority=10"
+    done
+    program redis "redis-server $ROOT/infra/local/redis.conf --port $REDIS_PORT --dir $DATA/redis" "priority=10"
+    if [ "$USE_POSTGRES" = 1 ]; then
+      program postgres "$(pg_bindir)/postgres -D $DATA/pg -p $PG_PORT -k $DATA/pg-socket -c listen_addresses=127.0.0.1" \
+        "priority=10" "stopsignal=INT" $pg_user
+    fi
+    for svc in "${SERVICES[@]}"; do
+      for ((i = 0; i < REPLICAS; i++)); do
+        env="JWT_KEY=\"%(ENV_JWT_KEY)s\",LOG_LEVEL=\"%(ENV_LOG_LEVEL)s\",HTTP_PORT=\"$(service_port "$svc" "$i")\""
+        env+=",NATS_URL=\"$nats_url\",NATS_STREAM_REPLICAS=\"$NATS_NODES\",TICKETING_DATA_DIR=\"$DATA\""
+        if [ "$USE_POSTGRES" = 1 ]; then
+          env+=",DATABASE_URL=\"postgresql://ticketing@127.0.0.1:$PG_PORT/$svc\""
+        else
+          env+=",DATABASE_URL=\"sqlite://$DATA/$svc.db\""
+        fi
+        case $svc in
+          orders) env+=",EXPIRATION_WINDOW_SECONDS=\"%(ENV_EXPIRATION_WINDOW_SECONDS)s\"" ;;
+          expiration) env+=",REDIS_URL=\"redis://127.0.0.1:$REDIS_PORT\"" ;;
+          payments) env+=",PAYMENT_GATEWAY=\"%(ENV_PAYMENT_GATEWAY)s\",STRIPE_KEY=\"%(ENV_STRIPE_KEY)s\",STRIPE_API_BASE=\"%(ENV_STRIPE_API_BASE)s\"" ;;
+        esac
+        # Started once the servers they need answer (below), then restarted by supervisord.
+        program "$svc-$i" "$BIN/$svc/ticketing-$svc" "environment=$env" "autostart=false"
+      done
+    done
+    program nginx "nginx -c $RUN/nginx.conf" "autostart=false"
+  } > "$RUN/supervisord.conf"
+}
+
+render_nginx() {
+  local upstreams="" svc i
+  for svc in auth tickets orders payments; do
+    upstreams+="  upstream $svc {"$'\n'
+    for ((i = 0; i < REPLICAS; i++)); do
+      upstreams+="    server 127.0.0.1:$(service_port "$svc" "$i") max_fails=1 fail_timeout=2s;"$'\n'
+    done
+    upstreams+="    keepalive 32;"$'\n'"  }"$'\n'
+  done
+  local upstream_file="$RUN/nginx-upstreams.conf"
+  printf '%s' "$upstreams" > "$upstream_file"
+  sed -e "s|@DATA@|$DATA|g" -e "s|@RUN@|$RUN|g" -e "s|@LOGS@|$LOGS|g" \
+      -e "s|@INGRESS_PORT@|$INGRESS_PORT|g" -e "s|@UPSTREAMS@|$upstream_file|g" \
+      "$ROOT/infra/local/nginx.conf.in" > "$RUN/nginx.conf"
+}
+
+init_postgres() {
+  local bindir
+  bindir=$(pg_bindir)
+  if [ -z "$bindir" ]; then echo "PostgreSQL's initdb not found" >&2; return 1; fi
+  mkdir -p "$DATA/pg-socket"
+  if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$DATA/pg-socket"; fi
+  if [ ! -s "$DATA/pg/PG_VERSION" ]; then
+    echo "== initdb (PostgreSQL cluster in $DATA/pg)"
+    mkdir -p "$DATA/pg"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$DATA/pg"; fi
+    as_pg "$bindir/initdb" -A trust -U ticketing -D "$DATA/pg" -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1
+  fi
+}
+
+create_databases() {
+  local svc
+  for svc in "${DB_SERVICES[@]}"; do
+    if ! psql -h 127.0.0.1 -p "$PG_PORT" -U ticketing -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$svc'" | grep -q 1; then
+      psql -h 127.0.0.1 -p "$PG_PORT" -U ticketing -d postgres -qc "CREATE DATABASE $svc" >/dev/null
+    fi
+  done
 }
 
 secrets() {
   if [ -z "${JWT_KEY:-}" ]; then
-    if [ ! -s "$DATA/run/jwt_key" ]; then
-      (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n' > "$DATA/run/jwt_key")
+    if [ ! -s "$RUN/jwt_key" ]; then
+      (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n' > "$RUN/jwt_key")
     fi
-    JWT_KEY=$(cat "$DATA/run/jwt_key")
+    JWT_KEY=$(cat "$RUN/jwt_key")
   fi
   export JWT_KEY
   export LOG_LEVEL=${LOG_LEVEL:-info}
   export EXPIRATION_WINDOW_SECONDS=${EXPIRATION_WINDOW_SECONDS:-900}
+  export PAYMENT_GATEWAY=${PAYMENT_GATEWAY:-sandbox}
+  export STRIPE_KEY=${STRIPE_KEY:-}
+  export STRIPE_API_BASE=${STRIPE_API_BASE:-https://api.stripe.com}
 }
 
-wait_ready() { # port name
-  for _ in $(seq 1 300); do
-    if curl -fs "http://127.0.0.1:$1/readyz" >/dev/null 2>&1; then echo "  $2 ready on :$1"; return 0; fi
+# --- waiting ------------------------------------------------------------------------------------
+wait_until() { # seconds description command...: polls the command every 0.2 s until it succeeds
+  local seconds=$1 what=$2; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "  $what: not ready after ${seconds}s (logs: $LOGS)" >&2
+      return 1
+    fi
     sleep 0.2
   done
-  echo "  $2 is not ready on :$1 (see $DATA/logs/$2.log)" >&2; return 1
+  echo "  $what ready"
 }
 
-wait_tcp() { # port name
-  for _ in $(seq 1 150); do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then echo "  $2 ready on :$1"; return 0; fi
-    sleep 0.2
+tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
+pg_ready() { psql -h 127.0.0.1 -p "$PG_PORT" -U ticketing -d postgres -tAc 'SELECT 1'; }
+
+running() { [ -S "$RUN/supervisor.sock" ] && "${CTL[@]}" pid >/dev/null 2>&1; }
+
+stop_stack() {
+  if [ -f "$RUN/supervisord.conf" ] && running; then
+    "${CTL[@]}" shutdown >/dev/null
+  fi
+  # supervisorctl returns before the children have exited; supervisord removes its pid file last.
+  local _
+  for _ in $(seq 1 1200); do [ -f "$RUN/supervisord.pid" ] || break; sleep 0.1; done
+  echo "stopped (data kept in $DATA)"
+}
+
+# --- commands -----------------------------------------------------------------------------------
+start() {
+  local detach=0
+  REPLICAS=1; NATS_NODES=1; USE_POSTGRES=0
+  while [ $# -gt 0 ]; do
+    case $1 in
+      -d|--detach) detach=1 ;;
+      --replicas) REPLICAS=${2:?--replicas needs a number}; shift ;;
+      --replicas=*) REPLICAS=${1#*=} ;;
+      --postgres) USE_POSTGRES=1 ;;
+      --nats-cluster) NATS_NODES=3 ;;
+      *) echo "unknown option: $1" >&2; usage 2 ;;
+    esac
+    shift
   done
-  echo "  $2 did not come up on :$1 (see $DATA/logs)" >&2; return 1
+  if ! [[ "$REPLICAS" =~ ^[1-9]$ ]]; then echo "--replicas must be 1..9" >&2; exit 2; fi
+  if [ "$REPLICAS" -gt 1 ]; then USE_POSTGRES=1; fi
+  ports
+
+  bash "$ROOT/scripts/setup.sh"
+  if [ "${TICKETING_SKIP_BUILD:-0}" != 1 ]; then
+    echo "== build ($PRESET)"
+    cmake --preset "$PRESET" -S "$ROOT" >/dev/null
+    cmake --build "$BIN" --target $(printf 'ticketing-%s ' "${SERVICES[@]}")
+  fi
+  mkdir -p "$RUN" "$LOGS" "$DATA/redis"
+  local n
+  for ((n = 0; n < NATS_NODES; n++)); do mkdir -p "$DATA/nats-$n"; done
+  if running; then
+    echo "== stopping the running stack first"
+    stop_stack
+  fi
+  secrets
+  if [ "$USE_POSTGRES" = 1 ]; then init_postgres; fi
+  render_supervisord
+  render_nginx
+  save_stack
+  echo "== starting ($REPLICAS replica(s) per service, $NATS_NODES nats-server(s), $([ "$USE_POSTGRES" = 1 ] && echo PostgreSQL || echo SQLite))"
+  supervisord -c "$RUN/supervisord.conf"
+  for ((n = 0; n < NATS_NODES; n++)); do
+    wait_until 30 "nats-$n :$((NATS_PORT + n))" http_ok "http://127.0.0.1:$((NATS_MONITOR_PORT + n))/healthz"
+  done
+  wait_until 30 "redis :$REDIS_PORT" tcp_open "$REDIS_PORT"
+  if [ "$USE_POSTGRES" = 1 ]; then
+    wait_until 60 "postgres :$PG_PORT" pg_ready
+    create_databases
+  fi
+  "${CTL[@]}" start all >/dev/null
+  local svc i
+  for svc in "${SERVICES[@]}"; do
+    for ((i = 0; i < REPLICAS; i++)); do
+      local port
+      port=$(service_port "$svc" "$i")
+      wait_until 60 "$svc-$i :$port" http_ok "http://127.0.0.1:$port/readyz"
+    done
+  done
+  wait_until 30 "ingress :$INGRESS_PORT" tcp_open "$INGRESS_PORT"
+  echo
+  echo "Ticketing is up: http://localhost:$INGRESS_PORT"
+  echo "  logs:   $LOGS (one file per process; services log JSON lines)"
+  echo "  status: scripts/run.sh status    stop: scripts/run.sh stop"
+  if [ "$detach" = 0 ]; then
+    echo "  Ctrl-C stops everything"
+    trap 'echo; stop_stack; exit 0' INT TERM
+    while running; do sleep 1; done
+    echo "supervisord is gone" >&2
+    exit 1
+  fi
+}
+
+usage() {
+  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+  exit "${1:-0}"
 }
 
 case "$CMD" in
-  start)
-    bash "$ROOT/scripts/setup.sh"
-    echo "== build (release)"
-    cmake --preset "$PRESET" -S "$ROOT" >/dev/null
-    cmake --build "$BIN" --target $(printf 'ticketing-%s ' "${SERVICES[@]}")
-    render
-    secrets
-    if [ -S "$DATA/run/supervisor.sock" ] && "${CTL[@]}" status >/dev/null 2>&1; then
-      echo "== already running: reloading configuration"
-      "${CTL[@]}" update
-    else
-      echo "== starting supervisord"
-      supervisord -c "$DATA/run/supervisord.conf"
-    fi
-    wait_tcp 4222 nats-server
-    wait_tcp 6379 redis-server
-    for svc in "${SERVICES[@]}"; do wait_ready "${PORTS[$svc]}" "$svc"; done
-    wait_tcp 8080 ingress
-    echo
-    echo "Ticketing is up: http://localhost:8080   logs: $DATA/logs   stop: scripts/run.sh stop"
-    ;;
-  stop)
-    if [ -f "$DATA/run/supervisord.conf" ] && "${CTL[@]}" status >/dev/null 2>&1; then
-      "${CTL[@]}" shutdown
-    fi
-    # supervisorctl returns before children have exited; wait for the pid file to go.
-    for _ in $(seq 1 100); do [ -f "$DATA/run/supervisord.pid" ] || break; sleep 0.1; done
-    echo "stopped (data kept in $DATA)"
-    ;;
+  start) start "$@" ;;
+  stop) stop_stack ;;
   status)
-    "${CTL[@]}" status || true
-    ;;
-  *)
-    echo "usage: scripts/run.sh [start|stop|status]" >&2; exit 2 ;;
+    load_stack
+    exec python3 "$ROOT/scripts/status.py" --run-dir "$RUN" ;;
+  -h|--help|help) usage 0 ;;
+  *) echo "unknown command: $CMD" >&2; usage 2 ;;
 esac
