@@ -1,0 +1,113 @@
+#include "stack.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace ticketing::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The ports scripts/run.sh derives from TICKETING_PORT_BASE: base..base+11 for the ingress and
+// the servers, base+20.. for the services (10 per service).
+constexpr int kPortSpan = 70;
+
+bool PortFree(int port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+        return false;
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return free;
+}
+
+std::uint16_t FreePortBlock() {
+    std::random_device rd;
+    std::uniform_int_distribution<int> pick(200, 599);
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        int base = pick(rd) * 100;
+        bool all_free = true;
+        for (int p = base; p < base + kPortSpan && all_free; ++p) {
+            all_free = PortFree(p);
+        }
+        if (all_free) {
+            return static_cast<std::uint16_t>(base);
+        }
+    }
+    throw std::runtime_error("LocalStack: no block of free ports");
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+}  // namespace
+
+LocalStack::LocalStack(StackOptions options)
+    : dir_("ticketing-e2e-"), base_(FreePortBlock()), options_(options) {
+    std::vector<std::string> args = {
+        "start", "--detach", "--replicas", std::to_string(options_.replicas)};
+    if (options_.postgres) {
+        args.push_back("--postgres");
+    }
+    std::string output;
+    int code = Run(args, &output);
+    if (code != 0) {
+        Run({"stop"});
+        throw std::runtime_error("scripts/run.sh start failed (" + std::to_string(code) + "):\n" +
+                                 output);
+    }
+}
+
+LocalStack::~LocalStack() {
+    std::string output;
+    if (Run({"stop"}, &output) != 0) {
+        std::cerr << "scripts/run.sh stop failed:\n" << output << "\n";
+    }
+}
+
+std::string LocalStack::IngressUrl() const {
+    return "http://127.0.0.1:" + std::to_string(base_);
+}
+
+std::filesystem::path LocalStack::LogFile(const std::string& process) const {
+    return dir_.Path() / "logs" / (process + ".log");
+}
+
+int LocalStack::Run(const std::vector<std::string>& args, std::string* output) const {
+    static int runs = 0;
+    ChildProcess::Options o;
+    o.argv = {"bash", std::string(TICKETING_SOURCE_DIR) + "/scripts/run.sh"};
+    o.argv.insert(o.argv.end(), args.begin(), args.end());
+    o.env = {{"TICKETING_DATA_DIR", dir_.Path().string()},
+             {"TICKETING_PORT_BASE", std::to_string(base_)},
+             {"TICKETING_SKIP_BUILD", "1"},
+             {"TICKETING_BIN", TICKETING_BUILD_DIR},
+             {"EXPIRATION_WINDOW_SECONDS", std::to_string(options_.expiration_window_seconds)},
+             {"LOG_LEVEL", "info"}};
+    o.log_file = dir_.Path() / ("run-" + std::to_string(++runs) + ".log");
+    ChildProcess child(o);
+    auto code = child.Wait(300s);
+    if (output != nullptr) {
+        *output = ReadFile(o.log_file);
+    }
+    return code.value_or(-1);
+}
+
+}  // namespace ticketing::test

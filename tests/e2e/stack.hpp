@@ -1,0 +1,43 @@
+// LocalStack: the whole system, started for an end-to-end test by the README's own run command
+// (scripts/run.sh start --detach) in a temporary data directory, on a block of free loopback
+// ports (TICKETING_PORT_BASE), from the binaries this build produced; stopped (scripts/run.sh
+// stop) on destruction, also when a test fails.
+// Thread-safety: construct and destroy on one thread; the accessors are safe from any thread.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "common/testing/process.hpp"
+
+namespace ticketing::test {
+
+struct StackOptions {
+    int replicas = 1;
+    bool postgres = false;
+    int expiration_window_seconds = 900;
+};
+
+class LocalStack final {
+public:
+    explicit LocalStack(StackOptions options);
+    ~LocalStack();
+    LocalStack(const LocalStack&) = delete;
+    LocalStack& operator=(const LocalStack&) = delete;
+
+    std::string IngressUrl() const;
+    std::uint16_t IngressPort() const { return base_; }
+    const std::filesystem::path& DataDir() const { return dir_.Path(); }
+    std::filesystem::path LogFile(const std::string& process) const;
+    // Runs `scripts/run.sh <args>` against this stack; returns its exit code and fills `output`.
+    int Run(const std::vector<std::string>& args, std::string* output = nullptr) const;
+
+private:
+    TempDir dir_;
+    std::uint16_t base_;
+    StackOptions options_;
+};
+
+}  // namespace ticketing::test

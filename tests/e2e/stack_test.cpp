@@ -1,0 +1,273 @@
+// End to end (issue 9): the whole stack started by the README's run command, driven through the
+// ingress only, as a user would: sign up, list, order, pay, expire, trace, ingress errors,
+// status, and a crashed service coming back. One stack serves every test of this file.
+#include "stack.hpp"
+
+#include <atomic>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include "common/testing/http_client.hpp"
+#include "common/testing/process.hpp"
+
+namespace ticketing::test {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+constexpr int kWindowSeconds = 6;  // the reservation window of this stack
+
+LocalStack* g_stack = nullptr;
+
+class StackEnvironment final : public ::testing::Environment {
+public:
+    void SetUp() override {
+        stack_ = std::make_unique<LocalStack>(StackOptions{
+            .replicas = 1, .postgres = false, .expiration_window_seconds = kWindowSeconds});
+        g_stack = stack_.get();
+    }
+    void TearDown() override {
+        g_stack = nullptr;
+        stack_.reset();
+    }
+
+private:
+    std::unique_ptr<LocalStack> stack_;
+};
+
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new StackEnvironment);
+
+std::string ReadFile(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// A signed-up user with its session cookie.
+struct User {
+    std::string id;
+    Headers cookie;
+};
+
+class StackTest : public ::testing::Test {
+protected:
+    void SetUp() override { ASSERT_NE(g_stack, nullptr) << "the stack did not start"; }
+
+    User SignUp() {
+        static std::atomic<int> n{0};
+        std::string email = "user" + std::to_string(++n) + "@example.com";
+        auto r = client_.Post("/api/users/signup",
+                              json{{"email", email}, {"password", "password123"}}.dump());
+        EXPECT_EQ(r.status, 201) << r.body;
+        return {r.Json().value("id", ""), {{"Cookie", CookiePair(r, "session")}}};
+    }
+
+    json CreateTicket(const User& u, const std::string& title, double price) {
+        auto r =
+            client_.Post("/api/tickets", json{{"title", title}, {"price", price}}.dump(), u.cookie);
+        EXPECT_EQ(r.status, 201) << r.body;
+        return r.Json();
+    }
+
+    bool Listed(const std::string& ticket_id) {
+        auto r = client_.Get("/api/tickets");
+        if (r.status != 200) {
+            return false;
+        }
+        for (const auto& t : r.Json()) {
+            if (t.value("id", "") == ticket_id) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // Orders the ticket once the orders service has its replica (an event away from the
+    // ticket's creation). Returns the last answer.
+    HttpResult OrderWhenKnown(const User& u, const std::string& ticket_id) {
+        HttpResult r;
+        WaitUntil(
+            [&] {
+                r = client_.Post("/api/orders", json{{"ticketId", ticket_id}}.dump(), u.cookie);
+                return r.status != 404;
+            },
+            20s);
+        return r;
+    }
+
+    std::string OrderStatus(const User& u, const std::string& order_id) {
+        auto r = client_.Get("/api/orders/" + order_id, u.cookie);
+        return r.status == 200 ? r.Json().value("status", "") : "";
+    }
+
+    HttpClient client_{g_stack != nullptr ? g_stack->IngressUrl() : "http://127.0.0.1:1"};
+};
+
+TEST_F(StackTest, TicketIsListedOrderedHiddenLockedPaidAndTheOrderCompletes) {
+    User seller = SignUp();
+    User buyer = SignUp();
+    json ticket = CreateTicket(seller, "Concert", 20);
+    std::string ticket_id = ticket.value("id", "");
+    ASSERT_TRUE(Listed(ticket_id));
+
+    auto order = OrderWhenKnown(buyer, ticket_id);
+    ASSERT_EQ(order.status, 201) << order.body;
+    std::string order_id = order.Json().value("id", "");
+    EXPECT_EQ(order.Json()["ticket"].value("price", 0.0), 20.0);
+
+    EXPECT_TRUE(WaitUntil([&] { return !Listed(ticket_id); }, 20s));
+    auto edit = client_.Put("/api/tickets/" + ticket_id,
+                            json{{"title", "Changed"}, {"price", 30}}.dump(),
+                            seller.cookie);
+    EXPECT_EQ(edit.status, 400) << edit.body;
+    EXPECT_EQ(edit.body, R"({"errors":[{"message":"Cannot edit a reserved ticket"}]})");
+
+    HttpResult paid;
+    WaitUntil(
+        [&] {
+            paid = client_.Post("/api/payments",
+                                json{{"token", "tok_visa"}, {"orderId", order_id}}.dump(),
+                                buyer.cookie);
+            return paid.status != 404;
+        },
+        20s);
+    ASSERT_EQ(paid.status, 201) << paid.body;
+    EXPECT_EQ(paid.Json().value("orderId", ""), order_id);
+    EXPECT_TRUE(paid.Json().value("stripeId", "").starts_with("ch_"));
+
+    EXPECT_TRUE(WaitUntil([&] { return OrderStatus(buyer, order_id) == "complete"; }, 20s));
+    // Sold: the ticket stays reserved and hidden.
+    EXPECT_FALSE(Listed(ticket_id));
+}
+
+TEST_F(StackTest, UnpaidOrderExpiresAndTheTicketCanBeOrderedAgain) {
+    User seller = SignUp();
+    User buyer = SignUp();
+    std::string ticket_id = CreateTicket(seller, "Game", 35.5).value("id", "");
+    auto order = OrderWhenKnown(buyer, ticket_id);
+    ASSERT_EQ(order.status, 201) << order.body;
+    std::string order_id = order.Json().value("id", "");
+    EXPECT_TRUE(WaitUntil([&] { return !Listed(ticket_id); }, 20s));
+
+    EXPECT_TRUE(WaitUntil([&] { return OrderStatus(buyer, order_id) == "cancelled"; },
+                          std::chrono::seconds(kWindowSeconds + 20)));
+    EXPECT_TRUE(WaitUntil([&] { return Listed(ticket_id); }, 20s));
+
+    auto again = client_.Post("/api/orders", json{{"ticketId", ticket_id}}.dump(), buyer.cookie);
+    EXPECT_EQ(again.status, 201) << again.body;
+}
+
+TEST_F(StackTest, TraceIdOfARequestAppearsInTheLogsOfEveryServiceItReaches) {
+    User seller = SignUp();
+    User buyer = SignUp();
+    std::string ticket_id = CreateTicket(seller, "Opera", 12).value("id", "");
+    const std::string trace_id = "0af7651916cd43dd8448eb211c80319c";
+    Headers headers = buyer.cookie;
+    headers.emplace_back("traceparent", "00-" + trace_id + "-b7ad6b7169203331-01");
+    HttpResult order;
+    WaitUntil(
+        [&] {
+            order = client_.Post("/api/orders", json{{"ticketId", ticket_id}}.dump(), headers);
+            return order.status != 404;
+        },
+        20s);
+    ASSERT_EQ(order.status, 201) << order.body;
+
+    // orders handled the request; tickets handled order:created (and reserved the ticket);
+    // expiration scheduled the job and, once due, published expiration:complete in that trace.
+    for (const char* process : {"orders-0", "tickets-0", "expiration-0"}) {
+        EXPECT_TRUE(WaitUntil(
+            [&] { return ReadFile(g_stack->LogFile(process)).find(trace_id) != std::string::npos; },
+            20s))
+            << process << " never logged trace " << trace_id;
+    }
+}
+
+TEST_F(StackTest, IngressAnswersItsOwnErrorsInTheContractFormat) {
+    auto unknown = client_.Get("/api/nothing-here");
+    EXPECT_EQ(unknown.status, 404);
+    EXPECT_EQ(unknown.body, R"({"errors":[{"message":"Not Found"}]})");
+
+    auto huge = client_.Post("/api/tickets", std::string(2 * 1024 * 1024, 'x'));
+    EXPECT_EQ(huge.status, 413);
+    EXPECT_EQ(huge.body, R"({"errors":[{"message":"Request body is too large"}]})");
+
+    auto with_id = client_.Get("/api/users/currentuser", {{"X-Request-Id", "my-request-42"}});
+    EXPECT_EQ(with_id.status, 200);
+    EXPECT_EQ(with_id.Header("x-request-id").value_or(""), "my-request-42");
+}
+
+TEST_F(StackTest, StatusShowsEveryProcessReadyAndTheConsumers) {
+    std::string out;
+    EXPECT_EQ(g_stack->Run({"status"}, &out), 0) << out;
+    for (const char* expected : {"all processes running and ready",
+                                 "orders-service-ticket-created",
+                                 "tickets-service-order-cancelled",
+                                 "TICKETING_DLQ (dead letters): 0",
+                                 "expiration queue"}) {
+        EXPECT_NE(out.find(expected), std::string::npos) << expected << " not in:\n" << out;
+    }
+}
+
+TEST_F(StackTest, ACrashedServiceIsRestartedByTheProcessManager) {
+    auto pid_of = [](const std::string& program) {
+        ChildProcess::Options o;
+        o.argv = {"supervisorctl",
+                  "-c",
+                  (g_stack->DataDir() / "run" / "supervisord.conf").string(),
+                  "pid",
+                  program};
+        o.log_file = g_stack->DataDir() / "pid.out";
+        std::filesystem::remove(o.log_file);
+        ChildProcess p(o);
+        p.Wait(30s);
+        return std::atoi(ReadFile(o.log_file).c_str());
+    };
+    int before = pid_of("tickets-0");
+    ASSERT_GT(before, 0);
+    ASSERT_EQ(::kill(before, SIGKILL), 0);
+
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+            int now = pid_of("tickets-0");
+            return now > 0 && now != before && client_.Get("/api/tickets").status == 200;
+        },
+        30s));
+}
+
+// Last: it spends the sign-in allowance of this client address.
+TEST_F(StackTest, SignInIsRateLimitedWith429InTheContractFormat) {
+    std::atomic<int> limited{0};
+    std::atomic<int> other{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t) {
+        threads.emplace_back([&] {
+            HttpClient c(g_stack->IngressUrl());
+            for (int i = 0; i < 10; ++i) {
+                auto r = c.Post("/api/users/signin", R"({"email":"x@example.com"})");
+                if (r.status == 429 &&
+                    r.body ==
+                        R"({"errors":[{"message":"Too many requests, please retry later"}]})") {
+                    ++limited;
+                } else {
+                    ++other;
+                }
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    EXPECT_GT(limited.load(), 0);
+    EXPECT_GT(other.load(), 0);  // the first ones (the burst) went through
+}
+
+}  // namespace
+}  // namespace ticketing::test
