@@ -17,6 +17,7 @@
 # Environment:
 #   TICKETING_DATA_DIR    data, logs and generated configuration (default .data in the checkout)
 #   TICKETING_PORT_BASE   move every port: ingress on the base, the rest just above it (tests)
+#   TICKETING_AUTH_RATE   sign-in/sign-up requests per second per client address (default 10)
 #   TICKETING_PRESET      build preset (default release); TICKETING_SKIP_BUILD=1 uses what is built
 #   JWT_KEY               when not set, a random key is made once and kept in the data directory
 #                         (mode 600), so sessions survive a restart
@@ -196,6 +197,7 @@ render_nginx() {
   printf '%s' "$upstreams" > "$upstream_file"
   sed -e "s|@DATA@|$DATA|g" -e "s|@RUN@|$RUN|g" -e "s|@LOGS@|$LOGS|g" \
       -e "s|@INGRESS_PORT@|$INGRESS_PORT|g" -e "s|@UPSTREAMS@|$upstream_file|g" \
+      -e "s|@AUTH_RATE@|${TICKETING_AUTH_RATE:-10}|g" \
       "$ROOT/infra/local/nginx.conf.in" > "$RUN/nginx.conf"
 }
 

@@ -100,6 +100,7 @@ int LocalStack::Run(const std::vector<std::string>& args, std::string* output) c
              {"TICKETING_SKIP_BUILD", "1"},
              {"TICKETING_BIN", TICKETING_BUILD_DIR},
              {"EXPIRATION_WINDOW_SECONDS", std::to_string(options_.expiration_window_seconds)},
+             {"TICKETING_AUTH_RATE", std::to_string(options_.auth_rate)},
              {"LOG_LEVEL", "info"}};
     o.log_file = dir_.Path() / ("run-" + std::to_string(++runs) + ".log");
     ChildProcess child(o);

@@ -18,6 +18,7 @@ struct StackOptions {
     int replicas = 1;
     bool postgres = false;
     int expiration_window_seconds = 900;
+    int auth_rate = 10;  // TICKETING_AUTH_RATE: sign-ins and sign-ups per second at the ingress
 };
 
 class LocalStack final {
