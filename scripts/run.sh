@@ -5,6 +5,10 @@
 #                                     foreground until Ctrl-C, which stops everything
 #   scripts/run.sh stop               stop everything (data is kept)
 #   scripts/run.sh status             processes, readiness, consumers, outboxes, expirations
+#   scripts/run.sh replay <svc|all> [--force]
+#                                     stop the service's replicas, rebuild its database (or, for
+#                                     expiration, its pending jobs) from the event log, start them
+#   scripts/run.sh dump <svc>         the canonical dump of a service's database (JSON lines)
 # Options of start:
 #   -d, --detach          return once ready and leave the stack running (stop with `stop`)
 #   --replicas N          N processes of every service (1..9); with N > 1 a local PostgreSQL
@@ -72,6 +76,7 @@ NATS_MONITOR_PORT=$NATS_MONITOR_PORT
 REDIS_PORT=$REDIS_PORT
 PG_PORT=$PG_PORT
 SERVICE_PORT_BASE=$SERVICE_PORT_BASE
+BIN=$BIN
 EOF
 }
 
@@ -124,6 +129,22 @@ EOF
   for kv in "$@"; do echo "$kv"; done
 }
 
+# Where replica $2 of service $1 finds everything, one NAME=value per line. Secrets are not here:
+# supervisord passes them from its own environment, and replay and dump do not need them.
+service_env() {
+  local svc=$1 i=$2
+  echo "HTTP_PORT=$(service_port "$svc" "$i")"
+  echo "NATS_URL=$(nats_urls)"
+  echo "NATS_STREAM_REPLICAS=$NATS_NODES"
+  echo "TICKETING_DATA_DIR=$DATA"
+  if [ "$USE_POSTGRES" = 1 ]; then
+    echo "DATABASE_URL=postgresql://ticketing@127.0.0.1:$PG_PORT/$svc"
+  else
+    echo "DATABASE_URL=sqlite://$DATA/$svc.db"
+  fi
+  if [ "$svc" = expiration ]; then echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"; fi
+}
+
 render_supervisord() {
   local nats_url svc i n env pg_user=""
   nats_url=$(nats_urls)
@@ -164,16 +185,11 @@ EOF
     fi
     for svc in "${SERVICES[@]}"; do
       for ((i = 0; i < REPLICAS; i++)); do
-        env="JWT_KEY=\"%(ENV_JWT_KEY)s\",LOG_LEVEL=\"%(ENV_LOG_LEVEL)s\",HTTP_PORT=\"$(service_port "$svc" "$i")\""
-        env+=",NATS_URL=\"$nats_url\",NATS_STREAM_REPLICAS=\"$NATS_NODES\",TICKETING_DATA_DIR=\"$DATA\""
-        if [ "$USE_POSTGRES" = 1 ]; then
-          env+=",DATABASE_URL=\"postgresql://ticketing@127.0.0.1:$PG_PORT/$svc\""
-        else
-          env+=",DATABASE_URL=\"sqlite://$DATA/$svc.db\""
-        fi
+        env="JWT_KEY=\"%(ENV_JWT_KEY)s\",LOG_LEVEL=\"%(ENV_LOG_LEVEL)s\""
+        local kv
+        while IFS= read -r kv; do env+=",${kv%%=*}=\"${kv#*=}\""; done < <(service_env "$svc" "$i")
         case $svc in
           orders) env+=",EXPIRATION_WINDOW_SECONDS=\"%(ENV_EXPIRATION_WINDOW_SECONDS)s\"" ;;
-          expiration) env+=",REDIS_URL=\"redis://127.0.0.1:$REDIS_PORT\"" ;;
           payments) env+=",PAYMENT_GATEWAY=\"%(ENV_PAYMENT_GATEWAY)s\",STRIPE_KEY=\"%(ENV_STRIPE_KEY)s\",STRIPE_API_BASE=\"%(ENV_STRIPE_API_BASE)s\"" ;;
         esac
         # Started once the servers they need answer (below), then restarted by supervisord.
@@ -340,14 +356,60 @@ start() {
   fi
 }
 
+# Runs `ticketing-$1 <args>` with the environment of the stack's first replica of $1.
+run_tool() {
+  local svc=$1; shift
+  local -a vars
+  mapfile -t vars < <(service_env "$svc" 0)
+  env "${vars[@]}" "$BIN/$svc/ticketing-$svc" "$@"
+}
+
+replay() {
+  load_stack
+  if ! running; then echo "the stack is not running: start it first (scripts/run.sh start --detach)" >&2; exit 1; fi
+  local target=${1:?usage: scripts/run.sh replay <tickets|orders|payments|expiration|auth|all> [--force]}
+  shift
+  local -a targets
+  case $target in
+    all) targets=(tickets orders payments expiration) ;;
+    auth|tickets|orders|payments|expiration) targets=("$target") ;;
+    *) echo "unknown service: $target" >&2; exit 2 ;;
+  esac
+  local svc i status=0
+  for svc in "${targets[@]}"; do
+    local -a replicas=()
+    for ((i = 0; i < REPLICAS; i++)); do replicas+=("$svc-$i"); done
+    if [ "$svc" != auth ]; then
+      echo "== stopping ${replicas[*]}"
+      "${CTL[@]}" stop "${replicas[@]}" >/dev/null
+    fi
+    echo "== replay $svc"
+    run_tool "$svc" replay "$@" || status=1
+    if [ "$svc" != auth ]; then
+      "${CTL[@]}" start "${replicas[@]}" >/dev/null
+      for ((i = 0; i < REPLICAS; i++)); do
+        wait_until 60 "$svc-$i" http_ok "http://127.0.0.1:$(service_port "$svc" "$i")/readyz" || status=1
+      done
+    fi
+  done
+  exit $status
+}
+
 usage() {
-  sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
+  awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"
   exit "${1:-0}"
 }
 
 case "$CMD" in
   start) start "$@" ;;
   stop) stop_stack ;;
+  replay) replay "$@" ;;
+  dump)
+    load_stack
+    case ${1:-} in
+      tickets|orders|payments) run_tool "$1" dump ;;
+      *) echo "usage: scripts/run.sh dump <tickets|orders|payments>" >&2; exit 2 ;;
+    esac ;;
   status)
     load_stack
     exec python3 "$ROOT/scripts/status.py" --run-dir "$RUN" ;;

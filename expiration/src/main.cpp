@@ -5,6 +5,7 @@
 #include <array>
 #include <csignal>
 #include <iostream>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -19,6 +20,7 @@
 
 #include "config/expiration_config.hpp"
 #include "listeners/listeners.hpp"
+#include "replay/replay_jobs.hpp"
 #include "storage/redis_job_queue.hpp"
 #include "worker/expiration_metrics.hpp"
 #include "worker/expiration_worker.hpp"
@@ -82,9 +84,25 @@ struct Command {
     std::string_view help;
 };
 
-// `replay` (rebuild the pending jobs from the order events) joins this table in a later issue.
-constexpr std::array<Command, 1> kCommands = {{
+int Replay(bool force) {
+    config::EnvReader env;
+    auto config = expiration::ExpirationConfig::FromEnv(env, config::CommonConfig::Sessions::kNone);
+    env.Finish();
+    return expiration::ReplayJobs(config, force, std::cout, std::cerr);
+}
+
+int ReplayNow() {
+    return Replay(false);
+}
+
+int ReplayForced() {
+    return Replay(true);
+}
+
+constexpr std::array<Command, 3> kCommands = {{
     {"serve", &Serve, "run the service (the default)"},
+    {"replay", &ReplayNow, "rebuild the pending jobs in Redis from the order events"},
+    {"replay --force", &ReplayForced, "the same while replicas run"},
 }};
 
 int Usage(std::ostream& out, int code) {
@@ -106,7 +124,11 @@ int main(int argc, char** argv) {
     if (!args.empty() && (args[0] == "-h" || args[0] == "--help" || args[0] == "help")) {
         return Usage(std::cout, 0);
     }
-    std::string_view name = args.empty() ? kCommands[0].name : args[0];
+    std::string name = args.empty() ? std::string(kCommands[0].name) : std::string(args[0]);
+    if (args.size() == 2 && args[1] == "--force") {
+        name += " --force";
+        args.pop_back();
+    }
     const Command* command = nullptr;
     for (const auto& c : kCommands) {
         if (c.name == name) {

@@ -6,12 +6,14 @@
 
 #include "common/auth/session.hpp"
 #include "common/bus/outbox.hpp"
+#include "common/service/commands.hpp"
 #include "common/service/runtime.hpp"
 #include "common/util/ids.hpp"
 
 #include "domain/order_service.hpp"
 #include "handlers/handlers.hpp"
 #include "listeners/listeners.hpp"
+#include "replay/orders_replayer.hpp"
 #include "storage/migrations.hpp"
 
 namespace {
@@ -41,10 +43,13 @@ int Serve() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string command = argc > 1 ? argv[1] : "serve";
-    if (command != "serve" || argc > 2) {
-        std::cerr << "usage: ticketing-orders [serve]\n";
-        return 2;
-    }
-    return ticketing::service::RunMain(Serve);
+    return ticketing::service::RunCommandLine(
+        argc,
+        argv,
+        {.service = "orders",
+         .queue_group = "orders-service",
+         .serve = Serve,
+         .migrations = ticketing::orders::Migrations(),
+         .replayer = [] { return std::make_unique<ticketing::orders::OrdersReplayer>(); },
+         .dump_tables = ticketing::orders::DumpTables()});
 }

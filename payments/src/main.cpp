@@ -6,6 +6,7 @@
 
 #include "common/auth/session.hpp"
 #include "common/bus/outbox.hpp"
+#include "common/service/commands.hpp"
 #include "common/service/runtime.hpp"
 #include "common/util/ids.hpp"
 
@@ -15,6 +16,7 @@
 #include "gateway/metered_gateway.hpp"
 #include "handlers/handlers.hpp"
 #include "listeners/listeners.hpp"
+#include "replay/payments_replayer.hpp"
 #include "storage/migrations.hpp"
 
 namespace {
@@ -47,10 +49,13 @@ int Serve() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string command = argc > 1 ? argv[1] : "serve";
-    if (command != "serve" || argc > 2) {
-        std::cerr << "usage: ticketing-payments [serve]\n";
-        return 2;
-    }
-    return ticketing::service::RunMain(Serve);
+    return ticketing::service::RunCommandLine(
+        argc,
+        argv,
+        {.service = "payments",
+         .queue_group = "payments-service",
+         .serve = Serve,
+         .migrations = ticketing::payments::Migrations(),
+         .replayer = [] { return std::make_unique<ticketing::payments::PaymentsReplayer>(); },
+         .dump_tables = ticketing::payments::DumpTables()});
 }

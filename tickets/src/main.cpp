@@ -6,12 +6,14 @@
 
 #include "common/auth/session.hpp"
 #include "common/bus/outbox.hpp"
+#include "common/service/commands.hpp"
 #include "common/service/runtime.hpp"
 #include "common/util/ids.hpp"
 
 #include "domain/ticket_service.hpp"
 #include "handlers/handlers.hpp"
 #include "listeners/listeners.hpp"
+#include "replay/tickets_replayer.hpp"
 #include "storage/migrations.hpp"
 
 namespace {
@@ -40,10 +42,13 @@ int Serve() {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string command = argc > 1 ? argv[1] : "serve";
-    if (command != "serve" || argc > 2) {
-        std::cerr << "usage: ticketing-tickets [serve]\n";
-        return 2;
-    }
-    return ticketing::service::RunMain(Serve);
+    return ticketing::service::RunCommandLine(
+        argc,
+        argv,
+        {.service = "tickets",
+         .queue_group = "tickets-service",
+         .serve = Serve,
+         .migrations = ticketing::tickets::Migrations(),
+         .replayer = [] { return std::make_unique<ticketing::tickets::TicketsReplayer>(); },
+         .dump_tables = ticketing::tickets::DumpTables()});
 }

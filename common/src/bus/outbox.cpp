@@ -61,6 +61,11 @@ std::vector<db::Migration> Migrations(bool postgres) {
     return {
         {1, "outbox", postgres ? kOutboxPostgres : kOutboxSqlite},
         {2, "inbox", postgres ? kInboxPostgres : kInboxSqlite},
+        // What each `replay` run rebuilt, up to which stream sequence (service/replay.hpp).
+        {3,
+         "replay_runs",
+         "CREATE TABLE replay_runs (finished_at BIGINT NOT NULL, last_sequence BIGINT NOT NULL, "
+         "events_read BIGINT NOT NULL, applied BIGINT NOT NULL, skipped BIGINT NOT NULL)"},
     };
 }
 

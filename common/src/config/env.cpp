@@ -118,11 +118,13 @@ void EnvReader::Finish() const {
     }
 }
 
-CommonConfig CommonConfig::FromEnv(EnvReader& env, std::string service) {
+CommonConfig CommonConfig::FromEnv(EnvReader& env, std::string service, Sessions sessions) {
     CommonConfig config;
-    config.jwt_key = env.Required("JWT_KEY");
-    if (!config.jwt_key.empty() && config.jwt_key.size() < kMinJwtKeyBytes) {
-        env.AddProblem("JWT_KEY must be at least 32 bytes");
+    if (sessions == Sessions::kVerified) {
+        config.jwt_key = env.Required("JWT_KEY");
+        if (!config.jwt_key.empty() && config.jwt_key.size() < kMinJwtKeyBytes) {
+            env.AddProblem("JWT_KEY must be at least 32 bytes");
+        }
     }
     config.nats_url = env.Optional("NATS_URL", "nats://127.0.0.1:4222");
     std::string data_dir = env.Optional("TICKETING_DATA_DIR", "./.data");

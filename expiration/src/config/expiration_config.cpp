@@ -2,9 +2,10 @@
 
 namespace ticketing::expiration {
 
-ExpirationConfig ExpirationConfig::FromEnv(config::EnvReader& env) {
+ExpirationConfig ExpirationConfig::FromEnv(config::EnvReader& env,
+                                           config::CommonConfig::Sessions sessions) {
     ExpirationConfig config;
-    config.common = config::CommonConfig::FromEnv(env, "expiration");
+    config.common = config::CommonConfig::FromEnv(env, "expiration", sessions);
     if (auto endpoint = ParseRedisUrl(config.common.redis_url)) {
         config.redis = *endpoint;
     } else {

@@ -14,7 +14,11 @@ struct ExpirationConfig {
     RedisEndpoint redis;
 
     // Records problems in `env` without throwing; the caller calls env.Finish().
-    static ExpirationConfig FromEnv(config::EnvReader& env);
+    // The service verifies no sessions, but JWT_KEY is required of every service all the same
+    // (one shared configuration); `replay` passes kNone.
+    static ExpirationConfig FromEnv(
+        config::EnvReader& env,
+        config::CommonConfig::Sessions sessions = config::CommonConfig::Sessions::kVerified);
 };
 
 }  // namespace ticketing::expiration

@@ -88,7 +88,11 @@ struct CommonConfig {
 
     // Reads the variables above, recording problems in `env` without throwing: the caller reads
     // its own variables, then calls env.Finish() so that every problem is reported together.
-    static CommonConfig FromEnv(EnvReader& env, std::string service);
+    // kNone: a command that serves no requests (replay, dump) neither needs nor reads JWT_KEY.
+    enum class Sessions { kVerified, kNone };
+    static CommonConfig FromEnv(EnvReader& env,
+                                std::string service,
+                                Sessions sessions = Sessions::kVerified);
 };
 
 }  // namespace ticketing::config

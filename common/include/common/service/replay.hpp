@@ -1,0 +1,72 @@
+// Replay (DESIGN.md section 8): `ticketing-<svc> replay` rebuilds a service's database from the
+// TICKETING stream alone. The service says which tables it rebuilds and how each event changes
+// them (an EventReplayer); RunReplay does the rest: refuses while a replica of the service is
+// listening (its durables have a bound subscriber) or while its outbox still holds unpublished
+// events, unless forced; empties the tables; reads the stream from sequence 1 through a temporary
+// consumer (never the live durables); applies the events in batches, one transaction per batch;
+// prints progress on stderr and a summary on stdout; records the run in `replay_runs`.
+// Afterwards the live durables carry on where they were; whatever they deliver again is a
+// duplicate by version.
+// Thread-safety: RunReplay runs on the calling thread; an EventReplayer is used from it only.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/bus/stream_log.hpp"
+#include "common/config/env.hpp"
+#include "common/db/migrations.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace ticketing::service {
+
+class EventReplayer {
+public:
+    enum class Outcome {
+        kApplied,  // the event changed the rebuilt state
+        kSkipped,  // not an event of this service's state, or already reflected
+    };
+
+    virtual ~EventReplayer() = default;
+    // The tables the replay empties first (in this order) and rebuilds.
+    virtual std::vector<std::string> Tables() const = 0;
+    // Applies one event inside the batch's transaction. An undecodable payload throws
+    // events::DecodeError: it is counted and skipped (the live consumers dead-lettered it).
+    virtual Outcome Apply(soci::session& tx, const bus::StoredEvent& event) = 0;
+};
+
+struct ReplayOptions {
+    bool force = false;        // run even while replicas listen or the outbox is not empty
+    std::size_t batch = 2000;  // events per fetch and per transaction
+};
+
+struct ReplaySummary {
+    std::uint64_t read = 0;
+    std::uint64_t applied = 0;
+    std::uint64_t skipped = 0;
+    std::uint64_t undecodable = 0;
+    std::uint64_t last_sequence = 0;
+    double seconds = 0;
+};
+
+// Parses `replay [--force]` arguments (after the command word); false on anything else.
+bool ParseReplayArgs(const std::vector<std::string>& args, ReplayOptions& options);
+
+// The whole replay for one service. `queue_group` is the service's listeners' group
+// ("orders-service"). Returns the process's exit status: 0 done, 1 refused or failed (the reason
+// printed on stderr).
+int RunReplay(const config::CommonConfig& cfg,
+              const std::vector<db::Migration>& own_migrations,
+              const std::string& queue_group,
+              EventReplayer& replayer,
+              const ReplayOptions& options,
+              std::ostream& out,
+              std::ostream& progress);
+
+}  // namespace ticketing::service

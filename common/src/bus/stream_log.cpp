@@ -1,0 +1,169 @@
+#include "common/bus/stream_log.hpp"
+
+#include <chrono>
+#include <memory>
+#include <random>
+
+#include "common/bus/bus.hpp"
+#include "common/events/events.hpp"
+
+#include "nats_handles.hpp"
+
+namespace ticketing::bus {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* kStream = "TICKETING";
+
+std::string Header(natsMsg* msg, const char* name) {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(msg, name, &value) == NATS_OK && value != nullptr) {
+        return value;
+    }
+    return "";
+}
+
+std::string TemporaryConsumerName() {
+    std::random_device rd;
+    std::uniform_int_distribution<unsigned> d;
+    return "replay-" + std::to_string(d(rd)) + std::to_string(d(rd));
+}
+
+struct SubscriptionDeleter {
+    void operator()(natsSubscription* s) const noexcept { natsSubscription_Destroy(s); }
+};
+
+}  // namespace
+
+StreamExtent TicketingExtent(NatsConnection& connection) {
+    jsStreamInfo* si = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_GetStreamInfo(&si, connection.handles().js, kStream, nullptr, &jerr);
+    if (s != NATS_OK) {
+        throw BusError(NatsErrorText("reading the TICKETING stream's state", s, jerr));
+    }
+    StreamExtent extent{si->State.FirstSeq, si->State.LastSeq, si->State.Msgs};
+    jsStreamInfo_Destroy(si);
+    return extent;
+}
+
+std::uint64_t ReadAll(NatsConnection& connection,
+                      std::uint64_t from_sequence,
+                      std::size_t batch,
+                      const std::function<void(std::span<const StoredEvent>)>& on_batch) {
+    jsCtx* js = connection.handles().js;
+    const StreamExtent extent = TicketingExtent(connection);
+    if (extent.messages == 0 || extent.last_sequence < from_sequence) {
+        return 0;
+    }
+
+    const std::string name = TemporaryConsumerName();
+    jsConsumerConfig cc;
+    jsConsumerConfig_Init(&cc);
+    cc.Durable = name.c_str();
+    cc.AckPolicy = js_AckNone;
+    cc.DeliverPolicy = js_DeliverByStartSequence;
+    cc.OptStartSeq = from_sequence < 1 ? 1 : from_sequence;
+    // If this process dies, the server forgets the consumer after a minute without pulls.
+    cc.InactiveThreshold = ToNatsNanos(60s);
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    jsConsumerInfo* ci = nullptr;
+    natsStatus s = js_AddConsumer(&ci, js, kStream, &cc, nullptr, &jerr);
+    if (s != NATS_OK) {
+        throw BusError(NatsErrorText("creating the replay consumer", s, jerr));
+    }
+    jsConsumerInfo_Destroy(ci);
+
+    std::uint64_t read = 0;
+    try {
+        jsSubOptions so;
+        jsSubOptions_Init(&so);
+        so.Stream = kStream;
+        so.Consumer = name.c_str();
+        natsSubscription* raw = nullptr;
+        s = js_PullSubscribe(&raw, js, nullptr, name.c_str(), nullptr, &so, &jerr);
+        if (s != NATS_OK) {
+            throw BusError(NatsErrorText("binding to the replay consumer", s, jerr));
+        }
+        std::unique_ptr<natsSubscription, SubscriptionDeleter> sub(raw);
+
+        std::vector<StoredEvent> events;
+        std::uint64_t last_seen = 0;
+        int idle_fetches = 0;
+        while (last_seen < extent.last_sequence) {
+            natsMsgList list{nullptr, 0};
+            s = natsSubscription_Fetch(&list, sub.get(), static_cast<int>(batch), 2000, &jerr);
+            if (s == NATS_TIMEOUT) {
+                // Nothing more came: the messages up to the last sequence were deleted meanwhile
+                // (limits) or the server is slow; give up after a few empty pulls.
+                if (++idle_fetches >= 3) {
+                    break;
+                }
+                continue;
+            }
+            if (s != NATS_OK) {
+                throw BusError(NatsErrorText("reading the stream", s, jerr));
+            }
+            idle_fetches = 0;
+            events.clear();
+            events.reserve(static_cast<std::size_t>(list.Count));
+            for (int i = 0; i < list.Count; ++i) {
+                natsMsg* msg = list.Msgs[i];
+                jsMsgMetaData* meta = nullptr;
+                if (natsMsg_GetMetaData(&meta, msg) != NATS_OK) {
+                    continue;  // a status message, not an event
+                }
+                std::uint64_t seq = meta->Sequence.Stream;
+                jsMsgMetaData_Destroy(meta);
+                if (seq > extent.last_sequence) {
+                    continue;  // published after the replay started: the live durables have it
+                }
+                StoredEvent e;
+                e.sequence = seq;
+                e.subject = natsMsg_GetSubject(msg);
+                e.payload.assign(natsMsg_GetData(msg),
+                                 static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+                e.event_id = Header(msg, kMsgIdHeader);
+                e.occurred_at = Header(msg, kOccurredAtHeader);
+                e.traceparent = Header(msg, kTraceparentHeader);
+                last_seen = seq;
+                events.push_back(std::move(e));
+            }
+            natsMsgList_Destroy(&list);
+            if (!events.empty()) {
+                read += events.size();
+                on_batch(events);
+            }
+        }
+    } catch (...) {
+        js_DeleteConsumer(js, kStream, name.c_str(), nullptr, nullptr);
+        throw;
+    }
+    js_DeleteConsumer(js, kStream, name.c_str(), nullptr, nullptr);
+    return read;
+}
+
+std::vector<std::string> BoundConsumers(NatsConnection& connection, std::string_view queue_group) {
+    std::vector<std::string> bound;
+    for (const auto& subject : events::kAllSubjects) {
+        std::string name = ConsumerName(queue_group, subject.name);
+        jsConsumerInfo* ci = nullptr;
+        jsErrCode jerr = static_cast<jsErrCode>(0);
+        natsStatus s =
+            js_GetConsumerInfo(&ci, connection.handles().js, kStream, name.c_str(), nullptr, &jerr);
+        if (s == NATS_NOT_FOUND || jerr == JSConsumerNotFoundErr) {
+            continue;
+        }
+        if (s != NATS_OK) {
+            throw BusError(NatsErrorText(("reading consumer " + name).c_str(), s, jerr));
+        }
+        if (ci->PushBound) {
+            bound.push_back(name);
+        }
+        jsConsumerInfo_Destroy(ci);
+    }
+    return bound;
+}
+
+}  // namespace ticketing::bus

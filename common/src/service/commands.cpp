@@ -1,0 +1,75 @@
+#include "common/service/commands.hpp"
+
+#include <iostream>
+#include <memory>
+
+#include "common/bus/outbox.hpp"
+#include "common/config/env.hpp"
+#include "common/db/database.hpp"
+#include "common/log/log.hpp"
+#include "common/service/runtime.hpp"
+
+namespace ticketing::service {
+namespace {
+
+int Usage(const ServiceCommands& c) {
+    std::cerr << "usage: ticketing-" << c.service << " [serve]";
+    if (c.replayer) {
+        std::cerr << " | replay [--force]";
+    }
+    if (!c.dump_tables.empty()) {
+        std::cerr << " | dump";
+    }
+    std::cerr << "\n";
+    return 2;
+}
+
+config::CommonConfig ToolConfig(const ServiceCommands& c) {
+    config::EnvReader env;
+    auto cfg = config::CommonConfig::FromEnv(env, c.service, config::CommonConfig::Sessions::kNone);
+    env.Finish();
+    return cfg;
+}
+
+int Dump(const ServiceCommands& c) {
+    auto cfg = ToolConfig(c);
+    log::Init(c.service, log::Level::kWarn);
+    auto db = db::Database::Open(cfg.database_url, 1);
+    db::RunMigrations(
+        *db, bus::WithBusMigrations(db->kind() == db::Database::Kind::kPostgres, c.migrations));
+    db::Dump(*db, c.dump_tables, std::cout);
+    return 0;
+}
+
+}  // namespace
+
+int RunCommandLine(int argc, char** argv, const ServiceCommands& c) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string command = args.empty() ? "serve" : args.front();
+    std::vector<std::string> rest = args.empty() ? args : std::vector(args.begin() + 1, args.end());
+    if (command == "serve" && rest.empty()) {
+        return RunMain(c.serve);
+    }
+    if (command == "replay" && c.replayer) {
+        ReplayOptions options;
+        if (!ParseReplayArgs(rest, options)) {
+            return Usage(c);
+        }
+        return RunMain([&] {
+            auto replayer = c.replayer();
+            return RunReplay(ToolConfig(c),
+                             c.migrations,
+                             c.queue_group,
+                             *replayer,
+                             options,
+                             std::cout,
+                             std::cerr);
+        });
+    }
+    if (command == "dump" && !c.dump_tables.empty() && rest.empty()) {
+        return RunMain([&] { return Dump(c); });
+    }
+    return Usage(c);
+}
+
+}  // namespace ticketing::service

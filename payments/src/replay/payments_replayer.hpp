@@ -1,0 +1,29 @@
+// PaymentsReplayer: how the payments service rebuilds its database from the stream (DESIGN.md
+// section 8): the order replica from order:created / order:cancelled / order:completed (the
+// version rule), and one payment per payment:created, with the succeeded attempt that made it
+// (the attempt takes the payment's id; amount is the order's price, created_at the event's
+// Ticketing-Occurred-At, which is when the payment was recorded).
+// Not in the log, so not rebuilt: declined and abandoned attempts, and refund ids. A payment
+// whose order is cancelled therefore comes back as a refund still owed; the service's recovery
+// sweep makes it again with the same idempotency key (`refund-<payment id>`), which the gateway
+// answers with the first refund. The canonical dump (DumpTables) holds what the log determines:
+// the replica, and each payment's id, order, charge and time.
+// Thread-safety: stateless.
+#pragma once
+
+#include <vector>
+
+#include "common/db/dump.hpp"
+#include "common/service/replay.hpp"
+
+namespace ticketing::payments {
+
+class PaymentsReplayer final : public service::EventReplayer {
+public:
+    std::vector<std::string> Tables() const override;
+    Outcome Apply(soci::session& tx, const bus::StoredEvent& event) override;
+};
+
+std::vector<db::TableDump> DumpTables();
+
+}  // namespace ticketing::payments

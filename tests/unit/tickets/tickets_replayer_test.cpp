@@ -1,0 +1,103 @@
+// TicketsReplayer against a SQLite file: the tickets rebuilt from their own events, the
+// cancelled orders from order:cancelled, everything else skipped; the canonical dump.
+#include "replay/tickets_replayer.hpp"
+
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "common/bus/outbox.hpp"
+#include "common/db/database.hpp"
+#include "common/db/migrations.hpp"
+#include "common/events/events.hpp"
+#include "common/testing/process.hpp"
+
+#include "storage/migrations.hpp"
+#include "storage/ticket_store.hpp"
+
+namespace ticketing::tickets {
+namespace {
+
+using Outcome = service::EventReplayer::Outcome;
+
+template <class E>
+bus::StoredEvent Stored(const E& e, std::string occurred_at = "2026-11-22T10:00:00.000Z") {
+    static std::uint64_t seq = 0;
+    return {++seq, std::string(E::kSubject.name), events::Encode(e), "id", occurred_at, ""};
+}
+
+class TicketsReplayerTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "tickets.db").string());
+        db::RunMigrations(*db_, bus::WithBusMigrations(false, Migrations()));
+    }
+    Outcome Apply(const bus::StoredEvent& e) {
+        return db_->Transaction([&](soci::session& tx) { return replayer_.Apply(tx, e); });
+    }
+    std::optional<Ticket> Find(const std::string& id) {
+        return db_->WithSession([&](soci::session& s) { return TicketStore::Find(s, id); });
+    }
+
+    test::TempDir dir_;
+    std::unique_ptr<db::Database> db_;
+    TicketsReplayer replayer_;
+};
+
+TEST_F(TicketsReplayerTest, OwnEventsRebuildTheTicketVersionByVersion) {
+    EXPECT_EQ(Apply(Stored(events::TicketCreated{"t1", 0, "Concert", 2000, "u1"},
+                           "2026-11-22T10:00:00.250Z")),
+              Outcome::kApplied);
+    EXPECT_EQ(Apply(Stored(events::TicketUpdated{"t1", 1, "Concert", 2500, "u1", {}})),
+              Outcome::kApplied);
+    EXPECT_EQ(Apply(Stored(events::TicketUpdated{"t1", 2, "Concert", 2500, "u1", "o1"})),
+              Outcome::kApplied);
+
+    auto t = Find("t1");
+    ASSERT_TRUE(t.has_value());
+    EXPECT_EQ(t->price, 2500);
+    EXPECT_EQ(t->version, 2);
+    EXPECT_EQ(t->order_id, std::optional<std::string>("o1"));
+    EXPECT_EQ(util::FormatIso8601(t->created_at), "2026-11-22T10:00:00.250Z");
+}
+
+TEST_F(TicketsReplayerTest, AVersionAlreadyHeldOrOutOfTurnIsSkipped) {
+    Apply(Stored(events::TicketCreated{"t1", 0, "Concert", 2000, "u1"}));
+    EXPECT_EQ(Apply(Stored(events::TicketCreated{"t1", 0, "Concert", 2000, "u1"})),
+              Outcome::kSkipped);
+    EXPECT_EQ(Apply(Stored(events::TicketUpdated{"t1", 3, "Late", 1, "u1", {}})),
+              Outcome::kSkipped);
+    EXPECT_EQ(Find("t1")->version, 0);
+}
+
+TEST_F(TicketsReplayerTest, OrderEventsOtherThanCancelledAreNotApplied) {
+    Apply(Stored(events::TicketCreated{"t1", 0, "Concert", 2000, "u1"}));
+    EXPECT_EQ(Apply(Stored(events::OrderCreated{
+                  "o1", 0, events::OrderStatus::kCreated, "u2", {}, {"t1", 2000}})),
+              Outcome::kSkipped);
+    EXPECT_EQ(Apply(Stored(events::OrderCancelled{"o1", 1, {"t1"}})), Outcome::kApplied);
+    EXPECT_FALSE(Find("t1")->order_id.has_value());  // ticket:updated carries reservations
+    EXPECT_TRUE(
+        db_->WithSession([](soci::session& s) { return TicketStore::IsOrderCancelled(s, "o1"); }));
+}
+
+TEST_F(TicketsReplayerTest, UndecodablePayloadThrowsDecodeError) {
+    bus::StoredEvent poison{1, "ticket:created", "{not json", "id", "", ""};
+    EXPECT_THROW(Apply(poison), events::DecodeError);
+}
+
+TEST_F(TicketsReplayerTest, DumpIsOneSortedJsonLinePerRow) {
+    Apply(Stored(events::TicketCreated{"t2", 0, "B", 200, "u1"}, "1970-01-01T00:00:01.000Z"));
+    Apply(Stored(events::TicketCreated{"t1", 0, "A", 100, "u1"}, "1970-01-01T00:00:02.000Z"));
+    std::ostringstream out;
+    db::Dump(*db_, DumpTables(), out);
+    EXPECT_EQ(
+        out.str(),
+        R"({"table":"tickets","id":"t1","title":"A","price":100,"user_id":"u1","order_id":null,"version":0,"created_at":2000})"
+        "\n"
+        R"({"table":"tickets","id":"t2","title":"B","price":200,"user_id":"u1","order_id":null,"version":0,"created_at":1000})"
+        "\n");
+}
+
+}  // namespace
+}  // namespace ticketing::tickets

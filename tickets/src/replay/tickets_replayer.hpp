@@ -1,0 +1,27 @@
+// TicketsReplayer: how the tickets service rebuilds its database from the stream (DESIGN.md
+// section 8). Its own events carry every change of a ticket (ticket:created, then one
+// ticket:updated per version, reservations included), so the tickets table is rebuilt from them
+// alone; order:cancelled rebuilds `cancelled_orders`. order:created and order:completed are not
+// applied: their effect on a ticket is the ticket:updated that follows them in the stream (one
+// not yet handled is still pending on the live durable, which handles it after the replay).
+// created_at is the event's Ticketing-Occurred-At, which is the time the ticket was created.
+// DumpTables: the canonical dump (`ticketing-tickets dump`) of what the stream determines.
+// Thread-safety: stateless.
+#pragma once
+
+#include <vector>
+
+#include "common/db/dump.hpp"
+#include "common/service/replay.hpp"
+
+namespace ticketing::tickets {
+
+class TicketsReplayer final : public service::EventReplayer {
+public:
+    std::vector<std::string> Tables() const override;
+    Outcome Apply(soci::session& tx, const bus::StoredEvent& event) override;
+};
+
+std::vector<db::TableDump> DumpTables();
+
+}  // namespace ticketing::tickets
