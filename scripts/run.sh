@@ -412,7 +412,7 @@ case "$CMD" in
     esac ;;
   status)
     load_stack
-    exec python3 "$ROOT/scripts/status.py" --run-dir "$RUN" ;;
+    exec python3 "$ROOT/scripts/status.py" --run-dir "$RUN" "$@" ;;
   -h|--help|help) usage 0 ;;
   *) echo "unknown command: $CMD" >&2; usage 2 ;;
 esac
