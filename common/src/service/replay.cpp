@@ -94,30 +94,21 @@ int RunReplay(const config::CommonConfig& cfg,
     }
 
     const bus::StreamExtent extent = bus::TicketingExtent(*connection);
-    const auto tables = replayer.Tables();
-    db->Transaction([&](soci::session& tx) {
-        for (const auto& t : tables) {
-            tx << "DELETE FROM " + t;
-        }
-    });
-
     ReplaySummary summary;
     const auto start = SteadyClock::now();
     auto last_print = start;
     bus::ReadAll(*connection, 1, options.batch, [&](std::span<const bus::StoredEvent> events) {
-        db->Transaction([&](soci::session& tx) {
-            for (const auto& e : events) {
-                try {
-                    if (replayer.Apply(tx, e) == EventReplayer::Outcome::kApplied) {
-                        ++summary.applied;
-                    } else {
-                        ++summary.skipped;
-                    }
-                } catch (const events::DecodeError&) {
-                    ++summary.undecodable;
+        for (const auto& e : events) {
+            try {
+                if (replayer.Apply(e) == EventReplayer::Outcome::kApplied) {
+                    ++summary.applied;
+                } else {
+                    ++summary.skipped;
                 }
+            } catch (const events::DecodeError&) {
+                ++summary.undecodable;
             }
-        });
+        }
         summary.read += events.size();
         summary.last_sequence = events.back().sequence;
         if (SteadyClock::now() - last_print > 250ms) {
@@ -125,11 +116,15 @@ int RunReplay(const config::CommonConfig& cfg,
             last_print = SteadyClock::now();
         }
     });
-    summary.seconds = Since(start);
-    PrintProgress(progress, cfg.service, summary, extent.messages, summary.seconds);
-    progress << "\n";
+    PrintProgress(progress, cfg.service, summary, extent.messages, Since(start));
+    progress << "\nwriting the rebuilt records\n";
 
+    const auto tables = replayer.Tables();
     db->Transaction([&](soci::session& tx) {
+        for (const auto& t : tables) {
+            tx << "DELETE FROM " + t;
+        }
+        replayer.Write(tx);
         long long finished = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
@@ -142,6 +137,7 @@ int RunReplay(const config::CommonConfig& cfg,
             soci::use(finished), soci::use(last), soci::use(read), soci::use(applied),
             soci::use(skipped);
     });
+    summary.seconds = Since(start);
 
     char rate[64];
     std::snprintf(rate,

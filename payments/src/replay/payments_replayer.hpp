@@ -8,20 +8,29 @@
 // sweep makes it again with the same idempotency key (`refund-<payment id>`), which the gateway
 // answers with the first refund. The canonical dump (DumpTables) holds what the log determines:
 // the replica, and each payment's id, order, charge and time.
-// Thread-safety: stateless.
+// Thread-safety: none; one replay at a time.
 #pragma once
 
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/db/dump.hpp"
 #include "common/service/replay.hpp"
+
+#include "domain/payment.hpp"
 
 namespace ticketing::payments {
 
 class PaymentsReplayer final : public service::EventReplayer {
 public:
     std::vector<std::string> Tables() const override;
-    Outcome Apply(soci::session& tx, const bus::StoredEvent& event) override;
+    Outcome Apply(const bus::StoredEvent& event) override;
+    void Write(soci::session& tx) override;
+
+private:
+    std::unordered_map<std::string, OrderReplica> orders_;
+    std::unordered_map<std::string, Payment> payments_;  // by order id: one per order
 };
 
 std::vector<db::TableDump> DumpTables();

@@ -29,10 +29,19 @@ protected:
         db_ = db::Database::Open("sqlite://" + (dir_.Path() / "orders.db").string());
         db::RunMigrations(*db_, bus::WithBusMigrations(false, Migrations()));
     }
-    Outcome Apply(const bus::StoredEvent& e) {
-        return db_->Transaction([&](soci::session& tx) { return replayer_.Apply(tx, e); });
+    Outcome Apply(const bus::StoredEvent& e) { return replayer_.Apply(e); }
+    // Writes what the events rebuilt so far, as the replay's final transaction does (emptying
+    // the tables first, so it may run again after more events).
+    void Write() {
+        db_->Transaction([&](soci::session& tx) {
+            for (const auto& t : replayer_.Tables()) {
+                tx << "DELETE FROM " + t;
+            }
+            replayer_.Write(tx);
+        });
     }
     std::optional<Order> FindOrder(const std::string& id) {
+        Write();
         return db_->WithSession([&](soci::session& s) { return OrderStore::FindOrder(s, id); });
     }
 

@@ -2,9 +2,11 @@
 // TICKETING stream alone. The service says which tables it rebuilds and how each event changes
 // them (an EventReplayer); RunReplay does the rest: refuses while a replica of the service is
 // listening (its durables have a bound subscriber) or while its outbox still holds unpublished
-// events, unless forced; empties the tables; reads the stream from sequence 1 through a temporary
-// consumer (never the live durables); applies the events in batches, one transaction per batch;
-// prints progress on stderr and a summary on stdout; records the run in `replay_runs`.
+// events, unless forced; reads the stream from sequence 1 through a temporary consumer (never
+// the live durables) and folds every event into the replayer's state, printing progress on
+// stderr; then, in one transaction, empties the tables, writes the rebuilt records and records
+// the run in `replay_runs` (so a replay that fails halfway leaves the database as it was);
+// prints a summary on stdout.
 // Afterwards the live durables carry on where they were; whatever they deliver again is a
 // duplicate by version.
 // Thread-safety: RunReplay runs on the calling thread; an EventReplayer is used from it only.
@@ -34,11 +36,14 @@ public:
     };
 
     virtual ~EventReplayer() = default;
-    // The tables the replay empties first (in this order) and rebuilds.
+    // The tables the replay empties (in this order) and rebuilds.
     virtual std::vector<std::string> Tables() const = 0;
-    // Applies one event inside the batch's transaction. An undecodable payload throws
+    // Folds one event, in stream order, into the state being rebuilt (in memory: the log is
+    // read once, and each record is written once). An undecodable payload throws
     // events::DecodeError: it is counted and skipped (the live consumers dead-lettered it).
-    virtual Outcome Apply(soci::session& tx, const bus::StoredEvent& event) = 0;
+    virtual Outcome Apply(const bus::StoredEvent& event) = 0;
+    // Writes the rebuilt state into the emptied tables, in the caller's transaction.
+    virtual void Write(soci::session& tx) = 0;
 };
 
 struct ReplayOptions {
