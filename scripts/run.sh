@@ -227,7 +227,16 @@ init_postgres() {
     echo "== initdb (PostgreSQL cluster in $DATA/pg)"
     mkdir -p "$DATA/pg"
     if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$DATA/pg"; fi
-    as_pg "$bindir/initdb" -A trust -U ticketing -D "$DATA/pg" -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1
+    if [ "$(id -u)" -eq 0 ] && ! runuser -u postgres -- test -x "$DATA"; then
+      echo "the postgres user cannot enter $DATA (PostgreSQL refuses to run as root):" \
+           "let others traverse it and its parents (chmod o+x)" >&2
+      return 1
+    fi
+    if ! as_pg "$bindir/initdb" -A trust -U ticketing -D "$DATA/pg" -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1; then
+      echo "initdb failed:" >&2
+      cat "$LOGS/initdb.log" >&2
+      return 1
+    fi
   fi
 }
 

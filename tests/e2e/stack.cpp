@@ -61,6 +61,11 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 LocalStack::LocalStack(StackOptions options)
     : dir_("ticketing-e2e-"), base_(FreePortBlock()), options_(options) {
+    // mkdtemp makes it 0700: the postgres user (initdb as root runs as postgres) must enter it.
+    std::filesystem::permissions(dir_.Path(),
+                                 std::filesystem::perms::owner_all |
+                                     std::filesystem::perms::group_exec |
+                                     std::filesystem::perms::others_exec);
     std::vector<std::string> args = {
         "start", "--detach", "--replicas", std::to_string(options_.replicas)};
     if (options_.postgres) {

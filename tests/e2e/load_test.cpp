@@ -1,0 +1,129 @@
+// End to end (issue 11): the load tool's scenarios, short runs, against one stack of two
+// replicas per service on PostgreSQL with a 4 s reservation window, through the ingress. Each
+// scenario's verdict must pass; the binary itself is run once for its exit status and --json.
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "common/testing/process.hpp"
+
+#include "scenarios.hpp"
+#include "stack.hpp"
+
+namespace ticketing::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+LocalStack* g_stack = nullptr;
+
+class LoadEnvironment final : public ::testing::Environment {
+public:
+    void SetUp() override {
+        stack_ = std::make_unique<LocalStack>(StackOptions{
+            .replicas = 2, .postgres = true, .expiration_window_seconds = 4, .auth_rate = 1000});
+        g_stack = stack_.get();
+    }
+    void TearDown() override {
+        g_stack = nullptr;
+        stack_.reset();
+    }
+
+private:
+    std::unique_ptr<LocalStack> stack_;
+};
+
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new LoadEnvironment);
+
+class LoadTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        ASSERT_NE(g_stack, nullptr) << "the stack did not start";
+        options_.base_url = g_stack->IngressUrl();
+        options_.concurrency = 10;
+        options_.progress = load::Progress::Mode::kLines;
+    }
+
+    // Prints the report (the table is worth reading in the test's log) and returns it.
+    static load::ScenarioReport Show(load::ScenarioReport report) {
+        std::cout << load::FormatReport(report) << std::flush;
+        return report;
+    }
+
+    load::LoadOptions options_;
+};
+
+TEST_F(LoadTest, OccEveryTicketEndsAt15Version2InTicketsAndOrders) {
+    options_.chains = 20;
+    auto report = Show(load::RunOcc(options_));
+    EXPECT_TRUE(report.verdict.pass) << report.verdict.summary;
+    EXPECT_EQ(report.verdict.counts["total"], 20);
+}
+
+TEST_F(LoadTest, RaceExactlyOneBuyerGetsEachTicket) {
+    options_.buyers = 10;
+    options_.tickets = 5;
+    auto report = Show(load::RunRace(options_));
+    EXPECT_TRUE(report.verdict.pass) << report.verdict.summary;
+    EXPECT_EQ(report.verdict.counts["created"], 5);
+    EXPECT_EQ(report.verdict.counts["already_reserved"], 45);
+}
+
+TEST_F(LoadTest, PurchaseEveryPaidOrderCompletesWithItsTicketReserved) {
+    options_.users = 10;
+    auto report = Show(load::RunPurchase(options_));
+    EXPECT_TRUE(report.verdict.pass) << report.verdict.summary;
+    EXPECT_EQ(report.verdict.counts["total"], 10);
+}
+
+TEST_F(LoadTest, ExpireUnpaidOrdersAreCancelledAndTheirTicketsListedAgain) {
+    options_.orders = 5;
+    auto report = Show(load::RunExpire(options_));
+    EXPECT_TRUE(report.verdict.pass) << report.verdict.summary;
+    EXPECT_NEAR(report.verdict.counts["max_window_ms"].get<double>(), 4000, 500);
+}
+
+TEST_F(LoadTest, TheBinaryExitsZeroOnPassAndWritesItsJson) {
+    TempDir dir("ticketing-load-");
+    auto json_file = dir.Path() / "race.json";
+    ChildProcess::Options o;
+    o.argv = {TICKETING_LOAD_BIN,
+              "--base-url",
+              g_stack->IngressUrl(),
+              "--concurrency",
+              "4",
+              "--json",
+              json_file.string(),
+              "race",
+              "--buyers",
+              "4",
+              "--tickets",
+              "2"};
+    o.log_file = dir.Path() / "tool.log";
+    ChildProcess tool(o);
+    auto code = tool.Wait(120s);
+    std::string log = tool.ReadLog();
+    ASSERT_EQ(code, 0) << log;
+    EXPECT_NE(log.find("race: 2/2 tickets with exactly one order, 0 5xx: PASS"), std::string::npos)
+        << log;
+    std::ifstream in(json_file);
+    auto report = nlohmann::json::parse(in);
+    EXPECT_EQ(report["scenario"], "race");
+    EXPECT_EQ(report["pass"], true);
+    EXPECT_FALSE(report["requests"].empty());
+}
+
+TEST_F(LoadTest, TheBinaryExitsTwoOnBadUsage) {
+    TempDir dir("ticketing-load-");
+    ChildProcess::Options o;
+    o.argv = {TICKETING_LOAD_BIN, "occ", "--chains", "many"};
+    o.log_file = dir.Path() / "tool.log";
+    ChildProcess tool(o);
+    EXPECT_EQ(tool.Wait(30s), 2) << tool.ReadLog();
+}
+
+}  // namespace
+}  // namespace ticketing::test
