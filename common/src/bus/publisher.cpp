@@ -85,7 +85,10 @@ private:
         natsMsg* msg = nullptr;
         natsStatus s = natsMsg_Create(
             &msg, e.subject.c_str(), nullptr, e.payload.data(), static_cast<int>(e.payload.size()));
-        if (s == NATS_OK) {
+        // nats.c 3.4 writes an empty header value so that the server reads the next header
+        // line as its value: an empty Ticketing-Occurred-At swallowed Nats-Msg-Id. Empty
+        // values are left out.
+        if (s == NATS_OK && !e.occurred_at.empty()) {
             s = natsMsgHeader_Set(msg, kOccurredAtHeader, e.occurred_at.c_str());
         }
         if (s == NATS_OK && !e.traceparent.empty()) {

@@ -295,6 +295,19 @@ TEST_F(BusTest, ConnectsThroughAListOfServersWhoseFirstIsDown) {
     EXPECT_TRUE(publisher.Publish(MakeEnvelope(Ticket(7), "through-a-list", Ctx())));
 }
 
+TEST_F(BusTest, EmptyMetadataIsLeftOutAndTheMessageIdSurvives) {
+    Envelope e = MakeEnvelope(Ticket(8), "id-with-empty-metadata", Ctx());
+    e.occurred_at.clear();
+    e.traceparent.clear();
+    ASSERT_TRUE(publisher_->Publish(e));
+    auto stored = test::ReadStream(nats_.Url(), "TICKETING");
+    ASSERT_FALSE(stored.empty());
+    EXPECT_EQ(stored.back().headers["Nats-Msg-Id"], "id-with-empty-metadata");
+    EXPECT_EQ(stored.back().headers.count("Ticketing-Occurred-At"), 0u);
+    EXPECT_TRUE(publisher_->Publish(e));  // a duplicate by id: acknowledged, not stored again
+    EXPECT_EQ(test::ReadStream(nats_.Url(), "TICKETING").size(), stored.size());
+}
+
 TEST_F(BusTest, ListenerResumesAfterServerRestart) {
     Seen<std::string> seen;
     auto s = Subscriber("orders-service");
