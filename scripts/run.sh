@@ -25,7 +25,8 @@
 #   TICKETING_PRESET      build preset (default release); TICKETING_SKIP_BUILD=1 uses what is built
 #   JWT_KEY               when not set, a random key is made once and kept in the data directory
 #                         (mode 600), so sessions survive a restart
-#   EXPIRATION_WINDOW_SECONDS, LOG_LEVEL, PAYMENT_GATEWAY, STRIPE_KEY, STRIPE_API_BASE: passed on
+#   EXPIRATION_WINDOW_SECONDS, LOG_LEVEL, PAYMENT_GATEWAY, STRIPE_KEY, STRIPE_API_BASE,
+#   NATS_MAX_DELIVER: passed on
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${TICKETING_DATA_DIR:-$ROOT/.data}
@@ -143,6 +144,7 @@ service_env() {
     echo "DATABASE_URL=sqlite://$DATA/$svc.db"
   fi
   if [ "$svc" = expiration ]; then echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"; fi
+  if [ -n "${NATS_MAX_DELIVER:-}" ]; then echo "NATS_MAX_DELIVER=$NATS_MAX_DELIVER"; fi
 }
 
 render_supervisord() {

@@ -107,6 +107,7 @@ int LocalStack::Run(const std::vector<std::string>& args, std::string* output) c
              {"EXPIRATION_WINDOW_SECONDS", std::to_string(options_.expiration_window_seconds)},
              {"TICKETING_AUTH_RATE", std::to_string(options_.auth_rate)},
              {"LOG_LEVEL", "info"}};
+    o.env.insert(o.env.end(), options_.env.begin(), options_.env.end());
     o.log_file = dir_.Path() / ("run-" + std::to_string(++runs) + ".log");
     ChildProcess child(o);
     auto code = child.Wait(300s);

@@ -19,6 +19,7 @@ struct StackOptions {
     bool postgres = false;
     int expiration_window_seconds = 900;
     int auth_rate = 10;  // TICKETING_AUTH_RATE: sign-ins and sign-ups per second at the ingress
+    EnvVars env{};       // more variables for the run command (PAYMENT_GATEWAY, ...)
 };
 
 class LocalStack final {

@@ -8,6 +8,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "common/testing/fake_stripe_server.hpp"
+
+#include "chaos.hpp"
 #include "scenarios.hpp"
 
 namespace {
@@ -18,6 +21,8 @@ using ticketing::load::Progress;
 constexpr int kPass = 0;
 constexpr int kFail = 1;
 constexpr int kUsage = 2;
+// The key the stack's payments must send to the fake Stripe server of `chaos` (STRIPE_KEY).
+constexpr const char* kChaosStripeKey = "sk_test_fake_0123456789abcdef";
 
 constexpr const char* kFooter = R"(
 The ingress limits sign-ups to 10/s per address by default; start the stack for a load test with
@@ -77,6 +82,28 @@ int main(int argc, char** argv) {
                      options.max_window_s,
                      "Refuse a stack whose expiration window is longer (seconds)")
         ->capture_default_str();
+    ticketing::load::ChaosOptions chaos_options;
+    int stripe_port = 12111;
+    auto* chaos = app.add_subcommand(
+        "chaos",
+        "The fault suite: a purchase + occ workload while replicas, nats-server, redis-server "
+        "and the gateway fail and poison events arrive; then every invariant (--chaos)");
+    chaos->alias("--chaos");
+    chaos->add_option("--stack-dir", chaos_options.stack_dir, "TICKETING_DATA_DIR of the stack")
+        ->required();
+    chaos->add_option("--duration", chaos_options.duration_s, "Seconds of workload under faults")
+        ->capture_default_str()
+        ->check(CLI::Range(5.0, 86400.0));
+    chaos->add_option("--fault-every", chaos_options.fault_every_s, "Seconds between faults")
+        ->capture_default_str()
+        ->check(CLI::Range(1.0, 3600.0));
+    chaos
+        ->add_option("--stripe-port",
+                     stripe_port,
+                     "Port of the fake Stripe server this tool runs (the stack's STRIPE_API_BASE)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 65535));
+
     for (auto* sub : {occ, purchase}) {
         sub->add_option("--duration",
                         options.duration_s,
@@ -98,6 +125,23 @@ int main(int argc, char** argv) {
                        : progress == "bar"   ? Progress::Mode::kBar
                        : progress == "lines" ? Progress::Mode::kLines
                                              : Progress::Mode::kOff;
+
+    if (chaos->parsed()) {
+        try {
+            ticketing::test::FakeStripeServer stripe(kChaosStripeKey,
+                                                     static_cast<std::uint16_t>(stripe_port));
+            auto result = ticketing::load::RunChaos(options, chaos_options, stripe);
+            std::cout << result.text << std::flush;
+            if (!json_file.empty()) {
+                std::ofstream out(json_file);
+                out << result.json.dump(2) << "\n";
+            }
+            return result.pass ? kPass : kFail;
+        } catch (const std::exception& e) {
+            std::cerr << "ticketing-load: " << e.what() << "\n";
+            return kFail;
+        }
+    }
 
     ticketing::load::ScenarioReport report;
     try {

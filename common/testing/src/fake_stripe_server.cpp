@@ -98,7 +98,7 @@ bool IsPositiveInteger(const std::string& s) {
 
 }  // namespace
 
-FakeStripeServer::FakeStripeServer(std::string api_key)
+FakeStripeServer::FakeStripeServer(std::string api_key, std::uint16_t port)
     : api_key_(std::move(api_key)), registry_(std::make_unique<metrics::Registry>()) {
     http::Router router;
     for (std::string path : {"/v1/charges", "/v1/refunds"}) {
@@ -106,7 +106,7 @@ FakeStripeServer::FakeStripeServer(std::string api_key)
     }
     http::ServerOptions options;
     options.address = "127.0.0.1";
-    options.port = 0;
+    options.port = port;
     options.io_threads = 1;
     options.workers = 16;
     options.shutdown_grace = std::chrono::seconds(2);
@@ -174,7 +174,8 @@ http::Response FakeStripeServer::Handle(const http::Request& req, const std::str
               std::string(req.Header("Authorization").value_or("")),
               std::string(req.Header("Idempotency-Key").value_or("")),
               ParseForm(req.body()),
-              0};
+              0,
+              {}};
     const std::string content_type(req.Header("Content-Type").value_or(""));
     std::unique_lock lock(mu_);
     const std::size_t index = calls_.size();
@@ -213,6 +214,7 @@ http::Response FakeStripeServer::Handle(const http::Request& req, const std::str
         }
     }
     calls_[index].status = answer.first;
+    calls_[index].body = answer.second;
     lock.unlock();
     http::Response r = http::Response::Text(answer.first, answer.second, "application/json");
     return r;

@@ -45,10 +45,14 @@ public:
         std::string authorization;    // the header as received
         std::string idempotency_key;  // "" when absent
         std::map<std::string, std::string> form;
-        int status = 0;  // the answer's status; 0 while the request is held
+        int status = 0;    // the answer's status; 0 while the request is held
+        std::string body;  // the answer's body (charge or refund JSON, or the error)
     };
 
-    explicit FakeStripeServer(std::string api_key = "sk_test_fake_0123456789abcdef");
+    // `port` 0: any free port (tests); the chaos run of the load tool gives a fixed one, so that
+    // a stack can be started with STRIPE_API_BASE pointing at it beforehand.
+    explicit FakeStripeServer(std::string api_key = "sk_test_fake_0123456789abcdef",
+                              std::uint16_t port = 0);
     ~FakeStripeServer();
     FakeStripeServer(const FakeStripeServer&) = delete;
     FakeStripeServer& operator=(const FakeStripeServer&) = delete;

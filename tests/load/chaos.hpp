@@ -1,0 +1,52 @@
+// The fault suite (issue 12): a steady purchase + occ-like workload through the ingress of a
+// stack started by scripts/run.sh, while a fault injector, in turn and again until the duration
+// has passed:
+//   kill      SIGKILLs one replica of each service (supervisord restarts it)
+//   nats      freezes nats-server (SIGSTOP) for a few seconds, then SIGKILLs it (supervisord
+//             starts it again on the same store)
+//   redis     restarts redis-server (its AOF keeps the pending expirations)
+//   gateway   makes the payment gateway fail (500) and hang (the fake Stripe server)
+//   poison    publishes undecodable payloads and events of unknown records or versions on every
+//             subject
+// Then, once every consumer and outbox is empty, it checks through the public API, the stream and
+// the gateway's call log: every 2xx is reflected everywhere it should be (tickets, the orders
+// replica, orders completed or expired, completed orders paid exactly once at the gateway and
+// cancelled ones not charged), no ticket has two active orders, every poison event is in the
+// dead-letter stream, no consumer is stuck, and every 5xx is a 503 in the contract's format inside
+// a window where a dependency was down.
+// The stack must run payments with PAYMENT_GATEWAY=stripe against the FakeStripeServer given
+// here, a short EXPIRATION_WINDOW_SECONDS and a small NATS_MAX_DELIVER (tests/load/README.md).
+// Thread-safety: RunChaos starts and joins its own threads.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "scenarios.hpp"
+
+namespace ticketing::test {
+class FakeStripeServer;
+}
+
+namespace ticketing::load {
+
+struct ChaosOptions {
+    std::filesystem::path stack_dir;  // TICKETING_DATA_DIR of the stack (run/stack.env in it)
+    double duration_s = 300;          // workload and faults
+    double fault_every_s = 6;         // one fault starts this often
+    double quiet_timeout_s = 180;     // for consumers and outboxes to drain afterwards
+};
+
+struct ChaosReport {
+    bool pass = false;
+    std::string text;  // the summary tables and the verdict
+    nlohmann::json json;
+};
+
+ChaosReport RunChaos(const LoadOptions& load,
+                     const ChaosOptions& chaos,
+                     test::FakeStripeServer& stripe);
+
+}  // namespace ticketing::load
