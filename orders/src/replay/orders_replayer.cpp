@@ -39,12 +39,10 @@ service::EventReplayer::Outcome OrdersReplayer::Apply(const bus::StoredEvent& e)
     }
     if (e.subject == events::kTicketUpdated.name) {
         auto t = events::Decode<events::TicketUpdated>(e.payload);
-        auto it = tickets_.find(t.id);
-        if (it == tickets_.end() || it->second.version != t.version - 1) {
-            return Outcome::kSkipped;  // the version rule, as the live listener applies it
-        }
-        it->second = Ticket{t.id, t.title, t.price, t.version};
-        return Outcome::kApplied;
+        return service::ApplyNextVersion(tickets_, t.id, t.version, [&](Ticket& ticket) {
+            ticket.title = t.title;
+            ticket.price = t.price;
+        });
     }
     if (e.subject == events::kOrderCreated.name) {
         auto o = events::Decode<events::OrderCreated>(e.payload);
@@ -62,13 +60,8 @@ service::EventReplayer::Outcome OrdersReplayer::Apply(const bus::StoredEvent& e)
         return outcome(orders_.try_emplace(o.id, std::move(order)).second);
     }
     auto change_status = [&](const std::string& id, std::int64_t version, OrderStatus status) {
-        auto it = orders_.find(id);
-        if (it == orders_.end() || it->second.version != version - 1) {
-            return Outcome::kSkipped;
-        }
-        it->second.status = status;
-        it->second.version = version;
-        return Outcome::kApplied;
+        return service::ApplyNextVersion(
+            orders_, id, version, [&](Order& order) { order.status = status; });
     };
     if (e.subject == events::kOrderCancelled.name) {
         auto o = events::Decode<events::OrderCancelled>(e.payload);

@@ -23,13 +23,8 @@ service::EventReplayer::Outcome PaymentsReplayer::Apply(const bus::StoredEvent& 
         return added ? Outcome::kApplied : Outcome::kSkipped;
     }
     auto change_status = [&](const std::string& id, std::int64_t version, OrderStatus status) {
-        auto it = orders_.find(id);
-        if (it == orders_.end() || it->second.version != version - 1) {
-            return Outcome::kSkipped;  // the version rule, as the live listeners apply it
-        }
-        it->second.status = status;
-        it->second.version = version;
-        return Outcome::kApplied;
+        return service::ApplyNextVersion(
+            orders_, id, version, [&](OrderReplica& order) { order.status = status; });
     };
     if (e.subject == events::kOrderCancelled.name) {
         auto o = events::Decode<events::OrderCancelled>(e.payload);

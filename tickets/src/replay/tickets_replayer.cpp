@@ -31,15 +31,11 @@ service::EventReplayer::Outcome TicketsReplayer::Apply(const bus::StoredEvent& e
     }
     if (e.subject == events::kTicketUpdated.name) {
         auto t = events::Decode<events::TicketUpdated>(e.payload);
-        auto it = tickets_.find(t.id);
-        if (it == tickets_.end() || it->second.version != t.version - 1) {
-            return Outcome::kSkipped;  // the version rule, as the live writers apply it
-        }
-        it->second.title = t.title;
-        it->second.price = t.price;
-        it->second.order_id = t.order_id;
-        it->second.version = t.version;
-        return Outcome::kApplied;
+        return service::ApplyNextVersion(tickets_, t.id, t.version, [&](Ticket& ticket) {
+            ticket.title = t.title;
+            ticket.price = t.price;
+            ticket.order_id = t.order_id;
+        });
     }
     if (e.subject == events::kOrderCancelled.name) {
         auto o = events::Decode<events::OrderCancelled>(e.payload);

@@ -46,6 +46,23 @@ public:
     virtual void Write(soci::session& tx) = 0;
 };
 
+// The version rule, as replay applies it to records held in memory (a map from id to a record
+// with a `version`): `change(record)` runs and the record takes `version` only when it holds
+// version - 1; otherwise (unknown record, duplicate, gap) nothing changes.
+template <class Records, class Change>
+EventReplayer::Outcome ApplyNextVersion(Records& records,
+                                        const std::string& id,
+                                        std::int64_t version,
+                                        Change&& change) {
+    auto it = records.find(id);
+    if (it == records.end() || it->second.version != version - 1) {
+        return EventReplayer::Outcome::kSkipped;
+    }
+    change(it->second);
+    it->second.version = version;
+    return EventReplayer::Outcome::kApplied;
+}
+
 struct ReplayOptions {
     bool force = false;        // run even while replicas listen or the outbox is not empty
     std::size_t batch = 2000;  // events per fetch and per transaction
