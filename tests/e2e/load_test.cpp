@@ -1,6 +1,7 @@
 // End to end (issue 11): the load tool's scenarios, short runs, against one stack of two
-// replicas per service on PostgreSQL with a 4 s reservation window, through the ingress. Each
-// scenario's verdict must pass; the binary itself is run once for its exit status and --json.
+// replicas per service on PostgreSQL and a 3-node NATS cluster, with a 4 s reservation window,
+// through the ingress. Each scenario's verdict must pass; the binary itself is run once for its
+// exit status and --json.
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -23,8 +24,12 @@ LocalStack* g_stack = nullptr;
 class LoadEnvironment final : public ::testing::Environment {
 public:
     void SetUp() override {
-        stack_ = std::make_unique<LocalStack>(StackOptions{
-            .replicas = 2, .postgres = true, .expiration_window_seconds = 4, .auth_rate = 1000});
+        // Also the run command's NATS cluster: three JetStream nodes, stream replicas 3.
+        stack_ = std::make_unique<LocalStack>(StackOptions{.replicas = 2,
+                                                           .postgres = true,
+                                                           .nats_cluster = true,
+                                                           .expiration_window_seconds = 4,
+                                                           .auth_rate = 1000});
         g_stack = stack_.get();
     }
     void TearDown() override {

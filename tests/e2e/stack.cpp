@@ -71,6 +71,9 @@ LocalStack::LocalStack(StackOptions options)
     if (options_.postgres) {
         args.push_back("--postgres");
     }
+    if (options_.nats_cluster) {
+        args.push_back("--nats-cluster");
+    }
     std::string output;
     int code = Run(args, &output);
     if (code != 0) {

@@ -17,6 +17,7 @@ namespace ticketing::test {
 struct StackOptions {
     int replicas = 1;
     bool postgres = false;
+    bool nats_cluster = false;  // three JetStream nodes (--nats-cluster)
     int expiration_window_seconds = 900;
     int auth_rate = 10;  // TICKETING_AUTH_RATE: sign-ins and sign-ups per second at the ingress
     EnvVars env{};       // more variables for the run command (PAYMENT_GATEWAY, ...)
