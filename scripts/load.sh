@@ -3,7 +3,7 @@
 # running stack (http://localhost:8080 unless --base-url says otherwise); see tests/load/README.md.
 # Start the stack for it first, with the ingress's sign-up limit raised and a short window:
 #   TICKETING_AUTH_RATE=1000 EXPIRATION_WINDOW_SECONDS=10 scripts/run.sh start --detach --replicas 4
-# Usage: scripts/load.sh [--concurrency N] [--json FILE] ... <occ|race|purchase|expire> [options]
+# Usage: scripts/load.sh [--concurrency N] [--json FILE] ... <occ|race|purchase|expire|chaos> [options]
 #   e.g. scripts/load.sh occ --chains 400      scripts/load.sh --concurrency 100 race
 # Exit status: the tool's (0 PASS, 1 FAIL, 2 bad usage). The build's output goes to stderr.
 set -euo pipefail
