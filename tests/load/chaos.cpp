@@ -24,6 +24,7 @@
 #include "common/testing/stream_reader.hpp"
 #include "common/util/clock.hpp"
 
+#include "chaos_checks.hpp"
 #include "load_client.hpp"
 #include "support.hpp"
 
@@ -98,35 +99,6 @@ private:
     std::map<std::string, std::string> env_;
 };
 
-// When each fault was on (plus how long the system may take to recover from it).
-class FaultLog {
-public:
-    void Add(const std::string& kind, Clock::time_point start, Clock::time_point end) {
-        std::lock_guard lock(mu_);
-        windows_.push_back({kind, start, end});
-        ++counts_[kind];
-    }
-    bool Covers(Clock::time_point t, Clock::duration grace) const {
-        std::lock_guard lock(mu_);
-        return std::any_of(windows_.begin(), windows_.end(), [&](const Window& w) {
-            return t >= w.start - 1s && t <= w.end + grace;
-        });
-    }
-    std::map<std::string, int> Counts() const {
-        std::lock_guard lock(mu_);
-        return counts_;
-    }
-
-private:
-    struct Window {
-        std::string kind;
-        Clock::time_point start, end;
-    };
-    mutable std::mutex mu_;
-    std::vector<Window> windows_;
-    std::map<std::string, int> counts_;
-};
-
 // What the clients were told (2xx), and every answer that was an error of the server's.
 struct TicketFact {
     std::string id;
@@ -180,13 +152,6 @@ private:
     std::vector<OrderFact> orders_;
     std::vector<ServerError> errors_;
 };
-
-bool ContractError(const HttpResult& r) {
-    auto j = JsonOf(r);
-    return j.is_object() && j.contains("errors") && j["errors"].is_array() &&
-           !j["errors"].empty() && j["errors"][0].is_object() &&
-           j["errors"][0].contains("message") && j["errors"][0]["message"].is_string();
-}
 
 // The workload: each worker has a seller and a buyer and loops: create a ticket at 5, update it
 // to 10 and 15, order it, and pay for three orders in four (the fourth expires).
@@ -449,45 +414,6 @@ bool Quiet(const Stack& stack, std::string* what) {
     }
     return true;
 }
-
-// Charges and refunds at the gateway, per order (from the idempotency keys pay-<order>-<attempt>).
-struct GatewayLedger {
-    std::map<std::string, std::set<std::string>> charges;  // order -> charge ids created
-    std::set<std::string> refunded;                        // charge ids
-    std::size_t charge_count = 0;
-    std::size_t refund_count = 0;
-
-    explicit GatewayLedger(const std::vector<test::FakeStripeServer::Call>& calls) {
-        for (const auto& c : calls) {
-            if (c.status != 200) {
-                continue;
-            }
-            auto body = json::parse(c.body, nullptr, false);
-            if (c.path == "/v1/charges" && c.idempotency_key.starts_with("pay-")) {
-                std::string order = c.idempotency_key.substr(4, 24);
-                if (charges[order].insert(StringField(body, "id")).second) {
-                    ++charge_count;
-                }
-            } else if (c.path == "/v1/refunds") {
-                auto it = c.form.find("charge");
-                if (it != c.form.end() && refunded.insert(it->second).second) {
-                    ++refund_count;
-                }
-            }
-        }
-    }
-    int Net(const std::string& order) const {
-        auto it = charges.find(order);
-        if (it == charges.end()) {
-            return 0;
-        }
-        int net = 0;
-        for (const auto& id : it->second) {
-            net += refunded.contains(id) ? 0 : 1;
-        }
-        return net;
-    }
-};
 
 struct Invariant {
     explicit Invariant(std::string n) : name(std::move(n)) {}

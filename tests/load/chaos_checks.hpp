@@ -1,0 +1,54 @@
+// The pure parts of the fault suite's judgement (chaos.hpp), apart so that they are unit-tested:
+//   FaultLog       when each fault was on; whether a moment falls in one (plus a grace to recover)
+//   ContractError  whether an answer's body is the contract's {"errors":[{"message": ...}]}
+//   GatewayLedger  the charges and refunds of the fake Stripe server's call log, per order (from
+//                  the idempotency keys pay-<order id>-<attempt id>), and each order's net charges
+// Thread-safety: FaultLog is safe from any thread; the others are values.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "common/testing/fake_stripe_server.hpp"
+#include "common/testing/http_client.hpp"
+
+namespace ticketing::load {
+
+class FaultLog {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    void Add(const std::string& kind, Clock::time_point start, Clock::time_point end);
+    // True when `t` lies in a window, from a second before its start to `grace` after its end.
+    bool Covers(Clock::time_point t, Clock::duration grace) const;
+    std::map<std::string, int> Counts() const;
+
+private:
+    struct Window {
+        std::string kind;
+        Clock::time_point start, end;
+    };
+    mutable std::mutex mu_;
+    std::vector<Window> windows_;
+    std::map<std::string, int> counts_;
+};
+
+bool ContractError(const test::HttpResult& r);
+
+struct GatewayLedger {
+    explicit GatewayLedger(const std::vector<test::FakeStripeServer::Call>& calls);
+    // Charges created for the order and not refunded.
+    int Net(const std::string& order) const;
+
+    std::map<std::string, std::set<std::string>> charges;  // order -> charge ids created
+    std::set<std::string> refunded;                        // charge ids
+    std::size_t charge_count = 0;
+    std::size_t refund_count = 0;
+};
+
+}  // namespace ticketing::load

@@ -1,0 +1,73 @@
+// The fault suite's pure judgements: fault windows, the contract's error format, and the
+// gateway ledger built from the fake Stripe server's call log.
+#include "chaos_checks.hpp"
+
+#include <gtest/gtest.h>
+
+namespace ticketing::load {
+namespace {
+
+using namespace std::chrono_literals;
+using Call = test::FakeStripeServer::Call;
+
+Call Charge(const std::string& order,
+            const std::string& attempt,
+            const std::string& id,
+            int status = 200) {
+    return {
+        "/v1/charges", "", "pay-" + order + "-" + attempt, {}, status, R"({"id":")" + id + R"("})"};
+}
+
+Call Refund(const std::string& charge) {
+    return {"/v1/refunds", "", "refund-x", {{"charge", charge}}, 200, R"({"id":"re_1"})"};
+}
+
+const std::string kOrder = "6b0c65cc5823b289fa94024b";
+const std::string kOther = "6b0c65cc5823b289fa94024c";
+
+TEST(FaultLog, CoversItsWindowsWithASecondBeforeAndTheGraceAfter) {
+    FaultLog log;
+    auto t0 = FaultLog::Clock::now();
+    log.Add("kill", t0, t0 + 5s);
+    EXPECT_TRUE(log.Covers(t0 - 500ms, 0s));
+    EXPECT_TRUE(log.Covers(t0 + 3s, 0s));
+    EXPECT_TRUE(log.Covers(t0 + 14s, 10s));
+    EXPECT_FALSE(log.Covers(t0 + 16s, 10s));
+    EXPECT_FALSE(log.Covers(t0 - 2s, 10s));
+    EXPECT_EQ(log.Counts().at("kill"), 1);
+}
+
+TEST(ContractError, AcceptsOnlyTheErrorsArrayWithAMessage) {
+    test::HttpResult ok{503, R"({"errors":[{"message":"Service unavailable"}]})", {}, ""};
+    test::HttpResult html{503, "<html>503</html>", {}, ""};
+    test::HttpResult empty{503, R"({"errors":[]})", {}, ""};
+    EXPECT_TRUE(ContractError(ok));
+    EXPECT_FALSE(ContractError(html));
+    EXPECT_FALSE(ContractError(empty));
+}
+
+TEST(GatewayLedger, ReplayedKeysCountOnceAndRefundsCancelTheirCharge) {
+    GatewayLedger ledger({Charge(kOrder, "a1", "ch_1"),
+                          Charge(kOrder, "a1", "ch_1"),  // the same key replayed
+                          Charge(kOther, "a2", "ch_2"),
+                          Refund("ch_2")});
+    EXPECT_EQ(ledger.charge_count, 2u);
+    EXPECT_EQ(ledger.refund_count, 1u);
+    EXPECT_EQ(ledger.Net(kOrder), 1);
+    EXPECT_EQ(ledger.Net(kOther), 0);
+    EXPECT_EQ(ledger.Net("no-such-order"), 0);
+}
+
+TEST(GatewayLedger, TwoAttemptsThatBothChargedAreTwoCharges) {
+    GatewayLedger ledger({Charge(kOrder, "a1", "ch_1"), Charge(kOrder, "a2", "ch_2")});
+    EXPECT_EQ(ledger.Net(kOrder), 2);
+}
+
+TEST(GatewayLedger, DeclinedAndFailedCallsChargeNothing) {
+    GatewayLedger ledger({Charge(kOrder, "a1", "ch_1", 402), Charge(kOrder, "a2", "ch_2", 500)});
+    EXPECT_EQ(ledger.Net(kOrder), 0);
+    EXPECT_EQ(ledger.charge_count, 0u);
+}
+
+}  // namespace
+}  // namespace ticketing::load
