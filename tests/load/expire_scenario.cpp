@@ -58,20 +58,7 @@ ScenarioReport RunExpire(const LoadOptions& options) {
     const int order_count = std::max(options.orders, 0);
     const int buyer_count = std::max(1, std::min(options.concurrency, order_count));
 
-    // Buyers 0..n-1, then the seller.
-    std::vector<User> users(static_cast<std::size_t>(buyer_count) + 1);
-    ctx.progress.Begin("sign-up", static_cast<std::int64_t>(users.size()));
-    TaskCounter sign_ups(static_cast<std::int64_t>(users.size()), std::nullopt);
-    RunWorkers(options.concurrency, [&](int) {
-        LoadClient client(options.base_url, ctx.recorder);
-        while (auto i = sign_ups.Next()) {
-            bool seller = *i == buyer_count;
-            users[static_cast<std::size_t>(*i)] =
-                SignUp(client, seller ? "expire-seller" : "expire-buyer", *i);
-            ctx.progress.Tick();
-        }
-    });
-    ctx.progress.End();
+    std::vector<User> users = SignUpBuyersAndSeller(ctx, buyer_count, "expire");
     const User& seller = users.back();
 
     std::vector<PendingOrder> orders(static_cast<std::size_t>(order_count));

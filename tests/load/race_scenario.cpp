@@ -14,20 +14,7 @@ ScenarioReport RunRace(const LoadOptions& options) {
     const int buyer_count = std::max(options.buyers, 1);
     const int ticket_count = std::max(options.tickets, 0);
 
-    // Buyers 0..n-1, then the seller.
-    std::vector<User> users(static_cast<std::size_t>(buyer_count) + 1);
-    ctx.progress.Begin("sign-up", static_cast<std::int64_t>(users.size()));
-    TaskCounter sign_ups(static_cast<std::int64_t>(users.size()), std::nullopt);
-    RunWorkers(options.concurrency, [&](int) {
-        LoadClient client(options.base_url, ctx.recorder);
-        while (auto i = sign_ups.Next()) {
-            bool seller = *i == buyer_count;
-            users[static_cast<std::size_t>(*i)] =
-                SignUp(client, seller ? "race-seller" : "race-buyer", *i);
-            ctx.progress.Tick();
-        }
-    });
-    ctx.progress.End();
+    std::vector<User> users = SignUpBuyersAndSeller(ctx, buyer_count, "race");
     const User& seller = users.back();
 
     std::vector<RaceTicket> tickets(static_cast<std::size_t>(ticket_count));

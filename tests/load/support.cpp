@@ -132,6 +132,24 @@ User SignUp(LoadClient& client, std::string_view role, std::int64_t n) {
     return user;
 }
 
+std::vector<User> SignUpBuyersAndSeller(ScenarioContext& ctx, int buyers, std::string_view tag) {
+    std::vector<User> users(static_cast<std::size_t>(buyers) + 1);
+    const std::string buyer_role = std::string(tag) + "-buyer";
+    const std::string seller_role = std::string(tag) + "-seller";
+    ctx.progress.Begin("sign-up", static_cast<std::int64_t>(users.size()));
+    TaskCounter sign_ups(static_cast<std::int64_t>(users.size()), std::nullopt);
+    RunWorkers(ctx.options.concurrency, [&](int) {
+        LoadClient client(ctx.options.base_url, ctx.recorder);
+        while (auto i = sign_ups.Next()) {
+            users[static_cast<std::size_t>(*i)] =
+                SignUp(client, *i == buyers ? seller_role : buyer_role, *i);
+            ctx.progress.Tick();
+        }
+    });
+    ctx.progress.End();
+    return users;
+}
+
 HttpResult CreateTicket(LoadClient& client,
                         const User& seller,
                         const std::string& title,

@@ -70,6 +70,10 @@ struct User {
 };
 User SignUp(LoadClient& client, std::string_view role, std::int64_t n);
 
+// Signs up `buyers` users, then one seller (the last of the result), `concurrency` at a time,
+// as the phase "sign-up". A failed sign-up leaves its User with that status.
+std::vector<User> SignUpBuyersAndSeller(ScenarioContext& ctx, int buyers, std::string_view tag);
+
 // POST /api/tickets; the answer's id is in the result's JSON.
 HttpResult CreateTicket(LoadClient& client,
                         const User& seller,
