@@ -43,6 +43,13 @@ void PrintProgress(std::ostream& progress,
 
 }  // namespace
 
+void ReplaceTables(soci::session& tx, EventReplayer& replayer) {
+    for (const auto& t : replayer.Tables()) {
+        tx << "DELETE FROM " + t;
+    }
+    replayer.Write(tx);
+}
+
 bool ParseReplayArgs(const std::vector<std::string>& args, ReplayOptions& options) {
     for (const auto& a : args) {
         if (a == "--force") {
@@ -119,12 +126,8 @@ int RunReplay(const config::CommonConfig& cfg,
     PrintProgress(progress, cfg.service, summary, extent.messages, Since(start));
     progress << "\nwriting the rebuilt records\n";
 
-    const auto tables = replayer.Tables();
     db->Transaction([&](soci::session& tx) {
-        for (const auto& t : tables) {
-            tx << "DELETE FROM " + t;
-        }
-        replayer.Write(tx);
+        ReplaceTables(tx, replayer);
         long long finished = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();

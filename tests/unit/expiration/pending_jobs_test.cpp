@@ -4,14 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "common/events/events.hpp"
+#include "common/testing/replayer_fixture.hpp"
 
 namespace ticketing::expiration {
 namespace {
 
-template <class E>
-bus::StoredEvent Stored(const E& e, std::string traceparent = "") {
-    return {1, std::string(E::kSubject.name), events::Encode(e), "id", "", traceparent};
-}
+using test::Stored;
 
 events::OrderCreated Created(const std::string& id,
                              events::OrderStatus status = events::OrderStatus::kCreated) {
@@ -29,7 +27,7 @@ std::vector<std::string> Ids(const PendingJobs& p) {
 TEST(PendingJobs, OrderWaitingForPaymentGetsAJobAtExpiresAtWithItsTrace) {
     PendingJobs p;
     const std::string tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-    EXPECT_TRUE(p.Apply(Stored(Created("o1"), tp)));
+    EXPECT_TRUE(p.Apply(Stored(Created("o1"), "", tp)));
     ASSERT_EQ(p.Jobs().size(), 1u);
     EXPECT_EQ(p.Jobs()[0].due, *util::ParseIso8601("2026-11-22T10:15:00.000Z"));
     EXPECT_EQ(p.Jobs()[0].traceparent, tp);

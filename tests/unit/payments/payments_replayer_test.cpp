@@ -5,11 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
-#include "common/db/migrations.hpp"
 #include "common/events/events.hpp"
-#include "common/testing/process.hpp"
+#include "common/testing/replayer_fixture.hpp"
 
 #include "storage/migrations.hpp"
 #include "storage/payment_store.hpp"
@@ -17,34 +14,10 @@
 namespace ticketing::payments {
 namespace {
 
-using Outcome = service::EventReplayer::Outcome;
+using test::Stored;
 
-template <class E>
-bus::StoredEvent Stored(const E& e, std::string occurred_at = "2026-11-22T10:00:00.000Z") {
-    return {1, std::string(E::kSubject.name), events::Encode(e), "id", occurred_at, ""};
-}
-
-class PaymentsReplayerTest : public ::testing::Test {
+class PaymentsReplayerTest : public test::ReplayerFixture<PaymentsReplayer, &Migrations> {
 protected:
-    void SetUp() override {
-        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "payments.db").string());
-        db::RunMigrations(*db_, bus::WithBusMigrations(false, Migrations()));
-    }
-    Outcome Apply(const bus::StoredEvent& e) { return replayer_.Apply(e); }
-    // Writes what the events rebuilt so far, as the replay's final transaction does (emptying
-    // the tables first, so it may run again after more events).
-    void Write() {
-        db_->Transaction([&](soci::session& tx) {
-            for (const auto& t : replayer_.Tables()) {
-                tx << "DELETE FROM " + t;
-            }
-            replayer_.Write(tx);
-        });
-    }
-
-    test::TempDir dir_;
-    std::unique_ptr<db::Database> db_;
-    PaymentsReplayer replayer_;
 };
 
 TEST_F(PaymentsReplayerTest, PaymentIsRebuiltWithItsSucceededAttempt) {

@@ -6,11 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
-#include "common/db/migrations.hpp"
 #include "common/events/events.hpp"
-#include "common/testing/process.hpp"
+#include "common/testing/replayer_fixture.hpp"
 
 #include "storage/migrations.hpp"
 #include "storage/ticket_store.hpp"
@@ -18,39 +15,14 @@
 namespace ticketing::tickets {
 namespace {
 
-using Outcome = service::EventReplayer::Outcome;
+using test::Stored;
 
-template <class E>
-bus::StoredEvent Stored(const E& e, std::string occurred_at = "2026-11-22T10:00:00.000Z") {
-    static std::uint64_t seq = 0;
-    return {++seq, std::string(E::kSubject.name), events::Encode(e), "id", occurred_at, ""};
-}
-
-class TicketsReplayerTest : public ::testing::Test {
+class TicketsReplayerTest : public test::ReplayerFixture<TicketsReplayer, &Migrations> {
 protected:
-    void SetUp() override {
-        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "tickets.db").string());
-        db::RunMigrations(*db_, bus::WithBusMigrations(false, Migrations()));
-    }
-    Outcome Apply(const bus::StoredEvent& e) { return replayer_.Apply(e); }
-    // Writes what the events rebuilt so far, as the replay's final transaction does (emptying
-    // the tables first, so it may run again after more events).
-    void Write() {
-        db_->Transaction([&](soci::session& tx) {
-            for (const auto& t : replayer_.Tables()) {
-                tx << "DELETE FROM " + t;
-            }
-            replayer_.Write(tx);
-        });
-    }
     std::optional<Ticket> Find(const std::string& id) {
         Write();
         return db_->WithSession([&](soci::session& s) { return TicketStore::Find(s, id); });
     }
-
-    test::TempDir dir_;
-    std::unique_ptr<db::Database> db_;
-    TicketsReplayer replayer_;
 };
 
 TEST_F(TicketsReplayerTest, OwnEventsRebuildTheTicketVersionByVersion) {

@@ -77,6 +77,10 @@ struct ReplaySummary {
     double seconds = 0;
 };
 
+// Empties the replayer's tables and writes what it rebuilt, in the caller's transaction: the
+// last step of RunReplay (tests call it to look at a replayer's result in a database).
+void ReplaceTables(soci::session& tx, EventReplayer& replayer);
+
 // Parses `replay [--force]` arguments (after the command word); false on anything else.
 bool ParseReplayArgs(const std::vector<std::string>& args, ReplayOptions& options);
 
