@@ -12,42 +12,26 @@
 #include "common/testing/process.hpp"
 
 #include "scenarios.hpp"
-#include "stack.hpp"
+#include "stack_environment.hpp"
 
 namespace ticketing::test {
 namespace {
 
 using namespace std::chrono_literals;
 
-LocalStack* g_stack = nullptr;
-
-class LoadEnvironment final : public ::testing::Environment {
-public:
-    void SetUp() override {
-        // Also the run command's NATS cluster: three JetStream nodes, stream replicas 3.
-        stack_ = std::make_unique<LocalStack>(StackOptions{.replicas = 2,
-                                                           .postgres = true,
-                                                           .nats_cluster = true,
-                                                           .expiration_window_seconds = 4,
-                                                           .auth_rate = 1000});
-        g_stack = stack_.get();
-    }
-    void TearDown() override {
-        g_stack = nullptr;
-        stack_.reset();
-    }
-
-private:
-    std::unique_ptr<LocalStack> stack_;
-};
-
-const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new LoadEnvironment);
+// Also the run command's NATS cluster: three JetStream nodes, stream replicas 3.
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(
+    new StackEnvironment(StackOptions{.replicas = 2,
+                                      .postgres = true,
+                                      .nats_cluster = true,
+                                      .expiration_window_seconds = 4,
+                                      .auth_rate = 1000}));
 
 class LoadTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        ASSERT_NE(g_stack, nullptr) << "the stack did not start";
-        options_.base_url = g_stack->IngressUrl();
+        ASSERT_NE(StackEnvironment::Stack(), nullptr) << "the stack did not start";
+        options_.base_url = StackEnvironment::Stack()->IngressUrl();
         options_.concurrency = 10;
         options_.progress = load::Progress::Mode::kLines;
     }
@@ -97,7 +81,7 @@ TEST_F(LoadTest, TheBinaryExitsZeroOnPassAndWritesItsJson) {
     ChildProcess::Options o;
     o.argv = {TICKETING_LOAD_BIN,
               "--base-url",
-              g_stack->IngressUrl(),
+              StackEnvironment::Stack()->IngressUrl(),
               "--concurrency",
               "4",
               "--json",

@@ -1,8 +1,6 @@
 // End to end (issue 9): the whole stack started by the README's run command, driven through the
 // ingress only, as a user would: sign up, list, order, pay, expire, trace, ingress errors,
 // status, and a crashed service coming back. One stack serves every test of this file.
-#include "stack.hpp"
-
 #include <atomic>
 #include <fstream>
 #include <memory>
@@ -15,6 +13,8 @@
 #include "common/testing/http_client.hpp"
 #include "common/testing/process.hpp"
 
+#include "stack_environment.hpp"
+
 namespace ticketing::test {
 namespace {
 
@@ -23,25 +23,8 @@ using nlohmann::json;
 
 constexpr int kWindowSeconds = 6;  // the reservation window of this stack
 
-LocalStack* g_stack = nullptr;
-
-class StackEnvironment final : public ::testing::Environment {
-public:
-    void SetUp() override {
-        stack_ = std::make_unique<LocalStack>(StackOptions{
-            .replicas = 1, .postgres = false, .expiration_window_seconds = kWindowSeconds});
-        g_stack = stack_.get();
-    }
-    void TearDown() override {
-        g_stack = nullptr;
-        stack_.reset();
-    }
-
-private:
-    std::unique_ptr<LocalStack> stack_;
-};
-
-const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new StackEnvironment);
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new StackEnvironment(
+    StackOptions{.replicas = 1, .postgres = false, .expiration_window_seconds = kWindowSeconds}));
 
 std::string ReadFile(const std::filesystem::path& path) {
     std::ifstream in(path);
@@ -58,7 +41,9 @@ struct User {
 
 class StackTest : public ::testing::Test {
 protected:
-    void SetUp() override { ASSERT_NE(g_stack, nullptr) << "the stack did not start"; }
+    void SetUp() override {
+        ASSERT_NE(StackEnvironment::Stack(), nullptr) << "the stack did not start";
+    }
 
     User SignUp() {
         static std::atomic<int> n{0};
@@ -107,7 +92,9 @@ protected:
         return r.status == 200 ? r.Json().value("status", "") : "";
     }
 
-    HttpClient client_{g_stack != nullptr ? g_stack->IngressUrl() : "http://127.0.0.1:1"};
+    HttpClient client_{StackEnvironment::Stack() != nullptr
+                           ? StackEnvironment::Stack()->IngressUrl()
+                           : "http://127.0.0.1:1"};
 };
 
 TEST_F(StackTest, TicketIsListedOrderedHiddenLockedPaidAndTheOrderCompletes) {
@@ -184,7 +171,10 @@ TEST_F(StackTest, TraceIdOfARequestAppearsInTheLogsOfEveryServiceItReaches) {
     // expiration scheduled the job and, once due, published expiration:complete in that trace.
     for (const char* process : {"orders-0", "tickets-0", "expiration-0"}) {
         EXPECT_TRUE(WaitUntil(
-            [&] { return ReadFile(g_stack->LogFile(process)).find(trace_id) != std::string::npos; },
+            [&] {
+                return ReadFile(StackEnvironment::Stack()->LogFile(process)).find(trace_id) !=
+                       std::string::npos;
+            },
             20s))
             << process << " never logged trace " << trace_id;
     }
@@ -206,7 +196,7 @@ TEST_F(StackTest, IngressAnswersItsOwnErrorsInTheContractFormat) {
 
 TEST_F(StackTest, StatusShowsEveryProcessReadyAndTheConsumers) {
     std::string out;
-    EXPECT_EQ(g_stack->Run({"status"}, &out), 0) << out;
+    EXPECT_EQ(StackEnvironment::Stack()->Run({"status"}, &out), 0) << out;
     for (const char* expected : {"all processes running and ready",
                                  "orders-service-ticket-created",
                                  "tickets-service-order-cancelled",
@@ -221,10 +211,10 @@ TEST_F(StackTest, ACrashedServiceIsRestartedByTheProcessManager) {
         ChildProcess::Options o;
         o.argv = {"supervisorctl",
                   "-c",
-                  (g_stack->DataDir() / "run" / "supervisord.conf").string(),
+                  (StackEnvironment::Stack()->DataDir() / "run" / "supervisord.conf").string(),
                   "pid",
                   program};
-        o.log_file = g_stack->DataDir() / "pid.out";
+        o.log_file = StackEnvironment::Stack()->DataDir() / "pid.out";
         std::filesystem::remove(o.log_file);
         ChildProcess p(o);
         p.Wait(30s);
@@ -249,7 +239,7 @@ TEST_F(StackTest, SignInIsRateLimitedWith429InTheContractFormat) {
     std::vector<std::thread> threads;
     for (int t = 0; t < 8; ++t) {
         threads.emplace_back([&] {
-            HttpClient c(g_stack->IngressUrl());
+            HttpClient c(StackEnvironment::Stack()->IngressUrl());
             for (int i = 0; i < 10; ++i) {
                 auto r = c.Post("/api/users/signin", R"({"email":"x@example.com"})");
                 if (r.status == 429 &&
