@@ -235,19 +235,7 @@ private:
         }
         OrderFact order{StringField(JsonOf(ordered), "id"), ticket.id, buyer, false, false};
         if (n % 4 != 3) {
-            HttpResult paid;
-            PollUntil(
-                [&] {
-                    paid =
-                        Note(kPay,
-                             client.Post(kPay,
-                                         "/api/payments",
-                                         json{{"token", "tok_visa"}, {"orderId", order.id}}.dump(),
-                                         buyer));
-                    return paid.status != 404;
-                },
-                15s,
-                100ms);
+            auto paid = Note(kPay, PayWhenKnown(client, {201, "", buyer}, order.id, 15s));
             order.paid = paid.status == 201;
             order.pay_unsure = !order.paid;
         }

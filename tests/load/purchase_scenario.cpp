@@ -43,15 +43,7 @@ FlowRun RunFlow(LoadClient& client,
         return run;
     }
     f.order_id = StringField(JsonOf(order), "id");
-    const std::string body = nlohmann::json{{"token", "tok_visa"}, {"orderId", f.order_id}}.dump();
-    HttpResult paid;
-    PollUntil(
-        [&] {
-            paid = client.Post(kPay, "/api/payments", body, user.session);
-            return paid.status != 404;
-        },
-        timeout,
-        std::chrono::milliseconds(20));
+    HttpResult paid = PayWhenKnown(client, user, f.order_id, timeout);
     f.payment_status = paid.status;
     if (paid.status != 201) {
         f.payment_body = paid.body;

@@ -176,6 +176,22 @@ HttpResult OrderWhenKnown(LoadClient& client,
     return r;
 }
 
+HttpResult PayWhenKnown(LoadClient& client,
+                        const User& buyer,
+                        const std::string& order_id,
+                        std::chrono::milliseconds deadline) {
+    const std::string body = nlohmann::json{{"token", "tok_visa"}, {"orderId", order_id}}.dump();
+    HttpResult r;
+    PollUntil(
+        [&] {
+            r = client.Post(kPay, "/api/payments", body, buyer.session);
+            return r.status != 404;
+        },
+        deadline,
+        std::chrono::milliseconds(20));
+    return r;
+}
+
 nlohmann::json JsonOf(const HttpResult& result) {
     auto j = nlohmann::json::parse(result.body, nullptr, false);
     return j.is_discarded() ? nlohmann::json() : j;

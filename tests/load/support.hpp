@@ -87,6 +87,13 @@ HttpResult OrderWhenKnown(LoadClient& client,
                           const std::string& ticket_id,
                           std::chrono::milliseconds deadline);
 
+// POST /api/payments with tok_visa, retrying 404 (the payments service learns of an order by an
+// event) until the deadline.
+HttpResult PayWhenKnown(LoadClient& client,
+                        const User& buyer,
+                        const std::string& order_id,
+                        std::chrono::milliseconds deadline);
+
 // The body as JSON, or null if it is not JSON.
 nlohmann::json JsonOf(const HttpResult& result);
 // A field of a JSON object, or nothing when `j` is not an object or the field has another type
