@@ -16,6 +16,7 @@
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/service/commands.hpp"
 #include "common/util/clock.hpp"
 
 #include "config/expiration_config.hpp"
@@ -78,40 +79,11 @@ int Serve() {
     return 0;
 }
 
-struct Command {
-    std::string_view name;
-    int (*run)();
-    std::string_view help;
-};
-
-int Replay(bool force) {
+int Replay(const service::ReplayOptions& options) {
     config::EnvReader env;
     auto config = expiration::ExpirationConfig::FromEnv(env, config::CommonConfig::Sessions::kNone);
     env.Finish();
-    return expiration::ReplayJobs(config, force, std::cout, std::cerr);
-}
-
-int ReplayNow() {
-    return Replay(false);
-}
-
-int ReplayForced() {
-    return Replay(true);
-}
-
-constexpr std::array<Command, 3> kCommands = {{
-    {"serve", &Serve, "run the service (the default)"},
-    {"replay", &ReplayNow, "rebuild the pending jobs in Redis from the order events"},
-    {"replay --force", &ReplayForced, "the same while replicas run"},
-}};
-
-int Usage(std::ostream& out, int code) {
-    out << "usage: ticketing-expiration [command]\n\ncommands:\n";
-    for (const auto& c : kCommands) {
-        out << "  " << c.name << "\t" << c.help << "\n";
-    }
-    out << "\nconfiguration comes from the environment (see expiration/README.md)\n";
-    return code;
+    return expiration::ReplayJobs(config, options.force, std::cout, std::cerr);
 }
 
 }  // namespace
@@ -120,31 +92,11 @@ int main(int argc, char** argv) {
     ticketing::http::BlockTerminationSignals();
     // hiredis writes with write(2): a Redis that went away must give EPIPE, not kill the process.
     std::signal(SIGPIPE, SIG_IGN);
-    std::vector<std::string_view> args(argv + 1, argv + argc);
-    if (!args.empty() && (args[0] == "-h" || args[0] == "--help" || args[0] == "help")) {
-        return Usage(std::cout, 0);
-    }
-    std::string name = args.empty() ? std::string(kCommands[0].name) : std::string(args[0]);
-    if (args.size() == 2 && args[1] == "--force") {
-        name += " --force";
-        args.pop_back();
-    }
-    const Command* command = nullptr;
-    for (const auto& c : kCommands) {
-        if (c.name == name) {
-            command = &c;
-        }
-    }
-    if (command == nullptr || args.size() > 1) {
-        return Usage(std::cerr, 2);
-    }
-    try {
-        return command->run();
-    } catch (const ticketing::config::ConfigError& e) {
-        std::cerr << e.what() << "\n";
-        return 1;
-    } catch (const std::exception& e) {
-        ticketing::log::Error("expiration service failed", {{"error", e.what()}});
-        return 1;
-    }
+    return ticketing::service::RunCommandLine(
+        argc,
+        argv,
+        {.service = "expiration",
+         .queue_group = std::string(ticketing::expiration::kQueueGroup),
+         .serve = Serve,
+         .replay = Replay});
 }

@@ -12,16 +12,16 @@
 namespace ticketing::service {
 namespace {
 
-int Usage(const ServiceCommands& c) {
-    std::cerr << "usage: ticketing-" << c.service << " [serve]";
-    if (c.replayer) {
-        std::cerr << " | replay [--force]";
+int Usage(const ServiceCommands& c, std::ostream& out = std::cerr, int code = 2) {
+    out << "usage: ticketing-" << c.service << " [serve]";
+    if (c.replayer || c.replay) {
+        out << " | replay [--force]";
     }
     if (!c.dump_tables.empty()) {
-        std::cerr << " | dump";
+        out << " | dump";
     }
-    std::cerr << "\n";
-    return 2;
+    out << "\n\nconfiguration comes from the environment (see " << c.service << "/README.md)\n";
+    return code;
 }
 
 config::CommonConfig ToolConfig(const ServiceCommands& c) {
@@ -47,13 +47,19 @@ int RunCommandLine(int argc, char** argv, const ServiceCommands& c) {
     std::vector<std::string> args(argv + 1, argv + argc);
     std::string command = args.empty() ? "serve" : args.front();
     std::vector<std::string> rest = args.empty() ? args : std::vector(args.begin() + 1, args.end());
+    if (command == "-h" || command == "--help" || command == "help") {
+        return Usage(c, std::cout, 0);
+    }
     if (command == "serve" && rest.empty()) {
         return RunMain(c.serve);
     }
-    if (command == "replay" && c.replayer) {
+    if (command == "replay" && (c.replayer || c.replay)) {
         ReplayOptions options;
         if (!ParseReplayArgs(rest, options)) {
             return Usage(c);
+        }
+        if (!c.replayer) {
+            return RunMain([&] { return c.replay(options); });
         }
         return RunMain([&] {
             auto replayer = c.replayer();

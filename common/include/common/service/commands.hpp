@@ -16,13 +16,15 @@
 namespace ticketing::service {
 
 struct ServiceCommands {
-    std::string service;      // "tickets"
-    std::string queue_group;  // "tickets-service"
-    std::function<int()> serve;
+    std::string service{};      // "tickets"
+    std::string queue_group{};  // "tickets-service"
+    std::function<int()> serve{};
     // For replay and dump; empty when the service has no database of its own.
-    std::vector<db::Migration> migrations;
-    std::function<std::unique_ptr<EventReplayer>()> replayer;  // empty: no replay
-    std::vector<db::TableDump> dump_tables;                    // empty: no dump
+    std::vector<db::Migration> migrations{};
+    std::function<std::unique_ptr<EventReplayer>()> replayer{};  // a database service's replay
+    // A replay of another kind (expiration rebuilds Redis jobs); used when `replayer` is empty.
+    std::function<int(const ReplayOptions&)> replay{};
+    std::vector<db::TableDump> dump_tables{};  // empty: no dump
 };
 
 // Dispatches argv to the commands; prints usage (exit 2) for anything else. Exceptions become
