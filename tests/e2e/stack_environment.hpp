@@ -1,6 +1,7 @@
 // StackEnvironment: one LocalStack for every test of an end-to-end executable, as a gtest global
 // environment (started before the first test, stopped after the last). Stack() is null when it
-// did not start (SetUp threw), so tests can assert on it.
+// did not start (SetUp threw), so tests can assert on it. StackJourneyTest is the fixture of tests
+// that drive that stack as a user.
 // Thread-safety: gtest calls SetUp and TearDown on the main thread; Stack() is read from tests.
 #pragma once
 
@@ -8,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "journey.hpp"
 #include "stack.hpp"
 
 namespace ticketing::test {
@@ -31,6 +33,18 @@ private:
     StackOptions options_;
     std::unique_ptr<LocalStack> stack_;
     static inline LocalStack* current_ = nullptr;
+};
+
+// A test of the executable's stack that walks the user's journey through its ingress.
+class StackJourneyTest : public ::testing::Test, protected Journey {
+protected:
+    StackJourneyTest()
+        : Journey(StackEnvironment::Stack() != nullptr ? StackEnvironment::Stack()->IngressUrl()
+                                                       : "http://127.0.0.1:1") {}
+
+    void SetUp() override {
+        ASSERT_NE(StackEnvironment::Stack(), nullptr) << "the stack did not start";
+    }
 };
 
 }  // namespace ticketing::test

@@ -33,69 +33,7 @@ std::string ReadFile(const std::filesystem::path& path) {
     return s.str();
 }
 
-// A signed-up user with its session cookie.
-struct User {
-    std::string id;
-    Headers cookie;
-};
-
-class StackTest : public ::testing::Test {
-protected:
-    void SetUp() override {
-        ASSERT_NE(StackEnvironment::Stack(), nullptr) << "the stack did not start";
-    }
-
-    User SignUp() {
-        static std::atomic<int> n{0};
-        std::string email = "user" + std::to_string(++n) + "@example.com";
-        auto r = client_.Post("/api/users/signup",
-                              json{{"email", email}, {"password", "password123"}}.dump());
-        EXPECT_EQ(r.status, 201) << r.body;
-        return {r.Json().value("id", ""), {{"Cookie", CookiePair(r, "session")}}};
-    }
-
-    json CreateTicket(const User& u, const std::string& title, double price) {
-        auto r =
-            client_.Post("/api/tickets", json{{"title", title}, {"price", price}}.dump(), u.cookie);
-        EXPECT_EQ(r.status, 201) << r.body;
-        return r.Json();
-    }
-
-    bool Listed(const std::string& ticket_id) {
-        auto r = client_.Get("/api/tickets");
-        if (r.status != 200) {
-            return false;
-        }
-        for (const auto& t : r.Json()) {
-            if (t.value("id", "") == ticket_id) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    // Orders the ticket once the orders service has its replica (an event away from the
-    // ticket's creation). Returns the last answer.
-    HttpResult OrderWhenKnown(const User& u, const std::string& ticket_id) {
-        HttpResult r;
-        WaitUntil(
-            [&] {
-                r = client_.Post("/api/orders", json{{"ticketId", ticket_id}}.dump(), u.cookie);
-                return r.status != 404;
-            },
-            20s);
-        return r;
-    }
-
-    std::string OrderStatus(const User& u, const std::string& order_id) {
-        auto r = client_.Get("/api/orders/" + order_id, u.cookie);
-        return r.status == 200 ? r.Json().value("status", "") : "";
-    }
-
-    HttpClient client_{StackEnvironment::Stack() != nullptr
-                           ? StackEnvironment::Stack()->IngressUrl()
-                           : "http://127.0.0.1:1"};
-};
+using StackTest = StackJourneyTest;
 
 TEST_F(StackTest, TicketIsListedOrderedHiddenLockedPaidAndTheOrderCompletes) {
     User seller = SignUp();
@@ -116,15 +54,7 @@ TEST_F(StackTest, TicketIsListedOrderedHiddenLockedPaidAndTheOrderCompletes) {
     EXPECT_EQ(edit.status, 400) << edit.body;
     EXPECT_EQ(edit.body, R"({"errors":[{"message":"Cannot edit a reserved ticket"}]})");
 
-    HttpResult paid;
-    WaitUntil(
-        [&] {
-            paid = client_.Post("/api/payments",
-                                json{{"token", "tok_visa"}, {"orderId", order_id}}.dump(),
-                                buyer.cookie);
-            return paid.status != 404;
-        },
-        20s);
+    HttpResult paid = PayWhenKnown(buyer, order_id);
     ASSERT_EQ(paid.status, 201) << paid.body;
     EXPECT_EQ(paid.Json().value("orderId", ""), order_id);
     EXPECT_TRUE(paid.Json().value("stripeId", "").starts_with("ch_"));
