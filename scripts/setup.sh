@@ -19,6 +19,8 @@ PACKAGES=(
   python3-yaml
   # load and benchmark tools
   wrk
+  # the container images (scripts/images.sh, tests/container, scripts/run.sh --containers)
+  podman runc debootstrap uidmap
 )
 
 missing=()
