@@ -16,6 +16,9 @@
 #                         service, since SQLite is for one process
 #   --postgres            PostgreSQL even with one replica
 #   --nats-cluster        three nats-server processes in one JetStream cluster (stream replicas 3)
+#   --containers          the services run from their container images (scripts/images.sh builds
+#                         them with podman): non-root, read-only root filesystem, no capabilities,
+#                         a data volume each, host network; the servers and nginx stay processes
 # It runs nats-server (JetStream, file store), redis-server (AOF, noeviction), the five services
 # (payments with the sandbox gateway unless PAYMENT_GATEWAY says otherwise) and the nginx ingress.
 # Environment:
@@ -23,6 +26,7 @@
 #   TICKETING_PORT_BASE   move every port: ingress on the base, the rest just above it (tests)
 #   TICKETING_AUTH_RATE   sign-in/sign-up requests per second per client address (default 10)
 #   TICKETING_PRESET      build preset (default release); TICKETING_SKIP_BUILD=1 uses what is built
+#                         (with --containers: the images already built)
 #   JWT_KEY               when not set, a random key is made once and kept in the data directory
 #                         (mode 600), so sessions survive a restart
 #   EXPIRATION_WINDOW_SECONDS, LOG_LEVEL, PAYMENT_GATEWAY, STRIPE_KEY, STRIPE_API_BASE,
@@ -78,6 +82,7 @@ REDIS_PORT=$REDIS_PORT
 PG_PORT=$PG_PORT
 SERVICE_PORT_BASE=$SERVICE_PORT_BASE
 BIN=$BIN
+CONTAINERS=$CONTAINERS
 EOF
 }
 
@@ -133,18 +138,66 @@ EOF
 # Where replica $2 of service $1 finds everything, one NAME=value per line. Secrets are not here:
 # supervisord passes them from its own environment, and replay and dump do not need them.
 service_env() {
-  local svc=$1 i=$2
+  local svc=$1 i=$2 data=$DATA
+  # In a container the data directory is the service's volume.
+  if [ "${CONTAINERS:-0}" = 1 ]; then data=/var/lib/ticketing; fi
   echo "HTTP_PORT=$(service_port "$svc" "$i")"
   echo "NATS_URL=$(nats_urls)"
   echo "NATS_STREAM_REPLICAS=$NATS_NODES"
-  echo "TICKETING_DATA_DIR=$DATA"
+  echo "TICKETING_DATA_DIR=$data"
   if [ "$USE_POSTGRES" = 1 ]; then
     echo "DATABASE_URL=postgresql://ticketing@127.0.0.1:$PG_PORT/$svc"
   else
-    echo "DATABASE_URL=sqlite://$DATA/$svc.db"
+    echo "DATABASE_URL=sqlite://$data/$svc.db"
   fi
   if [ "$svc" = expiration ]; then echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"; fi
   if [ -n "${NATS_MAX_DELIVER:-}" ]; then echo "NATS_MAX_DELIVER=$NATS_MAX_DELIVER"; fi
+}
+
+# --- containers (--containers) -------------------------------------------------------------------
+export CONTAINERS_CONF=${CONTAINERS_CONF:-$ROOT/infra/containers/containers.conf}
+IMAGE_TAG=$(bash "$ROOT/scripts/images.sh" tag)
+
+# Names this stack's containers: the ingress port tells stacks on one machine apart.
+container_name() { echo "ticketing-$INGRESS_PORT-$1"; }
+
+# `podman run` of service $1's image for process $2 (a replica, or a tool such as replay), with the
+# restrictions of the Kubernetes manifests (infra/k8s): the image's non-root user, a read-only root
+# filesystem (podman gives /tmp, /run and /var/tmp as tmpfs), no capabilities, no privilege
+# escalation, and the service's volume as its data directory. Host networking: the services reach
+# nats, redis and PostgreSQL on loopback and nginx reaches them there, as without containers.
+# Variables are passed by name only (-e NAME), so their values (JWT_KEY) stay off command lines.
+# Prints the command, one word per line.
+podman_run() {
+  local svc=$1 process=$2; shift 2
+  local volume="$DATA/volumes/$svc" nofile
+  # Limits the sandbox lets runc set (a --ulimit replaces all of containers.conf's defaults, so
+  # both are given): as many descriptors as this shell may have (the ingress's connections), and
+  # threads enough for every container of the stack, which share the uid.
+  nofile=$(ulimit -Hn)
+  [ "$nofile" = unlimited ] && nofile=65536
+  printf '%s\n' podman run --rm --replace --name "$(container_name "$process")" \
+    --network host --read-only --cap-drop ALL --security-opt no-new-privileges \
+    --user 10001:10001 --ulimit "nofile=$nofile:$nofile" --ulimit nproc=4096:4096 \
+    --stop-timeout 25 \
+    -v "$volume:/var/lib/ticketing" "$@" "ticketing/$svc:$IMAGE_TAG"
+}
+
+prepare_volumes() {
+  local svc
+  for svc in "${SERVICES[@]}"; do
+    mkdir -p "$DATA/volumes/$svc"
+    # The image's user owns its data (root can hand it over; otherwise it must already be so).
+    if [ "$(id -u)" -eq 0 ]; then chown 10001:10001 "$DATA/volumes/$svc"; fi
+  done
+}
+
+# Containers of this stack that outlived their podman process (a kill -9 of supervisord).
+remove_containers() {
+  command -v podman >/dev/null || return 0
+  local ids
+  ids=$(podman ps -aq --filter "name=^ticketing-$INGRESS_PORT-" 2>/dev/null || true)
+  if [ -n "$ids" ]; then podman rm -f $ids >/dev/null 2>&1 || true; fi
 }
 
 render_supervisord() {
@@ -197,8 +250,20 @@ EOF
           orders) env+=",EXPIRATION_WINDOW_SECONDS=\"%(ENV_EXPIRATION_WINDOW_SECONDS)s\"" ;;
           payments) env+=",PAYMENT_GATEWAY=\"%(ENV_PAYMENT_GATEWAY)s\",STRIPE_KEY=\"%(ENV_STRIPE_KEY)s\",STRIPE_API_BASE=\"%(ENV_STRIPE_API_BASE)s\"" ;;
         esac
+        local command="$BIN/$svc/ticketing-$svc"
+        if [ "$CONTAINERS" = 1 ]; then
+          local -a words names=(JWT_KEY LOG_LEVEL)
+          while IFS= read -r kv; do names+=("${kv%%=*}"); done < <(service_env "$svc" "$i")
+          case $svc in
+            orders) names+=(EXPIRATION_WINDOW_SECONDS) ;;
+            payments) names+=(PAYMENT_GATEWAY STRIPE_KEY STRIPE_API_BASE) ;;
+          esac
+          env+=",CONTAINERS_CONF=\"$CONTAINERS_CONF\""
+          mapfile -t words < <(podman_run "$svc" "$svc-$i" $(printf -- '-e %s ' "${names[@]}"))
+          command="${words[*]}"
+        fi
         # Started once the servers they need answer (below), then restarted by supervisord.
-        program "$svc-$i" "$BIN/$svc/ticketing-$svc" "environment=$env" "autostart=false"
+        program "$svc-$i" "$command" "environment=$env" "autostart=false"
       done
     done
     program nginx "nginx -c $RUN/nginx.conf" "autostart=false"
@@ -297,13 +362,17 @@ stop_stack() {
   # supervisorctl returns before the children have exited; supervisord removes its pid file last.
   local _
   for _ in $(seq 1 1200); do [ -f "$RUN/supervisord.pid" ] || break; sleep 0.1; done
+  if [ -f "$RUN/stack.env" ]; then
+    load_stack
+    if [ "${CONTAINERS:-0}" = 1 ]; then remove_containers; fi
+  fi
   echo "stopped (data kept in $DATA)"
 }
 
 # --- commands -----------------------------------------------------------------------------------
 start() {
   local detach=0
-  REPLICAS=1; NATS_NODES=1; USE_POSTGRES=0
+  REPLICAS=1; NATS_NODES=1; USE_POSTGRES=0; CONTAINERS=0
   while [ $# -gt 0 ]; do
     case $1 in
       -d|--detach) detach=1 ;;
@@ -311,6 +380,7 @@ start() {
       --replicas=*) REPLICAS=${1#*=} ;;
       --postgres) USE_POSTGRES=1 ;;
       --nats-cluster) NATS_NODES=3 ;;
+      --containers) CONTAINERS=1 ;;
       *) echo "unknown option: $1" >&2; usage 2 ;;
     esac
     shift
@@ -320,7 +390,19 @@ start() {
   ports
 
   bash "$ROOT/scripts/setup.sh"
-  if [ "${TICKETING_SKIP_BUILD:-0}" != 1 ]; then
+  if [ "$CONTAINERS" = 1 ]; then
+    if [ "${TICKETING_SKIP_BUILD:-0}" != 1 ]; then
+      echo "== images (scripts/images.sh)"
+      bash "$ROOT/scripts/images.sh" build
+    fi
+    local svc
+    for svc in "${SERVICES[@]}"; do
+      if ! podman image exists "ticketing/$svc:$IMAGE_TAG"; then
+        echo "image ticketing/$svc:$IMAGE_TAG is missing: scripts/images.sh builds it" >&2
+        exit 1
+      fi
+    done
+  elif [ "${TICKETING_SKIP_BUILD:-0}" != 1 ]; then
     echo "== build ($PRESET)"
     cmake --preset "$PRESET" -S "$ROOT" >/dev/null
     cmake --build "$BIN" --target $(printf 'ticketing-%s ' "${SERVICES[@]}")
@@ -334,10 +416,11 @@ start() {
   fi
   secrets
   if [ "$USE_POSTGRES" = 1 ]; then init_postgres; fi
+  if [ "$CONTAINERS" = 1 ]; then prepare_volumes; remove_containers; fi
   render_supervisord
   render_nginx
   save_stack
-  echo "== starting ($REPLICAS replica(s) per service, $NATS_NODES nats-server(s), $([ "$USE_POSTGRES" = 1 ] && echo PostgreSQL || echo SQLite))"
+  echo "== starting ($REPLICAS replica(s) per service, $NATS_NODES nats-server(s), $([ "$USE_POSTGRES" = 1 ] && echo PostgreSQL || echo SQLite)$([ "$CONTAINERS" = 1 ] && echo ", services in containers ticketing/*:$IMAGE_TAG"))"
   supervisord -c "$RUN/supervisord.conf"
   for ((n = 0; n < NATS_NODES; n++)); do
     wait_until 30 "nats-$n :$((NATS_PORT + n))" http_ok "http://127.0.0.1:$((NATS_MONITOR_PORT + n))/healthz"
@@ -375,6 +458,12 @@ run_tool() {
   local svc=$1; shift
   local -a vars
   mapfile -t vars < <(service_env "$svc" 0)
+  if [ "${CONTAINERS:-0}" = 1 ]; then
+    local -a words
+    mapfile -t words < <(podman_run "$svc" "$svc-tool" $(printf -- '-e %s ' "${vars[@]%%=*}"))
+    env "${vars[@]}" "${words[@]}" "$@"
+    return
+  fi
   env "${vars[@]}" "$BIN/$svc/ticketing-$svc" "$@"
 }
 
