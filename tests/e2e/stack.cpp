@@ -74,6 +74,9 @@ LocalStack::LocalStack(StackOptions options)
     if (options_.nats_cluster) {
         args.push_back("--nats-cluster");
     }
+    if (options_.containers) {
+        args.push_back("--containers");
+    }
     std::string output;
     int code = Run(args, &output);
     if (code != 0) {

@@ -18,6 +18,7 @@ struct StackOptions {
     int replicas = 1;
     bool postgres = false;
     bool nats_cluster = false;  // three JetStream nodes (--nats-cluster)
+    bool containers = false;    // the services from their images (--containers; built already)
     int expiration_window_seconds = 900;
     int auth_rate = 10;  // TICKETING_AUTH_RATE: sign-ins and sign-ups per second at the ingress
     EnvVars env{};       // more variables for the run command (PAYMENT_GATEWAY, ...)

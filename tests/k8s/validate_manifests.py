@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
 """Checks the Kubernetes manifests (infra/k8s) and the Dockerfiles (infra/docker) offline.
 
-Usage: validate_manifests.py <project root>
+Usage: validate_manifests.py <project root> [--images]
+
+With --images it also inspects the images scripts/images.sh built (podman image inspect) and checks
+that the manifests agree with them: the image's user is the pods' runAsUser and runAsGroup, its
+exposed port is the containerPort, its entrypoint is the service's executable, and the HTTP_PORT
+it defaults to is the one the Deployment sets. The container test (tests/container) runs it so.
 
 Run by ctest as K8sManifests.Validate (label unit: no cluster, no Docker, no servers). It checks
 the manifests against each other (selectors, Services, Ingress backends, Secrets), against what
@@ -16,9 +21,12 @@ check failed (2 for a usage error), 0 otherwise. Needs PyYAML (Debian package py
 """
 
 import ast
+import json
 import operator
+import os
 import pathlib
 import re
+import subprocess
 import sys
 
 try:
@@ -271,6 +279,41 @@ def service_port_numbers(service):
         p.get("name") for p in (service.doc.get("spec") or {}).get("ports") or [] if p.get("name")}
 
 
+def project_version(root):
+    m = re.search(r"^project\(ticketing VERSION ([0-9][0-9.]*)", (root / "CMakeLists.txt").read_text(),
+                  re.M)
+    return m.group(1) if m else None
+
+
+VERSION = None  # CMakeLists.txt's project VERSION, set by main()
+
+
+def image_name(svc):
+    """The name scripts/images.sh gives the service's image: the tag is the project's version."""
+    return f"ticketing/{svc}:{VERSION}"
+
+
+def check_image_tags(resources, report):
+    """Every image of every workload names a pinned tag: never latest, never none."""
+    for kind in WORKLOAD_KINDS:
+        for w in by_kind(resources, kind).values():
+            pod = pod_spec(w)
+            for c in (pod.get("containers") or []) + (pod.get("initContainers") or []):
+                image = c.get("image") or ""
+                tag = image.rsplit("/", 1)[-1].partition(":")[2]
+                report.check(bool(tag) and tag != "latest", f"{w} container {c.get('name')}",
+                             f"image {image!r} has no pinned tag")
+
+
+def check_probe_paths(root, report):
+    """The probes the manifests use are routes the HTTP server really serves."""
+    server = root / "common" / "src" / "http" / "server.cpp"
+    text = server.read_text() if server.is_file() else ""
+    for path in ("/readyz", "/healthz"):
+        report.check(f'"{path}"' in text, "common/src/http/server.cpp",
+                     f"serves no {path}, which the Deployments probe")
+
+
 def check_services(resources, report):
     deployments = by_kind(resources, "Deployment")
     services = by_kind(resources, "Service")
@@ -287,8 +330,9 @@ def check_services(resources, report):
             continue
         c = containers[0]
         where = f"{d} container {c.get('name')}"
-        report.check(c.get("image") == f"ticketing/{svc}:latest", where,
-                     f"image is {c.get('image')!r}, expected 'ticketing/{svc}:latest'")
+        expected = image_name(svc)
+        report.check(c.get("image") == expected, where,
+                     f"image is {c.get('image')!r}, expected {expected!r} (scripts/images.sh)")
         report.check(SERVICE_PORT in container_ports(c).values(), where,
                      f"does not expose containerPort {SERVICE_PORT}")
         for probe, path in (("readinessProbe", "/readyz"), ("livenessProbe", "/healthz")):
@@ -654,39 +698,72 @@ def check_secret_refs(resources, secrets, report):
 # ---- Docker --------------------------------------------------------------------------------------
 
 
+def dockerfile_stages(path):
+    """The stages of a Dockerfile: name -> (base, instruction lines), in order."""
+    lines = []
+    for raw in path.read_text().replace("\\\n", " ").splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            lines.append(line)
+    stages, current = {}, None
+    for line in lines:
+        m = re.match(r"(?i)^FROM\s+(\S+)(?:\s+AS\s+(\S+))?", line)
+        if m:
+            current = m.group(2) or f"stage{len(stages)}"
+            stages[current] = (m.group(1), [])
+        elif current is not None:
+            stages[current][1].append(line)
+    return stages, lines
+
+
+def stage_lines(stages, name):
+    """A stage's instructions after those of the stages it is built FROM (inherited first)."""
+    chain = []
+    while name in stages and name not in chain:
+        chain.append(name)
+        name = stages[name][0]
+    out = []
+    for n in reversed(chain):
+        out.extend(stages[n][1])
+    return out
+
+
 def check_docker(root, resources, report):
-    docker_dir = root / "infra" / "docker"
-    files = sorted(p for p in docker_dir.glob("*") if p.name == "Dockerfile"
-                   or p.name.endswith(".Dockerfile"))
-    if not report.check(bool(files), "infra/docker", "no Dockerfile found"):
+    path = root / "infra" / "docker" / "Dockerfile"
+    where = "infra/docker/Dockerfile"
+    if not report.check(path.is_file(), where, "missing"):
         return
     options = set(re.findall(r"option\(\s*([A-Z_]+)", (root / "CMakeLists.txt").read_text()))
+    stages, lines = dockerfile_stages(path)
+    report.check(len(stages) >= 2, where, "is not multi-stage (fewer than two FROM)")
     users = set()
-    for path in files:
-        where = f"infra/docker/{path.name}"
-        lines = []
-        for raw in path.read_text().replace("\\\n", " ").splitlines():
-            line = raw.strip()
-            if line and not line.startswith("#"):
-                lines.append(line)
-        froms = [i for i, line in enumerate(lines) if re.match(r"(?i)^FROM\s", line)]
-        if not report.check(len(froms) >= 2, where, "is not multi-stage (fewer than two FROM)"):
+    # One target per service (scripts/images.sh builds `--target <svc>`), each running its own
+    # executable as a non-root user on the service port.
+    for svc in SERVICES:
+        swhere = f"{where} stage {svc}"
+        if not report.check(svc in stages, where, f"has no stage {svc!r} (scripts/images.sh --target)"):
             continue
-        final = lines[froms[-1]:]
+        final = stage_lines(stages, svc)
         user = [re.split(r"\s+", line, maxsplit=1)[1] for line in final
                 if re.match(r"(?i)^USER\s", line)]
-        if report.check(bool(user), where, "the final stage sets no USER (it would run as root)"):
+        if report.check(bool(user), swhere, "sets no USER (it would run as root)"):
             name = user[-1].split(":")[0]
-            report.check(name not in ("root", "0"), where, f"the final stage runs as {user[-1]}")
+            report.check(name not in ("root", "0"), swhere, f"runs as {user[-1]}")
             users.add(name)
         report.check(any(re.match(rf"(?i)^EXPOSE\s+{SERVICE_PORT}\b", line) for line in final),
-                     where, f"the final stage does not EXPOSE {SERVICE_PORT}")
-        report.check(any(re.match(r"(?i)^(ENTRYPOINT|CMD)\s", line) for line in final), where,
-                     "the final stage has no ENTRYPOINT or CMD")
-        for opt in re.findall(r"-D([A-Z][A-Z0-9_]*)=", " ".join(lines)):
-            if opt.startswith("TICKETING_"):
-                report.check(opt in options, where,
-                             f"sets -D{opt}, which is not an option() of CMakeLists.txt")
+                     swhere, f"does not EXPOSE {SERVICE_PORT}")
+        entry = [line for line in final if re.match(r"(?i)^ENTRYPOINT\s", line)]
+        report.check(bool(entry) and f"/usr/local/bin/ticketing-{svc}" in entry[-1], swhere,
+                     f"ENTRYPOINT is not /usr/local/bin/ticketing-{svc}")
+        # The build stage is shared: a build argument in it would make five compilations.
+    build_args = [line for n, (_, body) in stages.items() if n not in SERVICES for line in body
+                  if re.match(r"(?i)^ARG\s", line)]
+    report.check(not build_args, where,
+                 f"a shared stage takes a build argument ({build_args}): each image would compile")
+    for opt in re.findall(r"-D([A-Z][A-Z0-9_]*)=", " ".join(lines)):
+        if opt.startswith("TICKETING_"):
+            report.check(opt in options, where,
+                         f"sets -D{opt}, which is not an option() of CMakeLists.txt")
     # A numeric image user must be the uid the Deployments declare (runAsNonRoot is checked by
     # the kubelet against the image's USER).
     numeric = {u for u in users if u.isdigit()}
@@ -710,14 +787,60 @@ def check_docker(root, resources, report):
             report.check(covered, ".dockerignore", f"does not exclude {needed}/")
 
 
+def check_built_images(root, resources, report):
+    """The manifests against the images podman built (podman image inspect)."""
+    env = dict(os.environ)
+    env.setdefault("CONTAINERS_CONF", str(root / "infra" / "containers" / "containers.conf"))
+    deployments = by_kind(resources, "Deployment")
+    for svc in SERVICES:
+        name = image_name(svc)
+        where = f"image {name}"
+        run = subprocess.run(["podman", "image", "inspect", name], capture_output=True, text=True,
+                             env=env, check=False)
+        if not report.check(run.returncode == 0, where, "not built (scripts/images.sh build)"):
+            continue
+        config = (json.loads(run.stdout)[0].get("Config") or {})
+        d = deployments.get(svc)
+        if d is None:
+            continue
+        pod = pod_spec(d)
+        c = (pod.get("containers") or [{}])[0]
+        uid = effective_run_as_user(pod, c)
+        gid = ((c.get("securityContext") or {}).get("runAsGroup")
+               or (pod.get("securityContext") or {}).get("runAsGroup"))
+        user = str(config.get("User", ""))
+        report.check(user == f"{uid}:{gid}" if gid is not None else user.split(":")[0] == str(uid),
+                     where, f"runs as {user!r}, the Deployment as {uid}:{gid}")
+        exposed = {int(p.split("/")[0]) for p in (config.get("ExposedPorts") or {})}
+        report.check(set(container_ports(c).values()) <= exposed, where,
+                     f"exposes {sorted(exposed)}, the Deployment's ports are "
+                     f"{sorted(container_ports(c).values())}")
+        report.check(config.get("Entrypoint") == [f"/usr/local/bin/ticketing-{svc}"], where,
+                     f"entrypoint is {config.get('Entrypoint')}")
+        report.check(config.get("Cmd") == ["serve"], where,
+                     f"command is {config.get('Cmd')}, expected ['serve']")
+        image_env = dict(e.split("=", 1) for e in config.get("Env") or [] if "=" in e)
+        dep_env = {e.get("name"): e.get("value") for e in c.get("env") or []}
+        report.check(image_env.get("HTTP_PORT") == dep_env.get("HTTP_PORT"), where,
+                     f"HTTP_PORT is {image_env.get('HTTP_PORT')} in the image, "
+                     f"{dep_env.get('HTTP_PORT')} in the Deployment")
+        sc = c.get("securityContext") or {}
+        # A read-only root filesystem: the image must not need to write outside its volumes.
+        report.check(sc.get("readOnlyRootFilesystem") is True, str(d),
+                     "the container's root filesystem is not read-only")
+
+
 # ---- main ----------------------------------------------------------------------------------------
 
 
 def main(argv):
-    if len(argv) != 2:
-        print(f"usage: {argv[0]} <project root>", file=sys.stderr)
+    args = [a for a in argv[1:] if a != "--images"]
+    if len(args) != 1:
+        print(f"usage: {argv[0]} <project root> [--images]", file=sys.stderr)
         return 2
-    root = pathlib.Path(argv[1]).resolve()
+    root = pathlib.Path(args[0]).resolve()
+    global VERSION
+    VERSION = project_version(root)
     k8s_dir = root / "infra" / "k8s"
     report = Report()
     if not report.check(k8s_dir.is_dir(), "infra/k8s", "missing"):
@@ -735,6 +858,11 @@ def main(argv):
     check_environment(root, resources, secrets, report)
     check_secret_refs(resources, secrets, report)
     check_docker(root, resources, report)
+    check_image_tags(resources, report)
+    check_probe_paths(root, report)
+    report.check(VERSION is not None, "CMakeLists.txt", "no project VERSION (the images' tag)")
+    if "--images" in argv[1:]:
+        check_built_images(root, resources, report)
     for line in report.failures:
         print(line)
     print(f"k8s manifests: {report.checks} checks, {len(report.failures)} failed")
