@@ -30,7 +30,7 @@
 #   JWT_KEY               when not set, a random key is made once and kept in the data directory
 #                         (mode 600), so sessions survive a restart
 #   EXPIRATION_WINDOW_SECONDS, LOG_LEVEL, PAYMENT_GATEWAY, STRIPE_KEY, STRIPE_API_BASE,
-#   NATS_MAX_DELIVER: passed on
+#   NATS_RETRY_HORIZON_SECONDS: passed on
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${TICKETING_DATA_DIR:-$ROOT/.data}
@@ -151,7 +151,9 @@ service_env() {
     echo "DATABASE_URL=sqlite://$data/$svc.db"
   fi
   if [ "$svc" = expiration ]; then echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"; fi
-  if [ -n "${NATS_MAX_DELIVER:-}" ]; then echo "NATS_MAX_DELIVER=$NATS_MAX_DELIVER"; fi
+  if [ -n "${NATS_RETRY_HORIZON_SECONDS:-}" ]; then
+    echo "NATS_RETRY_HORIZON_SECONDS=$NATS_RETRY_HORIZON_SECONDS"
+  fi
 }
 
 # --- containers (--containers) -------------------------------------------------------------------

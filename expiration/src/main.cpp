@@ -70,7 +70,9 @@ int Serve() {
     // Last, so it is destroyed first: no handler runs once the worker and queues go.
     bus::SubscriberOptions subscriber_options;
     subscriber_options.queue_group = std::string(expiration::kQueueGroup);
-    subscriber_options.max_deliver = config.common.nats_max_deliver;
+    subscriber_options.retry_horizon = config.common.nats_retry_horizon;
+    // While Redis does not answer, a failed order event waits for it in place (no dead letter).
+    subscriber_options.dependencies_ready = [&listener_queue] { return listener_queue.Ping(); };
     bus::NatsSubscriber subscriber(*connection, subscriber_options, registry);
     expiration::SubscribeListeners(subscriber, listener_queue, worker, metrics);
 

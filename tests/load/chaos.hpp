@@ -15,7 +15,7 @@
 // dead-letter stream, no consumer is stuck, and every 5xx is a 503 in the contract's format inside
 // a window where a dependency was down.
 // The stack must run payments with PAYMENT_GATEWAY=stripe against the FakeStripeServer given
-// here, a short EXPIRATION_WINDOW_SECONDS and a small NATS_MAX_DELIVER (tests/load/README.md).
+// here and a short EXPIRATION_WINDOW_SECONDS (tests/load/README.md).
 // Thread-safety: RunChaos starts and joins its own threads.
 #pragma once
 

@@ -28,13 +28,18 @@ std::string ConsumerName(std::string_view queue_group, std::string_view subject)
     return std::string(queue_group) + "-" + s;
 }
 
-std::chrono::milliseconds RetryDelay(std::uint64_t num_delivered) {
+std::chrono::milliseconds TransientRetryDelay(std::uint64_t num_delivered,
+                                              std::chrono::milliseconds cap) {
     constexpr std::chrono::milliseconds kFirst{50};
-    constexpr std::chrono::milliseconds kMax{5000};
+    // 50 ms << 20 is about 14 hours: past any cap, and no overflow.
     std::uint64_t exponent =
-        num_delivered == 0 ? 0 : std::min<std::uint64_t>(num_delivered - 1, 10);
+        num_delivered == 0 ? 0 : std::min<std::uint64_t>(num_delivered - 1, 20);
     std::chrono::milliseconds delay = kFirst * (std::int64_t{1} << exponent);
-    return std::min(delay, kMax);
+    return std::min(delay, cap);
+}
+
+std::chrono::milliseconds RetryDelay(std::uint64_t num_delivered) {
+    return TransientRetryDelay(num_delivered, std::chrono::milliseconds(5000));
 }
 
 }  // namespace ticketing::bus

@@ -18,7 +18,7 @@ HandlerResult RunDecoded(const std::function<AckDecision()>& call) {
         return {d, d == AckDecision::kDeadLetter ? "rejected by handler" : ""};
     } catch (const std::exception& e) {
         log::Warn("event handler failed, will retry", {{"error", e.what()}});
-        return {AckDecision::kRetry, std::string("handler failed: ") + e.what()};
+        return {AckDecision::kRetry, std::string("handler failed: ") + e.what(), true};
     }
 }
 
@@ -48,6 +48,7 @@ public:
         metrics::Counter* dead = nullptr;
         metrics::Counter* dead_lettered = nullptr;
         metrics::Counter* redelivered = nullptr;
+        metrics::Counter* held = nullptr;
         metrics::Histogram* latency = nullptr;
     };
 
@@ -60,11 +61,19 @@ public:
                                             "Events parked on deadletter.<subject>, by consumer")),
           redeliveries_(metrics.AddCounter("bus_redeliveries_total",
                                            "Deliveries after the first, by consumer")),
+          held_(metrics.AddCounter(
+              "bus_delivery_holds_total",
+              "Ack deadlines extended for a delivery held while the dependencies are down, by "
+              "consumer")),
           latency_(metrics.AddHistogram("bus_event_handling_seconds",
                                         "Time to handle one event, by consumer")) {}
 
     ~Impl() {
-        closing_.store(true);
+        {
+            std::lock_guard lock(mu_);
+            closing_.store(true);
+        }
+        cv_.notify_all();  // wakes held deliveries
         for (auto& b : bindings_) {
             // Destroy, never unsubscribe: the durable belongs to the whole queue group.
             natsSubscription_Destroy(b.sub);
@@ -91,6 +100,7 @@ public:
         b.dead = decision(AckDecision::kDeadLetter);
         b.dead_lettered = &dead_lettered_.With({{"consumer", consumer}});
         b.redelivered = &redeliveries_.With({{"consumer", consumer}});
+        b.held = &held_.With({{"consumer", consumer}});
         b.latency = &latency_.With({{"consumer", consumer}});
         std::string stream(kStreamName);
         jsSubOptions so;
@@ -124,7 +134,9 @@ private:
         cc.DeliverPolicy = js_DeliverAll;
         cc.AckPolicy = js_AckExplicit;
         cc.AckWait = ToNatsNanos(options_.ack_wait);
-        cc.MaxDeliver = options_.max_deliver;
+        // Unlimited: the rules in Process decide when an event is given up on (a server-side
+        // limit would silently stop delivering an event whose dependency is down too long).
+        cc.MaxDeliver = -1;
         cc.MaxAckPending = options_.max_ack_pending;
         cc.FilterSubject = subject.c_str();
         std::string stream(kStreamName);
@@ -171,9 +183,11 @@ private:
         meta.subject = b.subject;
         meta.consumer = b.consumer;
         jsMsgMetaData* md = nullptr;
+        std::int64_t stored_at_ns = 0;
         if (natsMsg_GetMetaData(&md, msg) == NATS_OK) {
             meta.stream_sequence = md->Sequence.Stream;
             meta.num_delivered = md->NumDelivered;
+            stored_at_ns = md->Timestamp;
             jsMsgMetaData_Destroy(md);
         }
         meta.event_id =
@@ -185,19 +199,30 @@ private:
         std::string trace_id = meta.traceparent.size() >= 35 ? meta.traceparent.substr(3, 32) : "";
         log::ScopedContext context("", trace_id);
 
-        HandlerResult result;
-        try {
-            std::string_view payload(natsMsg_GetData(msg),
-                                     static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
-            result = b.handler(payload, meta);
-        } catch (const std::exception& e) {
-            result = {AckDecision::kRetry, std::string("handler failed: ") + e.what()};
+        HandlerResult result = Run(b, msg, meta);
+        // A dependency is down: hold this delivery (and so take no new one on this consumer)
+        // until the service's dependencies answer again, then try again at once.
+        while (result.transient && DependenciesDown()) {
+            if (!HoldUntilReady(b, msg)) {
+                // Shutting down: hand it back for another replica or the next start.
+                natsMsg_Nak(msg, nullptr);
+                return;
+            }
+            result = Run(b, msg, meta);
         }
-        if (result.decision == AckDecision::kRetry &&
-            static_cast<std::int64_t>(meta.num_delivered) >= options_.max_deliver) {
-            result = {AckDecision::kDeadLetter,
-                      "out of attempts after " + std::to_string(meta.num_delivered) +
-                          " deliveries: " + result.reason};
+        if (result.decision == AckDecision::kRetry && !result.transient && stored_at_ns > 0) {
+            auto age = std::chrono::system_clock::now().time_since_epoch() -
+                       std::chrono::nanoseconds(stored_at_ns);
+            if (age >= options_.retry_horizon) {
+                result = {AckDecision::kDeadLetter,
+                          "not applicable after " +
+                              std::to_string(
+                                  std::chrono::duration_cast<std::chrono::seconds>(age).count()) +
+                              " s (retry horizon " +
+                              std::to_string(options_.retry_horizon.count()) +
+                              " s, " + std::to_string(meta.num_delivered) +
+                              " deliveries): " + result.reason};
+            }
         }
         if (meta.num_delivered > 1) {
             b.redelivered->Inc();
@@ -210,7 +235,12 @@ private:
                 break;
             case AckDecision::kRetry:
                 s = natsMsg_NakWithDelay(
-                    msg, ToNatsMillis(RetryDelay(meta.num_delivered)), nullptr);
+                    msg,
+                    ToNatsMillis(result.transient
+                                     ? TransientRetryDelay(meta.num_delivered,
+                                                           options_.transient_backoff_cap)
+                                     : RetryDelay(meta.num_delivered)),
+                    nullptr);
                 break;
             case AckDecision::kDeadLetter:
                 if (DeadLetter(b, msg, meta, result.reason)) {
@@ -251,6 +281,45 @@ private:
             log::Warn("acknowledgement not sent (the event will be redelivered)",
                       {{"error", natsStatus_GetText(s)}});
         }
+    }
+
+    static HandlerResult Run(Binding& b, natsMsg* msg, const MessageMeta& meta) {
+        try {
+            std::string_view payload(natsMsg_GetData(msg),
+                                     static_cast<std::size_t>(natsMsg_GetDataLength(msg)));
+            return b.handler(payload, meta);
+        } catch (const std::exception& e) {
+            return {AckDecision::kRetry, std::string("handler failed: ") + e.what(), true};
+        }
+    }
+
+    bool DependenciesDown() const {
+        return options_.dependencies_ready && !closing_.load() && !options_.dependencies_ready();
+    }
+
+    // Waits until the dependencies answer (true) or the subscriber closes (false), telling the
+    // server every third of the ack wait that the delivery is still being worked on, so it is
+    // neither redelivered nor counted again meanwhile.
+    bool HoldUntilReady(Binding& b, natsMsg* msg) {
+        auto extend_every = options_.ack_wait / 3;
+        auto extended = std::chrono::steady_clock::now();
+        natsMsg_InProgress(msg, nullptr);
+        b.held->Inc();
+        while (DependenciesDown()) {
+            {
+                std::unique_lock lock(mu_);
+                cv_.wait_for(lock, options_.ready_poll, [this] { return closing_.load(); });
+            }
+            if (closing_.load()) {
+                return false;
+            }
+            if (std::chrono::steady_clock::now() - extended >= extend_every) {
+                natsMsg_InProgress(msg, nullptr);
+                b.held->Inc();
+                extended = std::chrono::steady_clock::now();
+            }
+        }
+        return !closing_.load();
     }
 
     // Republishes the raw message with its headers and the reason on deadletter.<subject>.
@@ -316,6 +385,7 @@ private:
     metrics::Family<metrics::Counter>& handled_;
     metrics::Family<metrics::Counter>& dead_lettered_;
     metrics::Family<metrics::Counter>& redeliveries_;
+    metrics::Family<metrics::Counter>& held_;
     metrics::Family<metrics::Histogram>& latency_;
 
     std::mutex mu_;

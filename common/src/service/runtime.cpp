@@ -75,7 +75,11 @@ void Runtime::ConnectBus(std::chrono::seconds bus_wait) {
     if (!queue_group_.empty()) {
         bus::SubscriberOptions so;
         so.queue_group = queue_group_;
-        so.max_deliver = cfg_.nats_max_deliver;
+        so.retry_horizon = cfg_.nats_retry_horizon;
+        if (parts_->db) {
+            // While the database does not answer, a failed event waits for it in place.
+            so.dependencies_ready = [db = parts_->db.get()] { return db->Ping(); };
+        }
         parts_->subscriber =
             std::make_unique<bus::NatsSubscriber>(*parts_->connection, so, parts_->registry);
     }

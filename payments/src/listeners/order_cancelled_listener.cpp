@@ -21,7 +21,9 @@ bus::AckDecision OrderCancelledListener::Handle(const events::OrderCancelled& e,
         ctx_.payments.RefundIfOwed(e.id);
     } catch (const GatewayError& error) {
         if (error.kind() == GatewayError::Kind::kUnavailable) {
-            return bus::AckDecision::kRetry;
+            // A dependency down, not a version gap: rethrown, the listener retries it with a
+            // capped backoff for as long as the outage lasts and never dead-letters it.
+            throw;
         }
         log::Error(
             "refund refused by the gateway",

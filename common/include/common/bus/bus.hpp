@@ -75,7 +75,12 @@ struct MessageMeta {
 // The durable consumer of a (queue group, subject): "<group>-<subject with ':' → '-'>".
 std::string ConsumerName(std::string_view queue_group, std::string_view subject);
 
-// Redelivery delay after the n-th failed delivery: 50 ms doubling, at most 5 s.
+// Redelivery delay after the n-th "not yet" delivery: 50 ms doubling, at most 5 s.
 std::chrono::milliseconds RetryDelay(std::uint64_t num_delivered);
+
+// Redelivery delay after the n-th transient failure (a dependency down while the service still
+// reports ready, e.g. the payment gateway): 50 ms doubling, at most `cap`.
+std::chrono::milliseconds TransientRetryDelay(std::uint64_t num_delivered,
+                                              std::chrono::milliseconds cap);
 
 }  // namespace ticketing::bus

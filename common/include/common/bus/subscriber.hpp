@@ -1,11 +1,20 @@
 // Listening (DESIGN.md section 5): EventSubscriber is the port services register typed handlers
 // on; NatsSubscriber binds each (queue group, subject) to one durable JetStream push consumer
-// shared by every replica, with manual acks and bounded retries:
-//   kAck → ack; kRetry → nak with a growing delay; kDeadLetter, an undecodable payload or the
-//   last allowed delivery → the raw message, its headers and the reason go to
-//   deadletter.<subject>, then the message is terminated. Nothing is dropped silently.
-// A handler that throws is treated as kRetry (the exception is logged): a database that is
-// briefly down must not dead-letter events.
+// shared by every replica, with manual acks. Retries tell transient from poison:
+//   kAck → ack.
+//   kRetry ("not yet", e.g. version N before N-1) → nak with a growing delay (50 ms to 5 s);
+//     dead-lettered only once the event is older than the retry horizon (default 1 h), with a
+//     reason naming the version it waited for.
+//   a handler that throws ("dependency down": database, Redis, gateway) → never dead-lettered,
+//     however long the outage. While the service's dependencies report not ready, the listener
+//     holds the delivery (extending its ack deadline), takes no new one on that consumer, and
+//     tries again as soon as they are back: no redelivery storm, prompt recovery. A failure
+//     while they report ready (a gateway 5xx) → nak with a delay doubling up to 30 s.
+//   kDeadLetter, or an undecodable payload → at once: the raw message, its headers and the
+//     reason go to deadletter.<subject>, then the message is terminated.
+// The server-side MaxDeliver is unlimited, so the server never gives up on an event by itself:
+// these rules, which depend only on the message (its age) and the service, decide; they hold
+// across restarts and on a JetStream cluster. Nothing is dropped silently.
 // Thread-safety: Subscribe from one thread during startup. Each consumer's handler runs on one
 // library thread at a time; different consumers run concurrently. The subscriber must be
 // destroyed before the NatsConnection and before anything its handlers use (keep it the last
@@ -32,7 +41,8 @@ class NatsConnection;
 
 struct HandlerResult {
     AckDecision decision = AckDecision::kAck;
-    std::string reason;  // why, for dead letters and logs
+    std::string reason;      // why, for dead letters and logs
+    bool transient = false;  // kRetry because a dependency failed (the handler threw)
 };
 
 using RawHandler = std::function<HandlerResult(std::string_view payload, const MessageMeta&)>;
@@ -40,7 +50,8 @@ using RawHandler = std::function<HandlerResult(std::string_view payload, const M
 template <class E>
 using Handler = std::function<AckDecision(const E&, const MessageMeta&)>;
 
-// Decodes, calls the handler, and maps failures: DecodeError → kDeadLetter, a throw → kRetry.
+// Decodes, calls the handler, and maps failures: DecodeError → kDeadLetter, a throw → a transient
+// kRetry. A "not yet" kRetry of a versioned event says which version it waits for.
 template <events::EventType E>
 RawHandler MakeRawHandler(Handler<E> handler);
 
@@ -57,8 +68,17 @@ public:
 };
 
 struct SubscriberOptions {
-    std::string queue_group;        // e.g. "orders-service"
-    std::int64_t max_deliver = 20;  // NATS_MAX_DELIVER
+    std::string queue_group;  // e.g. "orders-service"
+    // A "not yet" event older than this is dead-lettered (NATS_RETRY_HORIZON_SECONDS).
+    std::chrono::seconds retry_horizon{std::chrono::hours(1)};
+    // The longest delay between two deliveries of an event whose handler failed while the
+    // dependencies reported ready.
+    std::chrono::milliseconds transient_backoff_cap{std::chrono::seconds(30)};
+    // The service's readiness less the bus (its database, Redis): while it answers false after a
+    // handler failed, the delivery is held. Empty: always ready.
+    std::function<bool()> dependencies_ready;
+    // How often a held delivery asks dependencies_ready again.
+    std::chrono::milliseconds ready_poll{std::chrono::milliseconds(200)};
     std::chrono::milliseconds ack_wait{std::chrono::seconds(30)};
     std::int64_t max_ack_pending = 1000;
 };
@@ -93,7 +113,18 @@ RawHandler MakeRawHandler(Handler<E> handler) {
         } catch (const events::DecodeError& e) {
             return HandlerResult{AckDecision::kDeadLetter, std::string("undecodable: ") + e.what()};
         }
-        return RunDecoded([&] { return h(event, meta); });
+        HandlerResult r = RunDecoded([&] { return h(event, meta); });
+        if constexpr (requires { event.version; event.id; }) {
+            if (r.decision == AckDecision::kRetry && !r.transient) {
+                // The version rule (DESIGN.md section 5): version N waits for N-1.
+                r.reason = event.version > 0
+                               ? "waiting for version " + std::to_string(event.version - 1) +
+                                     " of " + std::string(E::kSubject.name) + " " + event.id
+                               : "not applicable yet: " + std::string(E::kSubject.name) + " " +
+                                     event.id;
+            }
+        }
+        return r;
     };
 }
 

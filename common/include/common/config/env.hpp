@@ -82,7 +82,9 @@ struct CommonConfig {
     int http_port = 3000;      // HTTP_PORT, 1..65535
     std::string log_level;     // LOG_LEVEL, default info; one of trace, debug, info, warn, error
     std::chrono::seconds session_ttl{86400};  // SESSION_TTL_SECONDS, 1..31536000 (one year)
-    int nats_max_deliver = 20;                // NATS_MAX_DELIVER, 1..1000000
+    // NATS_RETRY_HORIZON_SECONDS, 1..2592000 (30 days): a "not yet" event older than this is
+    // dead-lettered (DESIGN.md section 5); dependency failures are never.
+    std::chrono::seconds nats_retry_horizon{3600};
     int http_workers = 16;                    // HTTP_WORKERS, 1..1024
     int nats_stream_replicas = 1;             // NATS_STREAM_REPLICAS, 1..5 (3 on a NATS cluster)
 

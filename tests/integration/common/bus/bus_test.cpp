@@ -78,11 +78,17 @@ protected:
     }
 
     std::unique_ptr<NatsSubscriber> Subscriber(const std::string& group,
-                                               std::int64_t max_deliver = 20) {
-        SubscriberOptions o;
+                                               SubscriberOptions o = {}) {
         o.queue_group = group;
-        o.max_deliver = max_deliver;
         return std::make_unique<NatsSubscriber>(*connection_, o, registry_);
+    }
+
+    // A counter's value for one consumer, read from the registry's exposition text.
+    double CounterFor(const std::string& name, const std::string& consumer) const {
+        std::string text = registry_.Render();
+        std::string key = name + "{consumer=\"" + consumer + "\"} ";
+        auto at = text.find(key);
+        return at == std::string::npos ? 0.0 : std::stod(text.substr(at + key.size()));
     }
 
     template <class E>
@@ -245,20 +251,112 @@ TEST_F(BusTest, PoisonPayloadIsDeadLetteredAndConsumerKeepsFlowing) {
         5s));
 }
 
-TEST_F(BusTest, ExhaustedRetriesAreDeadLettered) {
+// A version gap ("not yet") is retried, and dead-lettered only once the event is older than the
+// retry horizon (1 s here, 1 h by default), with a reason naming the version it waited for.
+TEST_F(BusTest, NotYetIsDeadLetteredOnlyPastTheRetryHorizonNamingTheVersion) {
     Seen<std::uint64_t> deliveries;
-    auto s = Subscriber("orders-service", /*max_deliver=*/3);
-    s->Subscribe<ExpirationComplete>([&](const ExpirationComplete&, const MessageMeta& m) {
+    SubscriberOptions o;
+    o.retry_horizon = 1s;
+    auto s = Subscriber("orders-service", o);
+    s->Subscribe<TicketUpdated>([&](const TicketUpdated&, const MessageMeta& m) {
         deliveries.Add(m.num_delivered);
         return AckDecision::kRetry;
     });
-    Publish(ExpirationComplete{"o1"});
+    Publish(TicketUpdated{"t1", 5, "Concert", 1000, "u1", std::nullopt});
     std::vector<test::StoredMessage> dlq;
-    ASSERT_TRUE(test::WaitUntil([&] { return !(dlq = Stream("TICKETING_DLQ")).empty(); }, 10s));
-    EXPECT_EQ(deliveries.Items(), (std::vector<std::uint64_t>{1, 2, 3}));
-    EXPECT_NE(dlq[0].headers.at("Ticketing-Dead-Letter-Reason").find("out of attempts after 3"),
-              std::string::npos);
-    EXPECT_EQ(dlq[0].payload, R"({"orderId":"o1"})");
+    ASSERT_TRUE(test::WaitUntil([&] { return !(dlq = Stream("TICKETING_DLQ")).empty(); }, 20s));
+    const std::string reason = dlq[0].headers.at("Ticketing-Dead-Letter-Reason");
+    EXPECT_NE(reason.find("retry horizon 1 s"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("waiting for version 4 of ticket:updated t1"), std::string::npos)
+        << reason;
+    // Retried (50 ms doubling) until the horizon, not dead-lettered at a delivery count.
+    EXPECT_GE(deliveries.Size(), 3u);
+    EXPECT_EQ(deliveries.Items().front(), 1u);
+}
+
+// A handler that throws (a dependency down while the service reports ready, e.g. the gateway)
+// is retried with a capped backoff and never dead-lettered, however many deliveries it takes:
+// here 30, past the old budget of 20.
+TEST_F(BusTest, AThrowingHandlerIsNeverDeadLetteredWhateverTheDeliveries) {
+    std::atomic<int> attempts{0};
+    Seen<std::uint64_t> handled;
+    SubscriberOptions o;
+    o.transient_backoff_cap = 20ms;
+    auto s = Subscriber("payments-service", o);
+    s->Subscribe<ExpirationComplete>([&](const ExpirationComplete&, const MessageMeta& m) {
+        if (++attempts <= 30) {
+            throw std::runtime_error("gateway unreachable");
+        }
+        handled.Add(m.num_delivered);
+        return AckDecision::kAck;
+    });
+    Publish(ExpirationComplete{"o1"});
+    // The event's own success is the marker: once it is handled, it can no longer be
+    // dead-lettered (a dead letter terminates it).
+    ASSERT_TRUE(test::WaitUntil([&] { return handled.Size() == 1; }, 30s));
+    EXPECT_EQ(handled.Items().front(), 31u);
+    EXPECT_TRUE(test::WaitUntil(
+        [&] {
+            return test::ConsumerBacklog(
+                       nats_.Url(), "TICKETING", "payments-service-expiration-complete") == 0;
+        },
+        5s));
+    EXPECT_TRUE(Stream("TICKETING_DLQ").empty());
+    EXPECT_EQ(CounterFor("bus_events_dead_lettered_total", "payments-service-expiration-complete"),
+              0.0);
+}
+
+// While the service's dependencies report down, a failed delivery is held: its ack deadline is
+// extended (so it is not redelivered), no other event of the consumer is attempted, and it is
+// handled as soon as they are back.
+TEST_F(BusTest, ADeliveryIsHeldWhileDependenciesAreDownAndHandledWhenTheyReturn) {
+    std::atomic<bool> up{false};
+    struct Attempt {
+        std::string order_id;
+        std::uint64_t delivery;
+        bool ok;
+    };
+    Seen<Attempt> attempts;
+    SubscriberOptions o;
+    o.ack_wait = 1500ms;
+    o.ready_poll = 20ms;
+    o.dependencies_ready = [&] { return up.load(); };
+    auto s = Subscriber("expiration-service", o);
+    s->Subscribe<ExpirationComplete>([&](const ExpirationComplete& e, const MessageMeta& m) {
+        bool ok = up.load();
+        attempts.Add({e.order_id, m.num_delivered, ok});
+        if (!ok) {
+            throw std::runtime_error("cannot connect to redis");
+        }
+        return AckDecision::kAck;
+    });
+    Publish(ExpirationComplete{"o1"});
+    Publish(ExpirationComplete{"o2"});
+    Publish(ExpirationComplete{"o3"});
+    // Held for longer than the ack wait: the first hold plus four extensions of a third of it.
+    const std::string consumer = "expiration-service-expiration-complete";
+    ASSERT_TRUE(
+        test::WaitUntil([&] { return CounterFor("bus_delivery_holds_total", consumer) >= 5; }, 10s));
+    up = true;
+    ASSERT_TRUE(test::WaitUntil(
+        [&] {
+            auto a = attempts.Items();
+            return std::count_if(a.begin(), a.end(), [](const Attempt& x) { return x.ok; }) >= 3;
+        },
+        20s));
+    auto a = attempts.Items();
+    ASSERT_GE(a.size(), 4u);
+    // One failed attempt during the outage, then the same delivery (never redelivered) succeeds,
+    // and only then do the others run.
+    EXPECT_EQ(a[0].order_id, "o1");
+    EXPECT_FALSE(a[0].ok);
+    EXPECT_EQ(a[1].order_id, "o1");
+    EXPECT_TRUE(a[1].ok);
+    EXPECT_EQ(a[1].delivery, 1u);
+    for (std::size_t i = 1; i < a.size(); ++i) {
+        EXPECT_TRUE(a[i].ok) << "attempt " << i << " ran while the dependencies were down";
+    }
+    EXPECT_TRUE(Stream("TICKETING_DLQ").empty());
 }
 
 TEST_F(BusTest, DurableSurvivesMembersShutdown) {

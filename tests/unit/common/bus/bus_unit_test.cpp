@@ -38,6 +38,25 @@ TEST(RetryDelay, DoublesFromFiftyMillisecondsUpToFiveSeconds) {
     EXPECT_EQ(RetryDelay(1000), 5000ms);
 }
 
+TEST(TransientRetryDelay, DoublesFromFiftyMillisecondsUpToTheCap) {
+    EXPECT_EQ(TransientRetryDelay(1, 30s), 50ms);
+    EXPECT_EQ(TransientRetryDelay(2, 30s), 100ms);
+    EXPECT_EQ(TransientRetryDelay(10, 30s), 25600ms);
+    EXPECT_EQ(TransientRetryDelay(11, 30s), 30s);
+    // However long the outage: no overflow, still the cap.
+    EXPECT_EQ(TransientRetryDelay(1'000'000, 30s), 30s);
+    EXPECT_EQ(TransientRetryDelay(0, 30s), 50ms);
+}
+
+TEST(MakeRawHandler, ANotYetOfAVersionedEventNamesTheVersionItWaitsFor) {
+    auto raw = MakeRawHandler<OrderCancelled>(
+        [](const OrderCancelled&, const MessageMeta&) { return AckDecision::kRetry; });
+    auto result = raw(R"({"id":"o7","version":3,"ticket":{"id":"t"}})", {});
+    EXPECT_EQ(result.decision, AckDecision::kRetry);
+    EXPECT_FALSE(result.transient);
+    EXPECT_EQ(result.reason, "waiting for version 2 of order:cancelled o7");
+}
+
 TEST(MakeRawHandler, DecodesAndPassesTheHandlersDecision) {
     auto raw = MakeRawHandler<OrderCancelled>([](const OrderCancelled& e, const MessageMeta&) {
         return e.version == 1 ? AckDecision::kAck : AckDecision::kRetry;
@@ -67,6 +86,7 @@ TEST(MakeRawHandler, RetriesWhenTheHandlerThrows) {
         });
     auto result = raw(R"({"id":"o","version":1,"ticket":{"id":"t"}})", {});
     EXPECT_EQ(result.decision, AckDecision::kRetry);
+    EXPECT_TRUE(result.transient);  // a dependency failed: never dead-lettered
     EXPECT_EQ(result.reason, "handler failed: database is locked");
 }
 

@@ -127,7 +127,7 @@ TEST(CommonConfig, FromEnvAppliesDefaults) {
     EXPECT_EQ(config.http_port, 3000);
     EXPECT_EQ(config.log_level, "info");
     EXPECT_EQ(config.session_ttl, std::chrono::seconds(86400));
-    EXPECT_EQ(config.nats_max_deliver, 20);
+    EXPECT_EQ(config.nats_retry_horizon, std::chrono::seconds(3600));
     EXPECT_EQ(config.http_workers, 16);
     EXPECT_EQ(config.nats_stream_replicas, 1);
 }
@@ -140,7 +140,7 @@ TEST(CommonConfig, FromEnvReadsEveryVariable) {
                               {"HTTP_PORT", "4000"},
                               {"LOG_LEVEL", "debug"},
                               {"SESSION_TTL_SECONDS", "60"},
-                              {"NATS_MAX_DELIVER", "5"},
+                              {"NATS_RETRY_HORIZON_SECONDS", "5"},
                               {"HTTP_WORKERS", "4"},
                               {"NATS_STREAM_REPLICAS", "3"}});
 
@@ -153,7 +153,7 @@ TEST(CommonConfig, FromEnvReadsEveryVariable) {
     EXPECT_EQ(config.http_port, 4000);
     EXPECT_EQ(config.log_level, "debug");
     EXPECT_EQ(config.session_ttl, std::chrono::seconds(60));
-    EXPECT_EQ(config.nats_max_deliver, 5);
+    EXPECT_EQ(config.nats_retry_horizon, std::chrono::seconds(5));
     EXPECT_EQ(config.http_workers, 4);
     EXPECT_EQ(config.nats_stream_replicas, 3);
 }
@@ -171,7 +171,7 @@ TEST(CommonConfig, FromEnvReportsEveryProblemAtOnce) {
     EnvReader env = ReaderOf({{"HTTP_PORT", "http"},
                               {"LOG_LEVEL", "loud"},
                               {"SESSION_TTL_SECONDS", "0"},
-                              {"NATS_MAX_DELIVER", "0"},
+                              {"NATS_RETRY_HORIZON_SECONDS", "0"},
                               {"HTTP_WORKERS", "2000"},
                               {"NATS_STREAM_REPLICAS", "7"}});
 
@@ -183,7 +183,7 @@ TEST(CommonConfig, FromEnvReportsEveryProblemAtOnce) {
                   "HTTP_PORT must be an integer between 1 and 65535",
                   "LOG_LEVEL must be one of trace, debug, info, warn, error",
                   "SESSION_TTL_SECONDS must be an integer between 1 and 31536000",
-                  "NATS_MAX_DELIVER must be an integer between 1 and 1000000",
+                  "NATS_RETRY_HORIZON_SECONDS must be an integer between 1 and 2592000",
                   "HTTP_WORKERS must be an integer between 1 and 1024",
                   "NATS_STREAM_REPLICAS must be an integer between 1 and 5",
               }));
