@@ -15,6 +15,7 @@
 #include "listeners/listeners.hpp"
 #include "replay/tickets_replayer.hpp"
 #include "storage/migrations.hpp"
+#include "storage/ticket_store.hpp"
 
 namespace {
 
@@ -27,6 +28,7 @@ int Serve() {
 
     service::Runtime rt(cfg, "tickets-service");
     rt.OpenDatabase(tickets::Migrations());
+    rt.PruneAlso(tickets::TicketStore::CancelledOrdersRetention());
     rt.ConnectBus();
 
     util::SystemClock clock;

@@ -141,6 +141,8 @@ CommonConfig CommonConfig::FromEnv(EnvReader& env, std::string service, Sessions
     config.session_ttl = std::chrono::seconds(env.Int("SESSION_TTL_SECONDS", 86400, 1, 31'536'000));
     config.nats_retry_horizon =
         std::chrono::seconds(env.Int("NATS_RETRY_HORIZON_SECONDS", 3600, 1, 2'592'000));
+    config.inbox_retention =
+        std::chrono::seconds(env.Int("INBOX_RETENTION_SECONDS", 604'800, 60, 31'536'000));
     config.http_workers = static_cast<int>(env.Int("HTTP_WORKERS", 16, 1, 1024));
     config.nats_stream_replicas = static_cast<int>(env.Int("NATS_STREAM_REPLICAS", 1, 1, 5));
     config.service = std::move(service);

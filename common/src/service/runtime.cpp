@@ -21,6 +21,7 @@ struct Runtime::Parts {
     std::unique_ptr<bus::NatsPublisher> publisher;
     std::unique_ptr<bus::OutboxRelay> relay;
     std::unique_ptr<bus::NatsSubscriber> subscriber;  // last: "subscriptions must be the last fields"
+    std::vector<bus::RetentionRule> also_prune;
 };
 
 Runtime::Runtime(config::CommonConfig cfg, std::string queue_group)
@@ -68,8 +69,11 @@ void Runtime::ConnectBus(std::chrono::seconds bus_wait) {
     parts_->connection->EnsureStreams();
     parts_->publisher = std::make_unique<bus::NatsPublisher>(*parts_->connection, parts_->registry);
     if (parts_->db) {
-        parts_->relay =
-            std::make_unique<bus::OutboxRelay>(*parts_->db, *parts_->publisher, parts_->registry);
+        bus::RelayOptions ro;
+        ro.inbox_retention = cfg_.inbox_retention;
+        ro.also_prune = parts_->also_prune;
+        parts_->relay = std::make_unique<bus::OutboxRelay>(
+            *parts_->db, *parts_->publisher, parts_->registry, ro);
         parts_->relay->Start();
     }
     if (!queue_group_.empty()) {
@@ -83,6 +87,10 @@ void Runtime::ConnectBus(std::chrono::seconds bus_wait) {
         parts_->subscriber =
             std::make_unique<bus::NatsSubscriber>(*parts_->connection, so, parts_->registry);
     }
+}
+
+void Runtime::PruneAlso(bus::RetentionRule rule) {
+    parts_->also_prune.push_back(std::move(rule));
 }
 
 metrics::Registry& Runtime::metrics() {

@@ -1,3 +1,5 @@
+#include <chrono>
+
 #include "storage/ticket_store.hpp"
 
 #include <utility>
@@ -105,9 +107,12 @@ bool TicketStore::Update(soci::session& s, const Ticket& next, std::int64_t expe
 void TicketStore::RecordCancelledOrder(soci::session& s,
                                        const std::string& order_id,
                                        const std::string& ticket_id) {
-    s << "INSERT INTO cancelled_orders (order_id, ticket_id) VALUES (:order_id, :ticket_id) "
-         "ON CONFLICT DO NOTHING",
-        soci::use(order_id), soci::use(ticket_id);
+    const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    s << "INSERT INTO cancelled_orders (order_id, ticket_id, cancelled_at) "
+         "VALUES (:order_id, :ticket_id, :cancelled_at) ON CONFLICT DO NOTHING",
+        soci::use(order_id), soci::use(ticket_id), soci::use(now);
 }
 
 bool TicketStore::IsOrderCancelled(soci::session& s, const std::string& order_id) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/bus/outbox.hpp"
 #include "domain/ticket.hpp"
 
 namespace soci {
@@ -33,6 +34,11 @@ public:
     static bool Update(soci::session& s, const Ticket& next, std::int64_t expected_version);
 
     // ---- orders whose order:cancelled was handled ----
+    // How the relay prunes them (after INBOX_RETENTION_SECONDS, like the inbox: an
+    // order:created that arrives later than that is past any redelivery the inbox guards).
+    static bus::RetentionRule CancelledOrdersRetention() {
+        return {"cancelled_orders", "order_id", "cancelled_at"};
+    }
     static void RecordCancelledOrder(soci::session& s,
                                      const std::string& order_id,
                                      const std::string& ticket_id);

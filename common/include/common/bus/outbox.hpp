@@ -6,6 +6,9 @@
 // it; a re-publish after a crash is dropped by the stream's duplicate window (Nats-Msg-Id).
 // With PostgreSQL shared by several replicas, one relay at a time owns the outbox through an
 // advisory lock, taken over when its holder's connection dies.
+// The relay that owns the outbox also keeps the inbox bounded: rows older than the retention are
+// deleted a batch at a time (and so are the rows of any table a service registers the same way,
+// such as tickets' cancelled_orders).
 // The tables come from bus::Migrations (versions below 100 are common's; services number theirs
 // from 100 and pass both lists to db::RunMigrations).
 // Thread-safety: Add runs on the caller's thread inside its transaction. The relay is one
@@ -17,6 +20,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -56,6 +60,24 @@ public:
     static std::int64_t Backlog(db::Database& db);
 };
 
+// A table pruned like the inbox: rows whose `stamped_at` (milliseconds since the epoch; 0 means
+// unknown, kept) is older than the retention, identified by `key` (one or more columns).
+// Identifiers are code constants, never input.
+struct RetentionRule {
+    std::string table;
+    std::string key;
+    std::string stamped_at;
+};
+
+// The inbox's rule.
+RetentionRule InboxRetention();
+
+// Deletes up to `limit` rows of `rule` stamped before `cutoff`; returns how many.
+std::int64_t PruneBatch(db::Database& db,
+                        const RetentionRule& rule,
+                        std::chrono::system_clock::time_point cutoff,
+                        std::size_t limit);
+
 struct RelayOptions {
     std::size_t batch_size = 512;
     // How often an idle relay looks for rows written without a Wake().
@@ -64,6 +86,15 @@ struct RelayOptions {
     std::chrono::milliseconds max_backoff{std::chrono::seconds(5)};
     // PostgreSQL advisory lock key that elects the one relay per database.
     std::int64_t advisory_lock_key = 0x7469636b6574;  // "ticket"
+    // Inbox rows older than this are deleted (INBOX_RETENTION_SECONDS; why 7 days is safe:
+    // README, "Decisions"). Pruning runs every `prune_every`, at most `prune_batches` batches of
+    // `prune_batch` rows a time, so it never holds the database or the relay for long.
+    std::chrono::seconds inbox_retention{std::chrono::hours(24 * 7)};
+    std::chrono::milliseconds prune_every{std::chrono::seconds(60)};
+    std::size_t prune_batch = 1000;
+    int prune_batches = 10;
+    // The service's own tables pruned the same way (tickets: cancelled_orders).
+    std::vector<RetentionRule> also_prune;
 };
 
 class OutboxRelay final {
@@ -91,6 +122,8 @@ private:
     void Run();
     // One pass: publish up to batch_size rows; returns how many rows it found.
     std::size_t PublishOnce();
+    // Deletes what is past the retention, when prune_every has passed since the last time.
+    void PruneIfDue();
     void Pause(std::chrono::milliseconds d);
 
     db::Database& db_;
@@ -98,6 +131,8 @@ private:
     RelayOptions options_;
     metrics::Counter& published_counter_;
     metrics::Counter& failures_counter_;
+    metrics::Counter& pruned_counter_;
+    std::chrono::steady_clock::time_point next_prune_{};
     std::atomic<std::uint64_t> published_{0};
     std::atomic<bool> leader_{false};
 

@@ -85,6 +85,8 @@ struct CommonConfig {
     // NATS_RETRY_HORIZON_SECONDS, 1..2592000 (30 days): a "not yet" event older than this is
     // dead-lettered (DESIGN.md section 5); dependency failures are never.
     std::chrono::seconds nats_retry_horizon{3600};
+    // INBOX_RETENTION_SECONDS, 60..31536000: inbox rows older than this are pruned (7 days).
+    std::chrono::seconds inbox_retention{604800};
     int http_workers = 16;                    // HTTP_WORKERS, 1..1024
     int nats_stream_replicas = 1;             // NATS_STREAM_REPLICAS, 1..5 (3 on a NATS cluster)
 

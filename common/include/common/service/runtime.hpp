@@ -38,6 +38,7 @@ namespace ticketing::bus {
 class EventSubscriber;
 class NatsConnection;
 class OutboxRelay;
+struct RetentionRule;
 }  // namespace ticketing::bus
 
 namespace ticketing::service {
@@ -60,6 +61,8 @@ public:
 
     // Opens DATABASE_URL and applies bus::Migrations followed by `own` (versions >= 100).
     void OpenDatabase(const std::vector<db::Migration>& own);
+    // A table of the service's pruned like the inbox (bus::RetentionRule); before ConnectBus.
+    void PruneAlso(bus::RetentionRule rule);
     // Connects to NATS_URL (waits up to `bus_wait` for the server), provisions the streams,
     // starts the outbox relay (when a database is open) and creates the subscriber. Throws
     // bus::BusError when the server stays unreachable, so the process manager restarts it.

@@ -540,6 +540,83 @@ TEST_F(BusWithDatabaseTest, InboxRollsBackWhenHandlerDeclines) {
     EXPECT_EQ(Counter(), 1);
 }
 
+// Inbox rows stamped over three days, one every ten minutes, as a steady stream leaves them:
+// the relay prunes what is older than the retention (one day here) in batches and keeps the rest,
+// so the table holds the retention's worth of rows, whatever has gone through it. Returns the
+// ids kept.
+std::int64_t StampedMs(std::chrono::system_clock::duration ago) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               (std::chrono::system_clock::now() - ago).time_since_epoch())
+        .count();
+}
+
+void FillInbox(db::Database& db, int rows) {
+    db.Transaction([&](soci::session& s) {
+        for (int i = 0; i < rows; ++i) {
+            std::string id = "e" + std::to_string(i);
+            long long at = StampedMs(std::chrono::minutes(10) * i);
+            s << "INSERT INTO inbox (consumer, event_id, handled_at) VALUES ('c', :id, :at)",
+                soci::use(id), soci::use(at);
+        }
+    });
+}
+
+long long InboxRows(db::Database& db) {
+    return db.WithSession([](soci::session& s) {
+        long long n = 0;
+        s << "SELECT COUNT(*) FROM inbox", soci::into(n);
+        return n;
+    });
+}
+
+TEST_F(BusWithDatabaseTest, RelayKeepsTheInboxToItsRetentionAndDuplicatesInsideItAreStillDropped) {
+    constexpr int kRows = 3 * 24 * 6;  // three days, one row every ten minutes
+    FillInbox(*db_, kRows);
+    // A table of the service's own, pruned by the same rule (as tickets' cancelled_orders).
+    db_->Transaction([](soci::session& s) {
+        s << "CREATE TABLE stamped (k TEXT PRIMARY KEY, at BIGINT NOT NULL)";
+        long long old = StampedMs(std::chrono::hours(48));
+        long long recent = StampedMs(std::chrono::hours(1));
+        s << "INSERT INTO stamped (k, at) VALUES ('old', :a), ('recent', :b), ('unknown', 0)",
+            soci::use(old), soci::use(recent);
+    });
+    RelayOptions o;
+    o.inbox_retention = std::chrono::hours(24);
+    o.prune_every = 10ms;
+    o.prune_batch = 50;  // small batches: several rounds
+    o.prune_batches = 2;
+    o.also_prune = {{"stamped", "k", "at"}};
+    OutboxRelay relay(*db_, *publisher_, registry_, o);
+    relay.Start();
+    // Rows 0..143 are within the day (row 144 is exactly a day old).
+    ASSERT_TRUE(test::WaitUntil([&] { return InboxRows(*db_) == 144; }, 20s))
+        << InboxRows(*db_) << " rows";
+    auto& pruned = registry_.AddCounter("retention_pruned_rows_total", "").With();
+    ASSERT_TRUE(test::WaitUntil([&] { return pruned.Value() >= kRows - 144 + 1; }, 20s));
+    EXPECT_EQ(pruned.Value(), kRows - 144 + 1);  // the inbox's old rows and stamped's 'old'
+    auto kept = db_->WithSession([](soci::session& s) {
+        std::vector<std::string> keys(10);
+        s << "SELECT k FROM stamped ORDER BY k", soci::into(keys);
+        return keys;
+    });
+    EXPECT_EQ(kept, (std::vector<std::string>{"recent", "unknown"}));
+
+    // Inside the retention a redelivered event is still recognised; past it, it was forgotten.
+    MessageMeta meta;
+    meta.consumer = "c";
+    meta.event_id = "e6";  // handled an hour ago
+    int runs = 0;
+    auto run = [&](soci::session&) {
+        ++runs;
+        return AckDecision::kAck;
+    };
+    EXPECT_EQ(HandleOnce(*db_, meta, run), AckDecision::kAck);
+    EXPECT_EQ(runs, 0);
+    meta.event_id = "e400";  // handled about 67 hours ago: pruned
+    EXPECT_EQ(HandleOnce(*db_, meta, run), AckDecision::kAck);
+    EXPECT_EQ(runs, 1);
+}
+
 class BusWithPostgresTest : public BusTest {
 protected:
     void SetUp() override {
@@ -610,6 +687,15 @@ TEST_F(BusWithPostgresTest, InboxRunsTheSameEventOnce) {
         return v;
     });
     EXPECT_EQ(n, 1);
+}
+
+TEST_F(BusWithPostgresTest, PruneBatchDeletesOnlyRowsPastTheCutoffABatchAtATime) {
+    FillInbox(*db_, 30);  // 0, 10, ..., 290 minutes old
+    auto cutoff = std::chrono::system_clock::now() - std::chrono::minutes(95);
+    EXPECT_EQ(PruneBatch(*db_, InboxRetention(), cutoff, 5), 5);
+    EXPECT_EQ(PruneBatch(*db_, InboxRetention(), cutoff, 100), 15);  // rows 10..29 are older
+    EXPECT_EQ(PruneBatch(*db_, InboxRetention(), cutoff, 100), 0);
+    EXPECT_EQ(InboxRows(*db_), 10);
 }
 
 }  // namespace
