@@ -9,6 +9,10 @@
 #                                     stop the service's replicas, rebuild its database (or, for
 #                                     expiration, its pending jobs) from the event log, start them
 #   scripts/run.sh dump <svc>         the canonical dump of a service's database (JSON lines)
+#   scripts/run.sh dlq list [--consumer C] | summary | show <id> |
+#                  redrive <id>|--all [--consumer C] | purge <id>|--all [--consumer C] [--yes]
+#                                     the dead letters: list them, look at one, deliver them again
+#                                     to the consumer that dead-lettered them, remove them
 # Options of start:
 #   -d, --detach          return once ready and leave the stack running (stop with `stop`)
 #   --replicas N          N processes of every service (1..9); with N > 1 a local PostgreSQL
@@ -462,7 +466,7 @@ run_tool() {
   mapfile -t vars < <(service_env "$svc" 0)
   if [ "${CONTAINERS:-0}" = 1 ]; then
     local -a words
-    mapfile -t words < <(podman_run "$svc" "$svc-tool" $(printf -- '-e %s ' "${vars[@]%%=*}"))
+    mapfile -t words < <(podman_run "$svc" "$svc-tool" -i $(printf -- '-e %s ' "${vars[@]%%=*}"))
     env "${vars[@]}" "${words[@]}" "$@"
     return
   fi
@@ -517,7 +521,18 @@ case "$CMD" in
     esac ;;
   status)
     load_stack
-    exec python3 "$ROOT/scripts/status.py" --run-dir "$RUN" "$@" ;;
+    case " $* " in
+      *" --json "*) exec python3 "$ROOT/scripts/status.py" --run-dir "$RUN" "$@" ;;  # JSON only
+    esac
+    rc=0
+    python3 "$ROOT/scripts/status.py" --run-dir "$RUN" "$@" || rc=$?
+    echo
+    echo "dead letters per consumer (scripts/run.sh dlq list)"
+    run_tool tickets dlq summary || rc=1
+    exit $rc ;;
+  dlq)
+    load_stack
+    run_tool tickets dlq "$@" ;;
   -h|--help|help) usage 0 ;;
   *) echo "unknown command: $CMD" >&2; usage 2 ;;
 esac

@@ -97,6 +97,10 @@ std::string LocalStack::IngressUrl() const {
     return "http://127.0.0.1:" + std::to_string(base_);
 }
 
+std::string LocalStack::NatsUrl() const {
+    return "nats://127.0.0.1:" + std::to_string(base_ + 1);  // NATS_PORT in scripts/run.sh
+}
+
 std::filesystem::path LocalStack::LogFile(const std::string& process) const {
     return dir_.Path() / "logs" / (process + ".log");
 }

@@ -32,6 +32,8 @@ public:
     LocalStack& operator=(const LocalStack&) = delete;
 
     std::string IngressUrl() const;
+    // The stack's (first) nats-server: scripts/run.sh puts it just above the ingress.
+    std::string NatsUrl() const;
     std::uint16_t IngressPort() const { return base_; }
     const std::filesystem::path& DataDir() const { return dir_.Path(); }
     std::filesystem::path LogFile(const std::string& process) const;

@@ -10,6 +10,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "common/bus/connection.hpp"
+#include "common/bus/publisher.hpp"
+#include "common/metrics/registry.hpp"
 #include "common/testing/http_client.hpp"
 #include "common/testing/process.hpp"
 
@@ -134,6 +137,39 @@ TEST_F(StackTest, StatusShowsEveryProcessReadyAndTheConsumers) {
                                  "expiration queue"}) {
         EXPECT_NE(out.find(expected), std::string::npos) << expected << " not in:\n" << out;
     }
+}
+
+// An event nobody can decode is dead-lettered by the consumer that got it; the run command lists
+// it (per consumer in status too), refuses to purge without a confirmation, purges with --yes.
+TEST_F(StackTest, DeadLettersAreListedAndPurgedThroughTheRunCommand) {
+    metrics::Registry registry;
+    bus::ConnectionOptions co;
+    co.url = StackEnvironment::Stack()->NatsUrl();
+    auto connection = bus::NatsConnection::Connect(co);
+    ASSERT_TRUE(connection->IsConnected());
+    bus::NatsPublisher publisher(*connection, registry);
+    ASSERT_TRUE(publisher.Publish({"ticket:created", "{\"poison\": ", "poison-e2e", "", ""}));
+    std::string out;
+    ASSERT_TRUE(WaitUntil(
+        [&] {
+            StackEnvironment::Stack()->Run({"dlq", "list"}, &out);
+            return out.find("1 dead letter(s)") != std::string::npos;
+        },
+        20s))
+        << out;
+    EXPECT_NE(out.find("orders-service-ticket-created"), std::string::npos) << out;
+    EXPECT_NE(out.find("undecodable"), std::string::npos) << out;
+    EXPECT_EQ(StackEnvironment::Stack()->Run({"status"}, &out), 0) << out;
+    EXPECT_NE(out.find("orders-service-ticket-created"), std::string::npos) << out;
+    EXPECT_NE(out.find("1 dead letter(s)"), std::string::npos) << out;
+
+    // No one at the terminal to say yes (no standard input): nothing is purged.
+    EXPECT_EQ(StackEnvironment::Stack()->Run({"dlq", "purge", "--all"}, &out), 1) << out;
+    EXPECT_EQ(StackEnvironment::Stack()->Run({"dlq", "summary"}, &out), 0) << out;
+    EXPECT_NE(out.find("1 dead letter(s)"), std::string::npos) << out;
+    EXPECT_EQ(StackEnvironment::Stack()->Run({"dlq", "purge", "--all", "--yes"}, &out), 0) << out;
+    EXPECT_EQ(StackEnvironment::Stack()->Run({"dlq", "summary"}, &out), 0) << out;
+    EXPECT_NE(out.find("0 dead letter(s)"), std::string::npos) << out;
 }
 
 TEST_F(StackTest, ACrashedServiceIsRestartedByTheProcessManager) {

@@ -27,6 +27,18 @@ std::string NatsErrorText(const char* what,
                           natsStatus s,
                           jsErrCode jerr = static_cast<jsErrCode>(0));
 
+// Publishes `msg` to JetStream with Nats-Msg-Id `id` (the stream drops a second one within its
+// duplicate window) and waits for the acknowledgement.
+inline natsStatus PublishWithId(jsCtx* js, natsMsg* msg, const std::string& id, jsErrCode* jerr) {
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MsgId = id.c_str();
+    jsPubAck* pa = nullptr;
+    natsStatus s = js_PublishMsg(&pa, js, msg, &po, jerr);
+    jsPubAck_Destroy(pa);
+    return s;
+}
+
 struct NatsHandles {
     ConnectionOptions options;
     natsOptions* opts = nullptr;

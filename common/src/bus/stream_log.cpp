@@ -187,6 +187,10 @@ std::uint64_t ReadAll(NatsConnection& connection,
                         if (seq > extent.last_sequence) {
                             continue;  // published after the replay started: live durables have it
                         }
+                        last_seen = seq;
+                        if (!Header(msg, kRedriveForHeader).empty()) {
+                            continue;  // a redriven copy: the original is in the log already
+                        }
                         StoredEvent e;
                         e.sequence = seq;
                         e.subject = natsMsg_GetSubject(msg);
@@ -195,7 +199,6 @@ std::uint64_t ReadAll(NatsConnection& connection,
                         e.event_id = Header(msg, kMsgIdHeader);
                         e.occurred_at = Header(msg, kOccurredAtHeader);
                         e.traceparent = Header(msg, kTraceparentHeader);
-                        last_seen = seq;
                         events.push_back(std::move(e));
                     }
                     natsMsgList_Destroy(&list);

@@ -190,10 +190,19 @@ private:
             stored_at_ns = md->Timestamp;
             jsMsgMetaData_Destroy(md);
         }
-        meta.event_id =
+        // A redriven event (scripts/run.sh dlq redrive) is for one consumer only; the others
+        // acknowledge it untouched. It keeps its original event id, so the inbox sees through it.
+        std::string redrive_for = HeaderOr(msg, kRedriveForHeader);
+        if (!redrive_for.empty() && redrive_for != b.consumer) {
+            natsMsg_Ack(msg, nullptr);
+            return;
+        }
+        meta.event_id = HeaderOr(
+            msg,
+            kEventIdHeader,
             HeaderOr(msg,
                      kMsgIdHeader,
-                     std::string(kStreamName) + "-" + std::to_string(meta.stream_sequence));
+                     std::string(kStreamName) + "-" + std::to_string(meta.stream_sequence)));
         meta.traceparent = HeaderOr(msg, kTraceparentHeader);
         meta.occurred_at = HeaderOr(msg, kOccurredAtHeader);
         std::string trace_id = meta.traceparent.size() >= 35 ? meta.traceparent.substr(3, 32) : "";
@@ -355,19 +364,17 @@ private:
             s = natsMsgHeader_Set(copy, kOriginalSubjectHeader, b.subject.c_str());
         }
         if (s == NATS_OK) {
+            s = natsMsgHeader_Set(copy, kConsumerHeader, b.consumer.c_str());
+        }
+        if (s == NATS_OK) {
             s = natsMsgHeader_Set(
                 copy, kOriginalSequenceHeader, std::to_string(meta.stream_sequence).c_str());
         }
         if (s == NATS_OK) {
             // One dead letter per (consumer, original message), however often this is retried.
             std::string id = "dlq-" + b.consumer + "-" + std::to_string(meta.stream_sequence);
-            jsPubOptions po;
-            jsPubOptions_Init(&po);
-            po.MsgId = id.c_str();
-            jsPubAck* pa = nullptr;
             jsErrCode jerr = static_cast<jsErrCode>(0);
-            s = js_PublishMsg(&pa, connection_.handles().js, copy, &po, &jerr);
-            jsPubAck_Destroy(pa);
+            s = PublishWithId(connection_.handles().js, copy, id, &jerr);
         }
         natsMsg_Destroy(copy);
         if (s != NATS_OK) {

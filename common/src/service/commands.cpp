@@ -3,10 +3,12 @@
 #include <iostream>
 #include <memory>
 
+#include "common/bus/connection.hpp"
 #include "common/bus/outbox.hpp"
 #include "common/config/env.hpp"
 #include "common/db/database.hpp"
 #include "common/log/log.hpp"
+#include "common/service/dlq_command.hpp"
 #include "common/service/runtime.hpp"
 
 namespace ticketing::service {
@@ -20,6 +22,7 @@ int Usage(const ServiceCommands& c, std::ostream& out = std::cerr, int code = 2)
     if (!c.dump_tables.empty()) {
         out << " | dump";
     }
+    out << " | dlq list|summary|show|redrive|purge ...";
     out << "\n\nconfiguration comes from the environment (see " << c.service << "/README.md)\n";
     return code;
 }
@@ -42,6 +45,16 @@ int Dump(const ServiceCommands& c) {
 }
 
 }  // namespace
+
+std::unique_ptr<bus::NatsConnection> ConnectTool(const config::CommonConfig& cfg,
+                                                 const std::string& tool) {
+    bus::ConnectionOptions co;
+    co.url = cfg.nats_url;
+    co.name = cfg.service + "-" + tool;
+    co.stream_replicas = cfg.nats_stream_replicas;
+    co.initial_wait = std::chrono::seconds(10);
+    return bus::NatsConnection::Connect(co);
+}
 
 int RunCommandLine(int argc, char** argv, const ServiceCommands& c) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -71,6 +84,10 @@ int RunCommandLine(int argc, char** argv, const ServiceCommands& c) {
                              std::cout,
                              std::cerr);
         });
+    }
+    if (command == "dlq") {
+        return RunMain(
+            [&] { return RunDeadLetterCommand(ToolConfig(c), rest, std::cin, std::cout, std::cerr); });
     }
     if (command == "dump" && !c.dump_tables.empty() && rest.empty()) {
         return RunMain([&] { return Dump(c); });

@@ -8,6 +8,7 @@
 #include "common/db/database.hpp"
 #include "common/events/events.hpp"
 #include "common/log/log.hpp"
+#include "common/service/commands.hpp"
 
 namespace ticketing::service {
 namespace {
@@ -73,12 +74,7 @@ int RunReplay(const config::CommonConfig& cfg,
     db::RunMigrations(
         *db, bus::WithBusMigrations(db->kind() == db::Database::Kind::kPostgres, own_migrations));
 
-    bus::ConnectionOptions co;
-    co.url = cfg.nats_url;
-    co.name = cfg.service + "-replay";
-    co.stream_replicas = cfg.nats_stream_replicas;
-    co.initial_wait = 10s;
-    auto connection = bus::NatsConnection::Connect(co);
+    auto connection = ConnectTool(cfg, "replay");
     if (!connection->IsConnected()) {
         progress << "replay " << cfg.service << ": NATS at " << cfg.nats_url << " is unreachable\n";
         return 1;

@@ -24,6 +24,11 @@ inline constexpr const char* kTraceparentHeader = "traceparent";
 inline constexpr const char* kDeadLetterReasonHeader = "Ticketing-Dead-Letter-Reason";
 inline constexpr const char* kOriginalSubjectHeader = "Ticketing-Original-Subject";
 inline constexpr const char* kOriginalSequenceHeader = "Ticketing-Original-Sequence";
+// The durable that dead-lettered an event (on its dead letter).
+inline constexpr const char* kConsumerHeader = "Ticketing-Consumer";
+// A redriven event: the only consumer that handles it, and its original event id.
+inline constexpr const char* kRedriveForHeader = "Ticketing-Redrive-For";
+inline constexpr const char* kEventIdHeader = "Ticketing-Event-Id";
 
 // One event ready to publish: subject, JSON payload and its headers.
 struct Envelope {

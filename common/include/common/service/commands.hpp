@@ -13,6 +13,13 @@
 #include "common/db/migrations.hpp"
 #include "common/service/replay.hpp"
 
+namespace ticketing::bus {
+class NatsConnection;
+}
+namespace ticketing::config {
+struct CommonConfig;
+}
+
 namespace ticketing::service {
 
 struct ServiceCommands {
@@ -30,5 +37,10 @@ struct ServiceCommands {
 // Dispatches argv to the commands; prints usage (exit 2) for anything else. Exceptions become
 // an exit status as in RunMain.
 int RunCommandLine(int argc, char** argv, const ServiceCommands& commands);
+
+// The NATS connection of a command-line tool (replay, dlq): NATS_URL, named
+// "<service>-<tool>", waiting up to 10 s for the server. Check IsConnected().
+std::unique_ptr<bus::NatsConnection> ConnectTool(const config::CommonConfig& cfg,
+                                                 const std::string& tool);
 
 }  // namespace ticketing::service

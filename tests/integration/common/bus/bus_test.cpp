@@ -5,18 +5,23 @@
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <sstream>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
 #include "common/bus/connection.hpp"
+#include "common/bus/dead_letters.hpp"
 #include "common/bus/inbox.hpp"
 #include "common/bus/outbox.hpp"
 #include "common/bus/publisher.hpp"
+#include "common/bus/stream_log.hpp"
 #include "common/bus/subscriber.hpp"
 #include "common/db/database.hpp"
 #include "common/db/migrations.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/service/dlq_command.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 #include "common/testing/servers.hpp"
@@ -538,6 +543,123 @@ TEST_F(BusWithDatabaseTest, InboxRollsBackWhenHandlerDeclines) {
     });
     EXPECT_EQ(d, AckDecision::kAck);
     EXPECT_EQ(Counter(), 1);
+}
+
+// Dead letters as an operator handles them (bus/dead_letters.hpp, `scripts/run.sh dlq`).
+TEST_F(BusWithDatabaseTest, ARedriveReachesOnlyItsConsumerIsHandledOnceAndReplaySkipsIt) {
+    std::atomic<bool> broken{true};
+    Seen<std::string> tickets_handled;
+    Seen<std::string> orders_seen;
+    auto tickets = Subscriber("tickets-service");
+    tickets->Subscribe<TicketCreated>([&](const TicketCreated& e, const MessageMeta& m) {
+        if (broken.load()) {
+            return AckDecision::kDeadLetter;
+        }
+        return HandleOnce(*db_, m, [&](soci::session& tx) {
+            tx << "UPDATE counter SET n = n + 1 WHERE id = 1";
+            tickets_handled.Add(e.id);
+            return AckDecision::kAck;
+        });
+    });
+    auto orders = Subscriber("orders-service");
+    orders->Subscribe<TicketCreated>([&](const TicketCreated& e, const MessageMeta&) {
+        orders_seen.Add(e.id);
+        return AckDecision::kAck;
+    });
+    Publish(Ticket(1), "event-t1");
+    std::vector<DeadLetter> letters;
+    ASSERT_TRUE(test::WaitUntil([&] { return !(letters = ListDeadLetters(*connection_)).empty(); },
+                                10s));
+    ASSERT_EQ(letters.size(), 1u);
+    const DeadLetter letter = letters.front();
+    EXPECT_EQ(letter.subject, "ticket:created");
+    EXPECT_EQ(letter.consumer, "tickets-service-ticket-created");
+    EXPECT_EQ(letter.reason, "rejected by handler");
+    EXPECT_EQ(letter.event_id, "event-t1");
+    EXPECT_EQ(letter.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    EXPECT_FALSE(letter.time.empty());
+    EXPECT_EQ(letter.payload, events::Encode(Ticket(1)));
+    ASSERT_TRUE(FindDeadLetter(*connection_, letter.id).has_value());
+
+    // The cause is fixed: redriven, it is handled by its consumer, and the dead letter is gone.
+    broken = false;
+    Redrive(*connection_, letter);
+    ASSERT_TRUE(test::WaitUntil([&] { return Counter() == 1; }, 10s));
+    EXPECT_TRUE(ListDeadLetters(*connection_).empty());
+    EXPECT_FALSE(FindDeadLetter(*connection_, letter.id).has_value());
+
+    // Redriven again (as from a second dead letter of the same event): the inbox knows it. The
+    // dead letter is gone, so removing it fails after the publish.
+    DeadLetter again = letter;
+    again.id = letter.id + 1000;
+    EXPECT_THROW(Redrive(*connection_, again), BusError);
+    // A later event is the marker: once both consumers have it, the redrives were delivered.
+    Publish(Ticket(2));
+    ASSERT_TRUE(test::WaitUntil([&] { return Counter() == 2 && orders_seen.Size() >= 2; }, 10s));
+    EXPECT_EQ(tickets_handled.Items(), (std::vector<std::string>{"t1", "t2"}));
+    // The other consumer of the subject never saw the redriven copies.
+    EXPECT_EQ(orders_seen.Items(), (std::vector<std::string>{"t1", "t2"}));
+
+    // Purge.
+    broken = true;
+    Publish(Ticket(3));
+    ASSERT_TRUE(test::WaitUntil([&] { return ListDeadLetters(*connection_).size() == 1; }, 10s));
+    Purge(*connection_, ListDeadLetters(*connection_).front().id);
+    EXPECT_TRUE(ListDeadLetters(*connection_).empty());
+
+    // Replay reads the history without the redriven copies.
+    std::vector<std::string> replayed;
+    ReadAll(*connection_, 1, 100, [&](std::span<const StoredEvent> batch) {
+        for (const auto& e : batch) {
+            replayed.push_back(events::Decode<TicketCreated>(e.payload).id);
+        }
+    });
+    EXPECT_EQ(replayed, (std::vector<std::string>{"t1", "t2", "t3"}));
+}
+
+TEST_F(BusWithDatabaseTest, TheDlqCommandListsShowsAndPurgesOnlyWhenConfirmed) {
+    auto s = Subscriber("payments-service");
+    s->Subscribe<ExpirationComplete>(
+        [](const ExpirationComplete&, const MessageMeta&) { return AckDecision::kDeadLetter; });
+    Publish(ExpirationComplete{"o1"});
+    Publish(ExpirationComplete{"o2"});
+    ASSERT_TRUE(test::WaitUntil([&] { return ListDeadLetters(*connection_).size() == 2; }, 10s));
+    config::CommonConfig cfg;
+    cfg.service = "test";
+    cfg.nats_url = nats_.Url();
+    auto run = [&](std::vector<std::string> args, std::string input = "") {
+        std::istringstream in(input);
+        std::ostringstream out, err;
+        int code = service::RunDeadLetterCommand(cfg, args, in, out, err);
+        return std::make_tuple(code, out.str(), err.str());
+    };
+    auto [code, out, err] = run({"list"});
+    EXPECT_EQ(code, 0) << err;
+    EXPECT_NE(out.find("payments-service-expiration-complete"), std::string::npos) << out;
+    EXPECT_NE(out.find("rejected by handler"), std::string::npos) << out;
+    EXPECT_NE(out.find("2 dead letter(s)"), std::string::npos) << out;
+
+    auto first = ListDeadLetters(*connection_).front().id;
+    std::tie(code, out, err) = run({"show", std::to_string(first)});
+    EXPECT_EQ(code, 0) << err;
+    EXPECT_NE(out.find("Ticketing-Dead-Letter-Reason: rejected by handler"), std::string::npos);
+    EXPECT_NE(out.find(R"({"orderId":"o1"})"), std::string::npos) << out;
+
+    // Unknown ids, unknown verbs and half-given selections are refused.
+    std::tie(code, out, err) = run({"show", "999999"});
+    EXPECT_EQ(code, 1);
+    EXPECT_EQ(std::get<0>(run({"redrive"})), 2);
+    EXPECT_EQ(std::get<0>(run({"purge", "1", "--all"})), 2);
+    EXPECT_EQ(std::get<0>(run({"explode"})), 2);
+
+    // Purge asks first: anything but yes keeps them.
+    std::tie(code, out, err) = run({"purge", "--all"}, "n\n");
+    EXPECT_EQ(code, 1);
+    EXPECT_EQ(ListDeadLetters(*connection_).size(), 2u);
+    std::tie(code, out, err) = run({"purge", "--all", "--consumer", "payments-service-expiration-complete", "--yes"});
+    EXPECT_EQ(code, 0) << err;
+    EXPECT_NE(out.find("2 dead letter(s) purged"), std::string::npos) << out;
+    EXPECT_TRUE(ListDeadLetters(*connection_).empty());
 }
 
 // Inbox rows stamped over three days, one every ten minutes, as a steady stream leaves them:

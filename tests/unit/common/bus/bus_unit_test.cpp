@@ -184,7 +184,7 @@ TEST(WithBusMigrations, RejectsServiceVersionsBelowOneHundred) {
     EXPECT_THROW(WithBusMigrations(false, own), std::invalid_argument);
     std::vector<db::Migration> ok = {{100, "tickets", "CREATE TABLE x (id TEXT)"}};
     auto all = WithBusMigrations(true, ok);
-    ASSERT_EQ(all.size(), 4u);  // outbox, inbox, replay_runs, then the service's own
+    ASSERT_EQ(all.size(), 5u);  // outbox, inbox, replay_runs, inbox_handled_at, the service's
     EXPECT_EQ(all.back().version, 100);
 }
 
