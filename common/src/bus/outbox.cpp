@@ -156,6 +156,8 @@ void OutboxRelay::Start() {
         return;
     }
     stopping_ = false;
+    // The first pruning a round after the start, not while a (re)started service catches up.
+    next_prune_ = std::chrono::steady_clock::now() + options_.prune_every;
     thread_ = std::thread([this] { Run(); });
 }
 

@@ -132,6 +132,8 @@ protected:
         Publish(OrderFor(ticket_id, order_id));
         ASSERT_TRUE(
             test::WaitUntil([&] { return Show(ticket_id).value("orderId", "") == order_id; }, 10s));
+        // Its ticket:updated is in the stream before the test looks at the stream.
+        ASSERT_TRUE(test::WaitUntil([&] { return bus::Outbox::Backlog(*db_) == 0; }, 10s));
     }
 
     std::vector<test::StoredMessage> Stream(const std::string& subject,
@@ -157,11 +159,16 @@ protected:
         return test::WaitUntil([&] { return Stream(subject).size() >= count; }, 10s);
     }
 
-    // Until the durable of `subject` has no message left to deliver or to acknowledge.
+    // Until the durable of `subject` has no message left to deliver or to acknowledge, and what
+    // its handlers wrote to the outbox is published: then the stream shows all they caused.
     bool WaitForConsumerIdle(const std::string& subject) {
         std::string consumer = bus::ConsumerName("tickets-service", subject);
         return test::WaitUntil(
-            [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", consumer) == 0; }, 10s);
+            [&] {
+                return test::ConsumerBacklog(nats_.Url(), "TICKETING", consumer) == 0 &&
+                       bus::Outbox::Backlog(*db_) == 0;
+            },
+            10s);
     }
 
     test::TempDir dir_;
