@@ -1,5 +1,6 @@
 #include "common/bus/outbox.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "common/bus/publisher.hpp"
@@ -49,6 +50,23 @@ CREATE TABLE inbox (
     handled_at BIGINT NOT NULL,
     PRIMARY KEY (consumer, event_id)
 );)";
+
+// PostgreSQL: whether the lease's session still holds the advisory lock `key`.
+bool StillHoldsLock(db::Database::Lease& lease, std::int64_t key) {
+    long long held = 0;
+    try {
+        // A bigint advisory key shows in pg_locks as classid (high half) and objid (low half).
+        lease.session() << "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                           "AND pid = pg_backend_pid() AND classid::bigint = :hi "
+                           "AND objid::bigint = :lo",
+            soci::use(static_cast<long long>(static_cast<std::uint64_t>(key) >> 32)),
+            soci::use(static_cast<long long>(static_cast<std::uint64_t>(key) & 0xffffffffULL)),
+            soci::into(held);
+    } catch (const std::exception&) {
+        return false;
+    }
+    return held == 1;
+}
 
 struct Row {
     long long id = 0;
@@ -136,7 +154,11 @@ OutboxRelay::OutboxRelay(db::Database& db,
       pruned_counter_(metrics
                           .AddCounter("retention_pruned_rows_total",
                                       "Inbox (and like) rows deleted past their retention")
-                          .With()) {
+                          .With()),
+      elections_counter_(metrics
+                             .AddCounter("outbox_relay_leads_total",
+                                         "Times this relay took the outbox's advisory lock")
+                             .With()) {
     metrics.AddCallbackGauge("outbox_backlog", "Outbox rows waiting to be published", [&db] {
         try {
             return static_cast<double>(Outbox::Backlog(db));
@@ -214,18 +236,27 @@ void OutboxRelay::Run() {
                     continue;
                 }
                 leader_.store(true);
+                elections_counter_.Inc();
                 log::Info("outbox relay took the lead");
             } else if (!postgres) {
                 leader_.store(true);
+            } else if (!StillHoldsLock(*lock_holder, options_.advisory_lock_key)) {
+                // The lock's session died (a PostgreSQL restart, a terminated backend): another
+                // relay may hold the outbox now. Publishing on regardless would interleave.
+                log::Warn("outbox relay lost the lead");
+                lock_holder->MarkBroken();
+                lock_holder.reset();
+                leader_.store(false);
+                continue;
             }
-            std::size_t found = PublishOnce();
+            bool more = PublishOnce();
             PruneIfDue();
             if (failing) {
                 log::Info("outbox relay publishing again");
                 failing = false;
             }
             backoff = options_.min_backoff;
-            if (found < options_.batch_size) {
+            if (!more) {
                 Pause(options_.idle_poll);
             }
         } catch (const std::exception& e) {
@@ -286,15 +317,18 @@ void OutboxRelay::PruneIfDue() {
     }
 }
 
-std::size_t OutboxRelay::PublishOnce() {
-    std::vector<Row> rows = db_.WithSession([this](soci::session& s) {
+bool OutboxRelay::PublishOnce() {
+    // After a failure, one row at a time until past every row that was in flight then: no row is
+    // published again ahead of one the bus has not acknowledged.
+    const std::size_t limit = careful_until_ > 0 ? 1 : options_.batch_size;
+    std::vector<Row> rows = db_.WithSession([&](soci::session& s) {
         std::vector<Row> out;
-        out.reserve(options_.batch_size);
+        out.reserve(limit);
         Row row;
         soci::statement st =
             (s.prepare << "SELECT id, event_id, subject, payload, traceparent, occurred_at "
                           "FROM outbox ORDER BY id LIMIT :n",
-             soci::use(static_cast<long long>(options_.batch_size)),
+             soci::use(static_cast<long long>(limit)),
              soci::into(row.id),
              soci::into(row.envelope.event_id),
              soci::into(row.envelope.subject),
@@ -308,7 +342,7 @@ std::size_t OutboxRelay::PublishOnce() {
         return out;
     });
     if (rows.empty()) {
-        return 0;
+        return false;
     }
     std::vector<Envelope> envelopes;
     envelopes.reserve(rows.size());
@@ -316,11 +350,17 @@ std::size_t OutboxRelay::PublishOnce() {
         envelopes.push_back(r.envelope);
     }
     std::vector<bool> acked = publisher_.PublishBatch(envelopes);
+    // Only the acknowledged prefix is done: the first row the bus refused and every row after it
+    // stay, and the next pass starts again from that row (a row after it that was acknowledged
+    // is published again; the stream's duplicate window drops the copy).
     std::vector<long long> done;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        if (acked[i]) {
-            done.push_back(rows[i].id);
-        }
+    for (std::size_t i = 0; i < rows.size() && acked[i]; ++i) {
+        done.push_back(rows[i].id);
+    }
+    if (done.size() < rows.size()) {
+        careful_until_ = std::max(careful_until_, rows.back().id);
+    } else if (rows.back().id >= careful_until_) {
+        careful_until_ = 0;
     }
     if (!done.empty()) {
         db_.Transaction(
@@ -332,7 +372,7 @@ std::size_t OutboxRelay::PublishOnce() {
         throw std::runtime_error(std::to_string(rows.size() - done.size()) +
                                  " event(s) not acknowledged by JetStream");
     }
-    return rows.size();
+    return rows.size() == limit;
 }
 
 }  // namespace ticketing::bus

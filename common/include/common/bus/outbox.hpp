@@ -1,11 +1,17 @@
 // The transactional outbox (DESIGN.md section 5). A state change and the events it causes are
 // written in one database transaction: Outbox::Add inserts one `outbox` row per event with the
 // caller's session. OutboxRelay, a thread in the same process, publishes the rows in id order
-// through an EventPublisher (async, in batches), deletes each row once JetStream acknowledged
-// it, and retries with backoff while the bus is down. A crash can delay an event but never lose
-// it; a re-publish after a crash is dropped by the stream's duplicate window (Nats-Msg-Id).
+// through an EventPublisher (async, in batches), deletes the rows JetStream acknowledged up to
+// the first it did not, and retries with backoff while the bus is down: the next pass resumes
+// from that first unacknowledged row and goes one row at a time until it is past every row that
+// was in flight, so no row is published again ahead of an earlier one. (Rows of the failed batch
+// after the refused one may already be in the stream: with pipelined publishing that window is
+// unavoidable; it is at most one batch, and only when the server refuses a row and takes later
+// ones, e.g. during a cluster leader change.) A crash can delay an event but never lose it; a
+// re-publish is dropped by the stream's duplicate window (Nats-Msg-Id).
 // With PostgreSQL shared by several replicas, one relay at a time owns the outbox through an
-// advisory lock, taken over when its holder's connection dies.
+// advisory lock, taken over when its holder's connection dies and re-checked before each batch,
+// so a relay whose lock session died stops before another one starts.
 // The relay that owns the outbox also keeps the inbox bounded: rows older than the retention are
 // deleted a batch at a time (and so are the rows of any table a service registers the same way,
 // such as tickets' cancelled_orders).
@@ -120,8 +126,9 @@ public:
 
 private:
     void Run();
-    // One pass: publish up to batch_size rows; returns how many rows it found.
-    std::size_t PublishOnce();
+    // One pass: publish up to batch_size rows (one after a failure); returns whether it found as
+    // many as it asked for, i.e. whether more may be waiting.
+    bool PublishOnce();
     // Deletes what is past the retention, when prune_every has passed since the last time.
     void PruneIfDue();
     void Pause(std::chrono::milliseconds d);
@@ -132,6 +139,9 @@ private:
     metrics::Counter& published_counter_;
     metrics::Counter& failures_counter_;
     metrics::Counter& pruned_counter_;
+    metrics::Counter& elections_counter_;
+    // Highest outbox id that was in flight when a publish failed; 0 when none is pending.
+    long long careful_until_ = 0;
     std::chrono::steady_clock::time_point next_prune_{};
     std::atomic<std::uint64_t> published_{0};
     std::atomic<bool> leader_{false};

@@ -786,6 +786,29 @@ TEST_F(BusWithPostgresTest, OneRelayLeadsAndTheOtherTakesOverWhenItStops) {
     }
 }
 
+// A relay whose lock session dies (a terminated backend, a PostgreSQL restart) finds out before
+// its next batch and elects itself again, rather than publishing on without the lock.
+TEST_F(BusWithPostgresTest, ARelayThatLostItsLockSessionGivesUpTheLeadBeforeItsNextBatch) {
+    RelayOptions o;
+    o.min_backoff = 10ms;
+    OutboxRelay relay(*db_, *publisher_, registry_, o);
+    relay.Start();
+    auto& leads = registry_.AddCounter("outbox_relay_leads_total", "").With();
+    ASSERT_TRUE(test::WaitUntil([&] { return leads.Value() == 1.0; }, 10s));
+    // Terminate the session that holds the advisory lock.
+    auto admin = db::Database::Open(url_);
+    long long terminated = admin->WithSession([](soci::session& s) {
+        long long n = 0;
+        s << "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' "
+             "AND granted",
+            soci::into(n);
+        return n;
+    });
+    ASSERT_EQ(terminated, 1);
+    EXPECT_TRUE(test::WaitUntil([&] { return leads.Value() == 2.0; }, 10s)) << leads.Value();
+    EXPECT_TRUE(relay.IsLeader());
+}
+
 TEST_F(BusWithPostgresTest, InboxRunsTheSameEventOnce) {
     db_->Transaction([](soci::session& s) {
         s << "CREATE TABLE counter (id INTEGER PRIMARY KEY, n BIGINT NOT NULL)";
