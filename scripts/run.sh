@@ -49,7 +49,7 @@ SERVICES=(auth tickets orders expiration payments)
 DB_SERVICES=(auth tickets orders payments)
 
 CMD=start
-if [ $# -gt 0 ] && [[ "$1" != -* ]]; then CMD=$1; shift; fi
+if [ $# -gt 0 ] && [[ "$1" != -* || "$1" = -h || "$1" = --help ]]; then CMD=$1; shift; fi
 
 # --- ports --------------------------------------------------------------------------------------
 # Every port comes from here; `status` and `stop` read them back from $RUN/stack.env.
