@@ -113,36 +113,11 @@ TEST_F(ContainerTest, EveryServiceRunsFromItsImageRestrictedAsTheManifestsSay) {
 }
 
 TEST_F(ContainerTest, SellerSellsBuyerBuysAndPaysAndTheOrderCompletes) {
-    User seller = SignUp();
-    User buyer = SignUp();
-    std::string ticket_id = CreateTicket(seller, "Concert in a container", 20).value("id", "");
-    ASSERT_TRUE(Listed(ticket_id));
-
-    auto order = OrderWhenKnown(buyer, ticket_id);
-    ASSERT_EQ(order.status, 201) << order.body;
-    std::string order_id = order.Json().value("id", "");
-    EXPECT_TRUE(WaitUntil([&] { return !Listed(ticket_id); }, 20s));
-
-    auto paid = PayWhenKnown(buyer, order_id);
-    ASSERT_EQ(paid.status, 201) << paid.body;
-    EXPECT_TRUE(paid.Json().value("stripeId", "").starts_with("ch_"));
-    EXPECT_TRUE(WaitUntil([&] { return OrderStatus(buyer, order_id) == "complete"; }, 20s));
-    EXPECT_FALSE(Listed(ticket_id));  // sold: stays reserved
+    SellBuyAndPay("Concert in a container", 20);
 }
 
 TEST_F(ContainerTest, UnpaidOrderExpiresAndTheTicketIsForSaleAgain) {
-    User seller = SignUp();
-    User buyer = SignUp();
-    std::string ticket_id = CreateTicket(seller, "Game in a container", 35.5).value("id", "");
-    auto order = OrderWhenKnown(buyer, ticket_id);
-    ASSERT_EQ(order.status, 201) << order.body;
-    std::string order_id = order.Json().value("id", "");
-
-    EXPECT_TRUE(WaitUntil([&] { return OrderStatus(buyer, order_id) == "cancelled"; },
-                          std::chrono::seconds(kWindowSeconds + 30)));
-    EXPECT_TRUE(WaitUntil([&] { return Listed(ticket_id); }, 20s));
-    auto again = client_.Post("/api/orders", json{{"ticketId", ticket_id}}.dump(), buyer.cookie);
-    EXPECT_EQ(again.status, 201) << again.body;
+    OrderExpiresAndTheTicketSellsAgain("Game in a container", std::chrono::seconds(kWindowSeconds));
 }
 
 }  // namespace

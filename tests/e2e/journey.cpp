@@ -70,4 +70,50 @@ std::string Journey::OrderStatus(const User& buyer, const std::string& order_id)
     return r.status == 200 ? r.Json().value("status", "") : "";
 }
 
+void Journey::SellBuyAndPay(const std::string& title, double price) {
+    User seller = SignUp();
+    User buyer = SignUp();
+    std::string ticket_id = CreateTicket(seller, title, price).value("id", "");
+    ASSERT_TRUE(Listed(ticket_id));
+
+    auto order = OrderWhenKnown(buyer, ticket_id);
+    ASSERT_EQ(order.status, 201) << order.body;
+    std::string order_id = order.Json().value("id", "");
+    EXPECT_EQ(order.Json()["ticket"].value("price", 0.0), price);
+
+    EXPECT_TRUE(WaitUntil([&] { return !Listed(ticket_id); }, 20s));
+    auto edit = client_.Put("/api/tickets/" + ticket_id,
+                            json{{"title", "Changed"}, {"price", price + 10}}.dump(),
+                            seller.cookie);
+    EXPECT_EQ(edit.status, 400) << edit.body;
+    EXPECT_EQ(edit.body, R"({"errors":[{"message":"Cannot edit a reserved ticket"}]})");
+
+    HttpResult paid = PayWhenKnown(buyer, order_id);
+    ASSERT_EQ(paid.status, 201) << paid.body;
+    EXPECT_EQ(paid.Json().value("orderId", ""), order_id);
+    EXPECT_TRUE(paid.Json().value("stripeId", "").starts_with("ch_"));
+
+    EXPECT_TRUE(WaitUntil([&] { return OrderStatus(buyer, order_id) == "complete"; }, 20s));
+    // Sold: the ticket stays reserved and hidden.
+    EXPECT_FALSE(Listed(ticket_id));
+}
+
+void Journey::OrderExpiresAndTheTicketSellsAgain(const std::string& title,
+                                                 std::chrono::seconds window) {
+    User seller = SignUp();
+    User buyer = SignUp();
+    std::string ticket_id = CreateTicket(seller, title, 35.5).value("id", "");
+    auto order = OrderWhenKnown(buyer, ticket_id);
+    ASSERT_EQ(order.status, 201) << order.body;
+    std::string order_id = order.Json().value("id", "");
+    EXPECT_TRUE(WaitUntil([&] { return !Listed(ticket_id); }, 20s));
+
+    EXPECT_TRUE(
+        WaitUntil([&] { return OrderStatus(buyer, order_id) == "cancelled"; }, window + 30s));
+    EXPECT_TRUE(WaitUntil([&] { return Listed(ticket_id); }, 20s));
+
+    auto again = client_.Post("/api/orders", json{{"ticketId", ticket_id}}.dump(), buyer.cookie);
+    EXPECT_EQ(again.status, 201) << again.body;
+}
+
 }  // namespace ticketing::test

@@ -5,6 +5,7 @@
 // Thread-safety: one Journey per test thread (HttpClient is not shared).
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -37,6 +38,15 @@ public:
                             const std::string& token = "tok_visa");
     // The order's status as its owner sees it ("" when the GET fails).
     std::string OrderStatus(const User& buyer, const std::string& order_id);
+
+    // Whole journeys, with their gtest assertions:
+    // a seller sells a ticket at `price`; a buyer orders it at that price; it leaves the list and
+    // its seller can no longer edit it; the buyer pays (tok_visa), the order completes, and the
+    // ticket stays off the list (sold).
+    void SellBuyAndPay(const std::string& title, double price);
+    // a buyer orders a ticket and does not pay: the order is cancelled once `window` has passed,
+    // the ticket is listed again and can be ordered again.
+    void OrderExpiresAndTheTicketSellsAgain(const std::string& title, std::chrono::seconds window);
 
 protected:
     HttpClient client_;

@@ -39,49 +39,11 @@ std::string ReadFile(const std::filesystem::path& path) {
 using StackTest = StackJourneyTest;
 
 TEST_F(StackTest, TicketIsListedOrderedHiddenLockedPaidAndTheOrderCompletes) {
-    User seller = SignUp();
-    User buyer = SignUp();
-    json ticket = CreateTicket(seller, "Concert", 20);
-    std::string ticket_id = ticket.value("id", "");
-    ASSERT_TRUE(Listed(ticket_id));
-
-    auto order = OrderWhenKnown(buyer, ticket_id);
-    ASSERT_EQ(order.status, 201) << order.body;
-    std::string order_id = order.Json().value("id", "");
-    EXPECT_EQ(order.Json()["ticket"].value("price", 0.0), 20.0);
-
-    EXPECT_TRUE(WaitUntil([&] { return !Listed(ticket_id); }, 20s));
-    auto edit = client_.Put("/api/tickets/" + ticket_id,
-                            json{{"title", "Changed"}, {"price", 30}}.dump(),
-                            seller.cookie);
-    EXPECT_EQ(edit.status, 400) << edit.body;
-    EXPECT_EQ(edit.body, R"({"errors":[{"message":"Cannot edit a reserved ticket"}]})");
-
-    HttpResult paid = PayWhenKnown(buyer, order_id);
-    ASSERT_EQ(paid.status, 201) << paid.body;
-    EXPECT_EQ(paid.Json().value("orderId", ""), order_id);
-    EXPECT_TRUE(paid.Json().value("stripeId", "").starts_with("ch_"));
-
-    EXPECT_TRUE(WaitUntil([&] { return OrderStatus(buyer, order_id) == "complete"; }, 20s));
-    // Sold: the ticket stays reserved and hidden.
-    EXPECT_FALSE(Listed(ticket_id));
+    SellBuyAndPay("Concert", 20);
 }
 
 TEST_F(StackTest, UnpaidOrderExpiresAndTheTicketCanBeOrderedAgain) {
-    User seller = SignUp();
-    User buyer = SignUp();
-    std::string ticket_id = CreateTicket(seller, "Game", 35.5).value("id", "");
-    auto order = OrderWhenKnown(buyer, ticket_id);
-    ASSERT_EQ(order.status, 201) << order.body;
-    std::string order_id = order.Json().value("id", "");
-    EXPECT_TRUE(WaitUntil([&] { return !Listed(ticket_id); }, 20s));
-
-    EXPECT_TRUE(WaitUntil([&] { return OrderStatus(buyer, order_id) == "cancelled"; },
-                          std::chrono::seconds(kWindowSeconds + 20)));
-    EXPECT_TRUE(WaitUntil([&] { return Listed(ticket_id); }, 20s));
-
-    auto again = client_.Post("/api/orders", json{{"ticketId", ticket_id}}.dump(), buyer.cookie);
-    EXPECT_EQ(again.status, 201) << again.body;
+    OrderExpiresAndTheTicketSellsAgain("Game", std::chrono::seconds(kWindowSeconds));
 }
 
 TEST_F(StackTest, TraceIdOfARequestAppearsInTheLogsOfEveryServiceItReaches) {
