@@ -49,23 +49,38 @@ GatewayLedger::GatewayLedger(const std::vector<test::FakeStripeServer::Call>& ca
             }
         } else if (c.path == "/v1/refunds") {
             auto it = c.form.find("charge");
-            if (it != c.form.end() && refunded.insert(it->second).second) {
-                ++refund_count;
+            if (it != c.form.end() && released.insert(it->second).second) {
+                ++release_count;
+            }
+        } else if (c.path.starts_with("/v1/charges/") && c.path.ends_with("/capture")) {
+            const std::string id = c.path.substr(12, c.path.size() - 12 - 8);
+            if (captured.insert(id).second) {
+                ++capture_count;
             }
         }
     }
 }
 
-int GatewayLedger::Net(const std::string& order) const {
+int GatewayLedger::Captured(const std::string& order) const {
     auto it = charges.find(order);
     if (it == charges.end()) {
         return 0;
     }
-    int net = 0;
-    for (const auto& id : it->second) {
-        net += refunded.contains(id) ? 0 : 1;
+    return static_cast<int>(
+        std::count_if(it->second.begin(), it->second.end(), [&](const std::string& id) {
+            return captured.contains(id);
+        }));
+}
+
+int GatewayLedger::Held(const std::string& order) const {
+    auto it = charges.find(order);
+    if (it == charges.end()) {
+        return 0;
     }
-    return net;
+    return static_cast<int>(
+        std::count_if(it->second.begin(), it->second.end(), [&](const std::string& id) {
+            return !captured.contains(id) && !released.contains(id);
+        }));
 }
 
 }  // namespace ticketing::load

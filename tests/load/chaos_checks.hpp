@@ -1,8 +1,9 @@
 // The pure parts of the fault suite's judgement (chaos.hpp), apart so that they are unit-tested:
 //   FaultLog       when each fault was on; whether a moment falls in one (plus a grace to recover)
 //   ContractError  whether an answer's body is the contract's {"errors":[{"message": ...}]}
-//   GatewayLedger  the charges and refunds of the fake Stripe server's call log, per order (from
-//                  the idempotency keys pay-<order id>-<attempt id>), and each order's net charges
+//   GatewayLedger  the authorisations, captures and releases of the fake Stripe server's call log,
+//                  per order (from the idempotency keys pay-<order id>-<attempt id>): each order's
+//                  captured charges (money taken) and holds still open
 // Thread-safety: FaultLog is safe from any thread; the others are values.
 #pragma once
 
@@ -42,13 +43,17 @@ bool ContractError(const test::HttpResult& r);
 
 struct GatewayLedger {
     explicit GatewayLedger(const std::vector<test::FakeStripeServer::Call>& calls);
-    // Charges created for the order and not refunded.
-    int Net(const std::string& order) const;
+    // The order's charges that were captured (money taken; released ones are never captured).
+    int Captured(const std::string& order) const;
+    // The order's authorisations neither captured nor released: holds still open.
+    int Held(const std::string& order) const;
 
-    std::map<std::string, std::set<std::string>> charges;  // order -> charge ids created
-    std::set<std::string> refunded;                        // charge ids
+    std::map<std::string, std::set<std::string>> charges;  // order -> charge ids authorised
+    std::set<std::string> captured;                        // charge ids
+    std::set<std::string> released;                        // charge ids
     std::size_t charge_count = 0;
-    std::size_t refund_count = 0;
+    std::size_t capture_count = 0;
+    std::size_t release_count = 0;
 };
 
 }  // namespace ticketing::load

@@ -104,6 +104,9 @@ FakeStripeServer::FakeStripeServer(std::string api_key, std::uint16_t port)
     for (std::string path : {"/v1/charges", "/v1/refunds"}) {
         router.Post(path, [this, path](http::Request& req) { return Handle(req, path); });
     }
+    router.Post("/v1/charges/:id/capture", [this](http::Request& req) {
+        return Handle(req, "/v1/charges/" + req.Param("id") + "/capture");
+    });
     http::ServerOptions options;
     options.address = "127.0.0.1";
     options.port = port;
@@ -169,6 +172,11 @@ std::size_t FakeStripeServer::RefundsCreated() const {
     return refunds_created_;
 }
 
+std::size_t FakeStripeServer::CapturesMade() const {
+    std::lock_guard lock(mu_);
+    return captures_made_;
+}
+
 http::Response FakeStripeServer::Handle(const http::Request& req, const std::string& path) {
     Call call{path,
               std::string(req.Header("Authorization").value_or("")),
@@ -222,7 +230,14 @@ http::Response FakeStripeServer::Handle(const http::Request& req, const std::str
 
 std::pair<int, std::string> FakeStripeServer::Process(
     const std::string& path, const std::map<std::string, std::string>& form) {
-    return path == "/v1/charges" ? CreateCharge(form) : CreateRefund(form);
+    if (path == "/v1/charges") {
+        return CreateCharge(form);
+    }
+    if (path == "/v1/refunds") {
+        return CreateRefund(form);
+    }
+    constexpr std::string_view kPrefix = "/v1/charges/", kSuffix = "/capture";
+    return CaptureCharge(path.substr(kPrefix.size(), path.size() - kPrefix.size() - kSuffix.size()));
 }
 
 std::pair<int, std::string> FakeStripeServer::CreateCharge(
@@ -259,16 +274,49 @@ std::pair<int, std::string> FakeStripeServer::CreateCharge(
                      "source",
                      "resource_missing");
     }
-    charges_[id] = Charge{std::stoll(amount), false};
-    return {200,
-            json{{"id", id},
-                 {"object", "charge"},
-                 {"amount", std::stoll(amount)},
-                 {"currency", currency},
-                 {"paid", true},
-                 {"refunded", false},
-                 {"status", "succeeded"}}
-                .dump()};
+    const bool capture = field("capture") != "false";
+    Charge& charge = charges_[id];
+    charge.amount = std::stoll(amount);
+    charge.captured = capture;
+    captures_made_ += capture ? 1 : 0;
+    return {200, ChargeJson(id, charge)};
+}
+
+std::string FakeStripeServer::ChargeJson(const std::string& id, const Charge& charge) {
+    return json{{"id", id},
+                {"object", "charge"},
+                {"amount", charge.amount},
+                {"currency", "usd"},
+                {"paid", true},
+                {"captured", charge.captured},
+                {"refunded", charge.refunded},
+                {"status", "succeeded"}}
+        .dump();
+}
+
+std::pair<int, std::string> FakeStripeServer::CaptureCharge(const std::string& id) {
+    auto charge = charges_.find(id);
+    if (charge == charges_.end()) {
+        return Error(
+            404, "invalid_request_error", "No such charge: '" + id + "'", "charge", "resource_missing");
+    }
+    if (charge->second.refunded) {
+        return Error(400,
+                     "invalid_request_error",
+                     "Charge " + id + " has already been refunded.",
+                     "",
+                     "charge_already_refunded");
+    }
+    if (charge->second.captured) {
+        return Error(400,
+                     "invalid_request_error",
+                     "Charge " + id + " has already been captured.",
+                     "",
+                     "charge_already_captured");
+    }
+    charge->second.captured = true;
+    ++captures_made_;
+    return {200, ChargeJson(id, charge->second)};
 }
 
 std::pair<int, std::string> FakeStripeServer::CreateRefund(

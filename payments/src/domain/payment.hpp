@@ -1,5 +1,6 @@
 // The payments service's records: its replica of an order, a payment attempt (one claimed try at
-// charging an order) and a payment (a succeeded charge, refunded when its order was cancelled).
+// authorising an order's price on a card) and a payment (a succeeded authorisation, captured when
+// its order completes, released when it is cancelled).
 // Pure data.
 // Thread-safety: plain values.
 #pragma once
@@ -43,22 +44,37 @@ struct PaymentAttempt {
     util::TimePoint created_at;
 };
 
+// authorized → captured (order completed) | released (order cancelled) | failed (the gateway
+// refused the capture or release for good; `failure` says why).
+enum class PaymentStatus { kAuthorized, kCaptured, kReleased, kFailed };
+
+std::string_view ToString(PaymentStatus status);
+std::optional<PaymentStatus> ParsePaymentStatus(std::string_view text);
+
 struct Payment {
     std::string id;
     std::string order_id;
     std::string attempt_id;
     std::string stripe_id;
-    std::optional<std::string> refund_id;
+    std::optional<std::string> refund_id;  // the release's refund id ("re_...")
     util::TimePoint created_at;
+    PaymentStatus status = PaymentStatus::kAuthorized;
+    util::Cents amount = 0;
+    std::optional<std::string> failure;  // the gateway's message when failed
 };
 
-// The gateway's idempotency keys (DESIGN.md section 4): one charge per attempt, one refund per
-// payment, whoever sends them and however often.
-inline std::string ChargeIdempotencyKey(const PaymentAttempt& a) {
+// What happens to an authorised payment: capture (its order completed) or release (cancelled).
+enum class Settlement { kCapture, kRelease };
+
+std::string_view ToString(Settlement settlement);
+
+// The gateway's idempotency keys (DESIGN.md section 4): one authorisation per attempt, one
+// capture or release per payment, whoever sends them and however often.
+inline std::string AuthorizeIdempotencyKey(const PaymentAttempt& a) {
     return "pay-" + a.order_id + "-" + a.id;
 }
-inline std::string RefundIdempotencyKey(const Payment& p) {
-    return "refund-" + p.id;
+inline std::string SettlementIdempotencyKey(const Payment& p, Settlement settlement) {
+    return (settlement == Settlement::kCapture ? "capture-" : "release-") + p.id;
 }
 
 }  // namespace ticketing::payments

@@ -29,7 +29,7 @@ Payment PaymentService::Pay(const std::string& user_id,
     if (!util::IsValidId(order_id)) {
         throw http::NotFoundError();
     }
-    Settled settled = Settle(Claim(user_id, order_id, token), traceparent);
+    Settled settled = Authorize(Claim(user_id, order_id, token), traceparent);
     switch (settled.outcome) {
         case Outcome::kPaid:
             return *settled.payment;
@@ -98,22 +98,41 @@ PaymentAttempt PaymentService::Claim(const std::string& user_id,
     });
 }
 
-PaymentService::Settled PaymentService::Settle(const PaymentAttempt& attempt,
-                                               const std::string& traceparent) {
+Payment PaymentService::Find(const std::string& user_id, const std::string& payment_id) {
+    if (!util::IsValidId(payment_id)) {
+        throw http::NotFoundError();
+    }
+    return db_.WithSession([&](soci::session& s) {
+        auto payment = PaymentStore::FindPayment(s, payment_id);
+        if (!payment) {
+            throw http::NotFoundError();
+        }
+        auto order = PaymentStore::FindOrder(s, payment->order_id);
+        if (!order || order->user_id != user_id) {
+            throw http::NotAuthorizedError();
+        }
+        return *payment;
+    });
+}
+
+PaymentService::Settled PaymentService::Authorize(const PaymentAttempt& attempt,
+                                                  const std::string& traceparent) {
     std::string charge_id;
     try {
-        charge_id =
-            gateway_
-                .Charge(attempt.amount, kCurrency, attempt.source, ChargeIdempotencyKey(attempt))
-                .charge_id;
+        charge_id = gateway_
+                        .Authorize(attempt.amount,
+                                   kCurrency,
+                                   attempt.source,
+                                   AuthorizeIdempotencyKey(attempt))
+                        .charge_id;
     } catch (const GatewayError& e) {
         if (e.kind() == GatewayError::Kind::kUnavailable) {
-            // Unknown whether the gateway charged: keep the attempt pending, with its key, for
+            // Unknown whether the gateway authorised: keep the attempt pending, with its key, for
             // the next request or Recover() to resume at once.
             db_.Transaction([&](soci::session& tx) {
                 PaymentStore::ReleaseAttempt(tx, attempt.id, clock_.Now());
             });
-            log::Warn("charge not settled: gateway unavailable",
+            log::Warn("authorisation not settled: gateway unavailable",
                       {{"order_id", attempt.order_id}, {"attempt_id", attempt.id}});
             return {Outcome::kUnavailable, std::nullopt, e.what()};
         }
@@ -123,7 +142,7 @@ PaymentService::Settled PaymentService::Settle(const PaymentAttempt& attempt,
         if (!failed) {
             return OutcomeOf(attempt.id);
         }
-        log::Info("charge refused",
+        log::Info("authorisation refused",
                   {{"order_id", attempt.order_id},
                    {"attempt_id", attempt.id},
                    {"reason", ToString(e.kind())}});
@@ -131,12 +150,12 @@ PaymentService::Settled PaymentService::Settle(const PaymentAttempt& attempt,
                 std::nullopt,
                 e.what()};
     }
-    return RecordCharge(attempt, charge_id, traceparent);
+    return RecordAuthorization(attempt, charge_id, traceparent);
 }
 
-PaymentService::Settled PaymentService::RecordCharge(const PaymentAttempt& attempt,
-                                                     const std::string& charge_id,
-                                                     const std::string& traceparent) {
+PaymentService::Settled PaymentService::RecordAuthorization(const PaymentAttempt& attempt,
+                                                            const std::string& charge_id,
+                                                            const std::string& traceparent) {
     const auto now = clock_.Now();
     struct Recorded {
         Payment payment;
@@ -144,14 +163,20 @@ PaymentService::Settled PaymentService::RecordCharge(const PaymentAttempt& attem
     };
     auto recorded = db_.Transaction([&](soci::session& tx) -> std::optional<Recorded> {
         // Ordered against the order:cancelled listener: whichever commits second sees the
-        // other's change (the listener then refunds this payment, or this sees the cancel).
+        // other's change (the listener then releases this payment, or this sees the cancel).
         PaymentStore::LockOrder(tx, attempt.order_id);
         auto order = PaymentStore::FindOrder(tx, attempt.order_id);
         if (!PaymentStore::SucceedAttempt(tx, attempt.id, charge_id, now)) {
             return std::nullopt;  // settled by whoever resumed it
         }
-        Recorded r{Payment{ids_.NewId(), attempt.order_id, attempt.id, charge_id, {}, now},
-                   order && order->status == OrderStatus::kCancelled};
+        Payment payment;
+        payment.id = ids_.NewId();
+        payment.order_id = attempt.order_id;
+        payment.attempt_id = attempt.id;
+        payment.stripe_id = charge_id;
+        payment.created_at = now;
+        payment.amount = attempt.amount;
+        Recorded r{std::move(payment), order && order->status == OrderStatus::kCancelled};
         PaymentStore::InsertPayment(tx, r.payment);
         if (!r.order_cancelled) {
             bus::Outbox::Add(tx,
@@ -167,21 +192,21 @@ PaymentService::Settled PaymentService::RecordCharge(const PaymentAttempt& attem
         if (events_written_) {
             events_written_();
         }
-        log::Info("payment created",
+        log::Info("payment authorised",
                   {{"order_id", attempt.order_id},
                    {"payment_id", recorded->payment.id},
                    {"charge_id", charge_id}});
         return {Outcome::kPaid, recorded->payment, ""};
     }
-    // No one pays for an order they do not get: no payment:created, and the money goes back.
-    log::Warn("order cancelled during the charge: refunding",
+    // No one pays for an order they do not get: no payment:created, and the hold is released.
+    log::Warn("order cancelled during the authorisation: releasing",
               {{"order_id", attempt.order_id}, {"payment_id", recorded->payment.id}});
     try {
-        RefundAndRecord(recorded->payment);
+        SettlePayment(recorded->payment, Settlement::kRelease);
     } catch (const GatewayError& e) {
-        // Still owed and recorded as such: the order:cancelled listener or Recover() repeats it
+        // Still due and recorded as such (authorized, order cancelled): Recover() repeats it
         // with the same key.
-        log::Warn("refund deferred",
+        log::Warn("release deferred",
                   {{"payment_id", recorded->payment.id}, {"reason", ToString(e.kind())}});
     }
     return {Outcome::kCancelled, recorded->payment, ""};
@@ -205,27 +230,61 @@ PaymentService::Settled PaymentService::OutcomeOf(const std::string& attempt_id)
     });
 }
 
-std::optional<std::string> PaymentService::RefundIfOwed(const std::string& order_id) {
-    auto owed =
-        db_.WithSession([&](soci::session& s) { return PaymentStore::OwedRefund(s, order_id); });
-    if (!owed) {
+std::optional<PaymentStatus> PaymentService::SettleOrder(const std::string& order_id) {
+    auto due = db_.WithSession(
+        [&](soci::session& s) { return PaymentStore::DueSettlements(s, order_id, 1); });
+    if (due.empty()) {
         return std::nullopt;
     }
-    return RefundAndRecord(*owed);
+    return SettlePayment(due.front().payment, due.front().settlement);
 }
 
-std::string PaymentService::RefundAndRecord(const Payment& payment) {
-    // The key, and the refund id recorded below, both make a repeated refund a no-op.
-    std::string refund_id = gateway_.Refund(payment.stripe_id, RefundIdempotencyKey(payment));
-    bool recorded = db_.Transaction([&](soci::session& tx) {
-        return PaymentStore::RecordRefund(tx, payment.id, refund_id, clock_.Now());
-    });
-    if (recorded) {
-        log::Info(
-            "payment refunded",
-            {{"order_id", payment.order_id}, {"payment_id", payment.id}, {"refund_id", refund_id}});
+PaymentStatus PaymentService::SettlePayment(const Payment& payment, Settlement settlement) {
+    const std::string key = SettlementIdempotencyKey(payment, settlement);
+    PaymentStatus status =
+        settlement == Settlement::kCapture ? PaymentStatus::kCaptured : PaymentStatus::kReleased;
+    std::optional<std::string> refund_id, failure;
+    try {
+        if (settlement == Settlement::kCapture) {
+            gateway_.Capture(payment.stripe_id, key);
+        } else {
+            auto released = gateway_.Release(payment.stripe_id, key);
+            if (!released.refund_id.empty()) {
+                refund_id = released.refund_id;
+            }
+        }
+    } catch (const GatewayError& e) {
+        if (e.kind() == GatewayError::Kind::kUnavailable) {
+            throw;  // still authorised: whoever called retries with the same key
+        }
+        status = PaymentStatus::kFailed;
+        failure = e.what();
     }
-    return refund_id;
+    bool recorded = db_.Transaction([&](soci::session& tx) {
+        return PaymentStore::RecordSettlement(
+            tx, payment.id, status, refund_id, failure, clock_.Now());
+    });
+    if (!recorded) {
+        // Settled by another delivery, replica or the sweep first (the same key made the
+        // gateway's answer the same): report what is recorded.
+        auto now_recorded = db_.WithSession(
+            [&](soci::session& s) { return PaymentStore::FindPayment(s, payment.id); });
+        return now_recorded ? now_recorded->status : status;
+    }
+    if (status == PaymentStatus::kFailed) {
+        log::Error("payment settlement refused by the gateway",
+                   {{"order_id", payment.order_id},
+                    {"payment_id", payment.id},
+                    {"settlement", ToString(settlement)},
+                    {"error", *failure}});
+        if (options_.on_settlement_failed) {
+            options_.on_settlement_failed(settlement);
+        }
+    } else {
+        log::Info(settlement == Settlement::kCapture ? "payment captured" : "payment released",
+                  {{"order_id", payment.order_id}, {"payment_id", payment.id}});
+    }
+    return status;
 }
 
 RecoveryReport PaymentService::Recover() {
@@ -246,22 +305,25 @@ RecoveryReport PaymentService::Recover() {
         attempt.lease_until = lease;
         log::Info("resuming an abandoned payment attempt",
                   {{"order_id", attempt.order_id}, {"attempt_id", attempt.id}});
-        if (Settle(attempt, "").outcome == Outcome::kUnavailable) {
+        if (Authorize(attempt, "").outcome == Outcome::kUnavailable) {
             ++report.failures;
         } else {
             ++report.attempts_settled;
         }
     }
-    auto owed = db_.WithSession(
-        [&](soci::session& s) { return PaymentStore::OwedRefunds(s, options_.recovery_batch); });
-    for (const auto& payment : owed) {
+    auto due = db_.WithSession([&](soci::session& s) {
+        return PaymentStore::DueSettlements(s, std::nullopt, options_.recovery_batch);
+    });
+    for (const auto& [payment, settlement] : due) {
         try {
-            RefundAndRecord(payment);
-            ++report.refunds_made;
+            SettlePayment(payment, settlement);
+            ++report.settlements_made;
         } catch (const GatewayError& e) {
             ++report.failures;
-            log::Warn("owed refund not made",
-                      {{"payment_id", payment.id}, {"reason", ToString(e.kind())}});
+            log::Warn("due settlement not made",
+                      {{"payment_id", payment.id},
+                       {"settlement", ToString(settlement)},
+                       {"reason", ToString(e.kind())}});
         }
     }
     return report;

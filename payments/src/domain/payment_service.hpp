@@ -1,23 +1,31 @@
-// PaymentService: paying for an order exactly once and refunding what must not be kept
-// (DESIGN.md section 4, payments). Knows SQL only through PaymentStore and the card network only
-// through PaymentGateway; no HTTP or NATS types (it throws the typed request errors).
+// PaymentService: paying for an order by authorising its price on a card, then capturing the
+// hold once orders completed the order or releasing it once orders cancelled it (DESIGN.md
+// section 4, payments: money moves only for orders that complete). Knows SQL only through
+// PaymentStore and the card network only through PaymentGateway; no HTTP or NATS types (it
+// throws the typed request errors).
 //
 // Paying, in three steps so that no database transaction is open during the gateway call:
 //   1. claim: one transaction re-reads the order replica (404 / 401 / cancelled / paid) and
 //      inserts a `pending` attempt; the partial unique index allows one pending or succeeded
 //      attempt per order, so a concurrent second request gets "A payment for this order is in
 //      progress" (or "Order has already been paid");
-//   2. charge: the gateway call carries `pay-<orderId>-<attempt id>`, so resending it (a retry
-//      after a lost answer, a resumed attempt) can never charge twice;
-//   3. settle: a decline marks the attempt failed (402, another card may be tried); a success
+//   2. authorise: the gateway call carries `pay-<orderId>-<attempt id>`, so resending it (a
+//      retry after a lost answer, a resumed attempt) can never hold the card twice;
+//   3. record: a decline marks the attempt failed (402, another card may be tried); a success
 //      locks the order row, re-reads its status, marks the attempt succeeded and inserts the
-//      payment, with payment:created in the outbox, all in one transaction. If the order was
-//      cancelled meanwhile the payment is recorded without the event, the charge is refunded
-//      (`refund-<payment id>`) and the answer is 400 "Cannot pay for a cancelled order".
-// A request that stops before settling (gateway unavailable, crash) leaves the attempt pending
+//      payment as `authorized`, with payment:created in the outbox, all in one transaction. If
+//      the order was cancelled meanwhile the payment is recorded without the event, the hold is
+//      released and the answer is 400 "Cannot pay for a cancelled order".
+// Settling: SettleOrder, called by the order:completed and order:cancelled listeners after they
+// applied the order's new status, captures (`capture-<payment id>`) or releases
+// (`release-<payment id>`) the order's authorised payment. A gateway that is unavailable leaves
+// it authorised and throws, so the event is retried (never dead-lettered); a refusal for good
+// marks the payment `failed` with the gateway's message, logs an error and calls
+// on_settlement_failed. Recover() settles what is still due on a timer, as well.
+// A request that stops before recording (gateway unavailable, crash) leaves the attempt pending
 // with its card token and key: after its lease a new request or Recover() resumes it with the
-// same key, which returns the original charge if there was one (within resume_window, while the
-// gateway still remembers the key).
+// same key, which returns the original authorisation if there was one (within resume_window,
+// while the gateway still remembers the key).
 // Thread-safety: safe from any thread (its collaborators are).
 #pragma once
 
@@ -57,13 +65,16 @@ struct PaymentServiceOptions {
     std::chrono::milliseconds resume_window{std::chrono::hours(23)};
     // Rows Recover() looks at per pass.
     std::size_t recovery_batch = 100;
+    // Called (from the settling thread) when the gateway refused a capture or release for good;
+    // may be empty. main() counts these in a metric.
+    std::function<void(Settlement)> on_settlement_failed;
 };
 
 // What one Recover() pass did.
 struct RecoveryReport {
     std::size_t attempts_settled = 0;
-    std::size_t refunds_made = 0;
-    std::size_t failures = 0;  // left for the next pass (the gateway was unavailable)
+    std::size_t settlements_made = 0;  // captures and releases, also those refused for good
+    std::size_t failures = 0;          // left for the next pass (the gateway was unavailable)
 };
 
 class PaymentService final {
@@ -77,23 +88,28 @@ public:
                    std::function<void()> events_written,
                    PaymentServiceOptions options = {});
 
-    // Charges the order's price to `token` for `user_id`. Throws, in this order: 404 (unknown or
-    // malformed order id), 401 (another user's order), 400 kCannotPayCancelled, 400
+    // Authorises the order's price on `token` for `user_id`. Throws, in this order: 404 (unknown
+    // or malformed order id), 401 (another user's order), 400 kCannotPayCancelled, 400
     // kAlreadyPaid, 400 kPaymentInProgress; then 402 (declined, the gateway's message), 400
     // (invalid token, the gateway's message), 503 kGatewayUnavailable, or 400
-    // kCannotPayCancelled when the order was cancelled during the charge (refunded).
+    // kCannotPayCancelled when the order was cancelled during the authorisation (released).
     Payment Pay(const std::string& user_id,
                 const std::string& order_id,
                 const std::string& token,
                 const std::string& traceparent);
 
-    // Refunds the order's payment if the order is cancelled and the payment not yet refunded;
-    // returns the refund id recorded now, or nullopt when nothing was owed. Throws GatewayError
-    // (kUnavailable: try again later, the same key is used).
-    std::optional<std::string> RefundIfOwed(const std::string& order_id);
+    // The payment `payment_id` for its buyer. Throws 404 (unknown or malformed id), 401 (another
+    // user's payment).
+    Payment Find(const std::string& user_id, const std::string& payment_id);
 
-    // Settles what requests left behind: resumes pending attempts whose lease ended (same key)
-    // and makes the refunds still owed. Never throws for gateway trouble (counted in failures).
+    // Captures the order's authorised payment if the order completed, releases it if the order
+    // was cancelled; nothing otherwise. Returns the payment's status after, or nullopt when
+    // nothing was due. Throws GatewayError kUnavailable (try again later: the same key is used).
+    std::optional<PaymentStatus> SettleOrder(const std::string& order_id);
+
+    // Settles what requests and events left behind: resumes pending attempts whose lease ended
+    // (same key) and makes the captures and releases still due. Never throws for gateway
+    // trouble (counted in failures).
     RecoveryReport Recover();
 
 private:
@@ -110,14 +126,16 @@ private:
                          const std::string& order_id,
                          const std::string& token);
     // Steps 2 and 3 for a claimed attempt.
-    Settled Settle(const PaymentAttempt& attempt, const std::string& traceparent);
-    // Step 3 after a successful charge.
-    Settled RecordCharge(const PaymentAttempt& attempt,
-                         const std::string& charge_id,
-                         const std::string& traceparent);
+    Settled Authorize(const PaymentAttempt& attempt, const std::string& traceparent);
+    // Step 3 after a successful authorisation.
+    Settled RecordAuthorization(const PaymentAttempt& attempt,
+                                const std::string& charge_id,
+                                const std::string& traceparent);
     // What became of an attempt that another request or replica settled first.
     Settled OutcomeOf(const std::string& attempt_id);
-    std::string RefundAndRecord(const Payment& payment);
+    // Captures or releases `payment` at the gateway and records the outcome; returns the status
+    // recorded (or found, when someone else settled it first). Throws GatewayError kUnavailable.
+    PaymentStatus SettlePayment(const Payment& payment, Settlement settlement);
 
     db::Database& db_;
     PaymentGateway& gateway_;

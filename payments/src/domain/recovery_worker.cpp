@@ -26,10 +26,10 @@ void RecoveryWorker::Run() {
         lock.unlock();
         try {
             auto report = service_.Recover();
-            if (report.attempts_settled + report.refunds_made + report.failures > 0) {
+            if (report.attempts_settled + report.settlements_made + report.failures > 0) {
                 log::Info("payment recovery pass",
                           {{"attempts_settled", report.attempts_settled},
-                           {"refunds_made", report.refunds_made},
+                           {"settlements_made", report.settlements_made},
                            {"failures", report.failures}});
             }
         } catch (const std::exception& e) {

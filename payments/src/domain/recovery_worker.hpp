@@ -1,6 +1,7 @@
 // RecoveryWorker: a thread that runs PaymentService::Recover() at start and then every
-// `interval`, so payment attempts abandoned by a crash or a gateway outage are settled and owed
-// refunds are made even when no request or event comes for their order. main() owns one.
+// `interval`, so payment attempts abandoned by a crash or a gateway outage are settled and due
+// captures and releases are made even when no request or event comes for their order. main()
+// owns one.
 // Thread-safety: construct and destroy on one thread; the destructor stops and joins.
 #pragma once
 

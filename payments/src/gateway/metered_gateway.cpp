@@ -33,16 +33,25 @@ auto MeteredGateway::Measure(std::string_view call, F&& f) {
     }
 }
 
-ChargeResult MeteredGateway::Charge(util::Cents amount_cents,
-                                    std::string_view currency,
-                                    std::string_view source,
-                                    std::string_view idempotency_key) {
-    return Measure("charge",
-                   [&] { return inner_.Charge(amount_cents, currency, source, idempotency_key); });
+ChargeResult MeteredGateway::Authorize(util::Cents amount_cents,
+                                       std::string_view currency,
+                                       std::string_view source,
+                                       std::string_view idempotency_key) {
+    return Measure("authorize", [&] {
+        return inner_.Authorize(amount_cents, currency, source, idempotency_key);
+    });
 }
 
-std::string MeteredGateway::Refund(std::string_view charge_id, std::string_view idempotency_key) {
-    return Measure("refund", [&] { return inner_.Refund(charge_id, idempotency_key); });
+void MeteredGateway::Capture(std::string_view charge_id, std::string_view idempotency_key) {
+    Measure("capture", [&] {
+        inner_.Capture(charge_id, idempotency_key);
+        return true;
+    });
+}
+
+ReleaseResult MeteredGateway::Release(std::string_view charge_id,
+                                      std::string_view idempotency_key) {
+    return Measure("release", [&] { return inner_.Release(charge_id, idempotency_key); });
 }
 
 }  // namespace ticketing::payments

@@ -39,10 +39,10 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kDeclineT
 
 }  // namespace
 
-ChargeResult SandboxGateway::Charge(util::Cents amount_cents,
-                                    std::string_view currency,
-                                    std::string_view source,
-                                    std::string_view idempotency_key) {
+ChargeResult SandboxGateway::Authorize(util::Cents amount_cents,
+                                       std::string_view currency,
+                                       std::string_view source,
+                                       std::string_view idempotency_key) {
     std::lock_guard lock(mu_);
     auto known = charges_by_key_.find(idempotency_key);
     if (known != charges_by_key_.end()) {
@@ -67,7 +67,7 @@ ChargeResult SandboxGateway::Charge(util::Cents amount_cents,
     } else if (std::find(kSuccessTokens.begin(), kSuccessTokens.end(), source) !=
                kSuccessTokens.end()) {
         r.charge_id = "ch_" + util::RandomHex(12);
-        charges_.emplace(*r.charge_id, std::nullopt);
+        holds_.emplace(*r.charge_id, Hold{});
     } else {
         r.error_message = "Invalid token";
         for (const auto& [token, message] : kDeclineTokens) {
@@ -84,28 +84,39 @@ ChargeResult SandboxGateway::Charge(util::Cents amount_cents,
     throw GatewayError(r.error_kind, r.error_message);
 }
 
-std::string SandboxGateway::Refund(std::string_view charge_id, std::string_view idempotency_key) {
-    std::lock_guard lock(mu_);
-    auto known = refunds_by_key_.find(idempotency_key);
-    if (known != refunds_by_key_.end()) {
-        if (known->second.charge_id != charge_id) {
-            throw GatewayError(GatewayError::Kind::kInvalid, std::string(kIdempotencyMismatch));
-        }
-        return known->second.refund_id;
-    }
-    auto charge = charges_.find(charge_id);
-    if (charge == charges_.end()) {
+SandboxGateway::Hold& SandboxGateway::HoldOf(std::string_view charge_id) {
+    if (!charge_id.starts_with("ch_")) {
         throw GatewayError(GatewayError::Kind::kInvalid,
                            "No such charge: '" + std::string(charge_id) + "'");
     }
-    if (charge->second) {
+    return holds_.try_emplace(std::string(charge_id)).first->second;
+}
+
+void SandboxGateway::Capture(std::string_view charge_id, std::string_view /*idempotency_key*/) {
+    // Stripe's answer to a repeated capture under the same key is the same charge, and capturing
+    // a captured charge is what the port calls done: both succeed, so the key changes nothing.
+    std::lock_guard lock(mu_);
+    Hold& hold = HoldOf(charge_id);
+    if (hold.state == HoldState::kReleased) {
         throw GatewayError(GatewayError::Kind::kInvalid,
                            "Charge " + std::string(charge_id) + " has already been refunded.");
     }
-    charge->second = "re_" + util::RandomHex(12);
-    refunds_by_key_.emplace(std::string(idempotency_key),
-                            RefundRequest{std::string(charge_id), *charge->second});
-    return *charge->second;
+    hold.state = HoldState::kCaptured;
+}
+
+ReleaseResult SandboxGateway::Release(std::string_view charge_id,
+                                      std::string_view /*idempotency_key*/) {
+    std::lock_guard lock(mu_);
+    Hold& hold = HoldOf(charge_id);
+    if (hold.state == HoldState::kCaptured) {
+        throw GatewayError(GatewayError::Kind::kInvalid,
+                           "Charge " + std::string(charge_id) + " has already been captured.");
+    }
+    if (hold.state == HoldState::kAuthorized) {
+        hold.state = HoldState::kReleased;
+        hold.refund_id = "re_" + util::RandomHex(12);
+    }
+    return {hold.refund_id};
 }
 
 }  // namespace ticketing::payments

@@ -1,5 +1,6 @@
 #include "gateway/stripe_gateway.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -161,24 +162,44 @@ StripeGateway::StripeGateway(StripeOptions options) : options_(std::move(options
     InitCurlOnce();
 }
 
-ChargeResult StripeGateway::Charge(util::Cents amount_cents,
-                                   std::string_view currency,
-                                   std::string_view source,
-                                   std::string_view idempotency_key) {
+ChargeResult StripeGateway::Authorize(util::Cents amount_cents,
+                                      std::string_view currency,
+                                      std::string_view source,
+                                      std::string_view idempotency_key) {
     return {PostForId("/v1/charges",
                       {{"amount", std::to_string(amount_cents)},
                        {"currency", std::string(currency)},
-                       {"source", std::string(source)}},
+                       {"source", std::string(source)},
+                       {"capture", "false"}},
                       idempotency_key)};
 }
 
-std::string StripeGateway::Refund(std::string_view charge_id, std::string_view idempotency_key) {
-    return PostForId("/v1/refunds", {{"charge", std::string(charge_id)}}, idempotency_key);
+void StripeGateway::Capture(std::string_view charge_id, std::string_view idempotency_key) {
+    // The id goes into the path: only what Stripe's ids are made of.
+    if (charge_id.empty() || !std::all_of(charge_id.begin(), charge_id.end(), [](char c) {
+            return IsUnreserved(static_cast<unsigned char>(c)) && c != '.' && c != '~';
+        })) {
+        throw GatewayError(GatewayError::Kind::kInvalid,
+                           "No such charge: '" + std::string(charge_id) + "'");
+    }
+    PostForId("/v1/charges/" + std::string(charge_id) + "/capture",
+              {},
+              idempotency_key,
+              "charge_already_captured");
+}
+
+ReleaseResult StripeGateway::Release(std::string_view charge_id,
+                                     std::string_view idempotency_key) {
+    return {PostForId("/v1/refunds",
+                      {{"charge", std::string(charge_id)}},
+                      idempotency_key,
+                      "charge_already_refunded")};
 }
 
 std::string StripeGateway::PostForId(const std::string& path,
                                      const Form& form,
-                                     std::string_view key) {
+                                     std::string_view key,
+                                     std::string_view done_code) {
     const std::string body = FormEncode(form);
     Answer answer;
     for (int attempt = 1;; ++attempt) {
@@ -200,6 +221,13 @@ std::string StripeGateway::PostForId(const std::string& path,
         std::this_thread::sleep_for(StripeBackoff(options_, attempt));
     }
     if (answer.status < 200 || answer.status >= 300) {
+        if (!done_code.empty()) {
+            auto json = nlohmann::json::parse(answer.body, nullptr, false);
+            if (json.is_object() && json.contains("error") && json["error"].is_object() &&
+                json["error"].value("code", "") == done_code) {
+                return "";
+            }
+        }
         GatewayError error = StripeErrorFromResponse(answer.status, answer.body);
         if (error.kind() == GatewayError::Kind::kUnavailable) {
             log::Error("stripe refused the call",

@@ -1,7 +1,10 @@
 // StripeGateway: the PaymentGateway for PAYMENT_GATEWAY=stripe. Stripe's Charges and Refunds API
-// over libcurl: POST <api_base>/v1/charges (form: amount, currency, source) and
-// POST <api_base>/v1/refunds (form: charge), with `Authorization: Bearer <STRIPE_KEY>` and the
-// caller's `Idempotency-Key`.
+// over libcurl, with `Authorization: Bearer <STRIPE_KEY>` and the caller's `Idempotency-Key`:
+//   Authorize  POST <api_base>/v1/charges (form: amount, currency, source, capture=false)
+//   Capture    POST <api_base>/v1/charges/<id>/capture; Stripe's `charge_already_captured` is
+//              success (the port's contract)
+//   Release    POST <api_base>/v1/refunds (form: charge), which for an uncaptured charge releases
+//              the hold; `charge_already_refunded` is success (no refund id)
 // Each try has a connect timeout and a total timeout. Network errors, timeouts and 5xx answers
 // are retried with exponential backoff and full jitter, with the same key each time, up to
 // max_attempts tries; nothing else is retried (Stripe answered, and would answer the same).
@@ -36,17 +39,22 @@ class StripeGateway final : public PaymentGateway {
 public:
     explicit StripeGateway(StripeOptions options);
 
-    ChargeResult Charge(util::Cents amount_cents,
-                        std::string_view currency,
-                        std::string_view source,
-                        std::string_view idempotency_key) override;
-    std::string Refund(std::string_view charge_id, std::string_view idempotency_key) override;
+    ChargeResult Authorize(util::Cents amount_cents,
+                           std::string_view currency,
+                           std::string_view source,
+                           std::string_view idempotency_key) override;
+    void Capture(std::string_view charge_id, std::string_view idempotency_key) override;
+    ReleaseResult Release(std::string_view charge_id, std::string_view idempotency_key) override;
 
 private:
     using Form = std::vector<std::pair<std::string, std::string>>;
-    // POSTs the form with retries; returns the id of the object Stripe created. Throws
-    // GatewayError.
-    std::string PostForId(const std::string& path, const Form& form, std::string_view key);
+    // POSTs the form with retries; returns the id of the object Stripe answered with, or ""
+    // when Stripe refused with the error code `done_code` (what was asked is already so).
+    // Throws GatewayError.
+    std::string PostForId(const std::string& path,
+                          const Form& form,
+                          std::string_view key,
+                          std::string_view done_code = {});
 
     StripeOptions options_;
 };

@@ -14,8 +14,11 @@ namespace ticketing::payments {
 
 // {id, orderId, stripeId}
 nlohmann::json ToJson(const Payment& payment);
+// {id, orderId, stripeId, status, amount}
+nlohmann::json ToStatusJson(const Payment& payment);
 
 http::Handler CreatePaymentHandler(PaymentService& service, const auth::SessionSettings& session);
+http::Handler ShowPaymentHandler(PaymentService& service, const auth::SessionSettings& session);
 
 http::Router BuildRouter(PaymentService& service, const auth::SessionSettings& session);
 

@@ -5,6 +5,7 @@ namespace ticketing::payments {
 http::Router BuildRouter(PaymentService& service, const auth::SessionSettings& session) {
     http::Router router;
     router.Post("/api/payments", CreatePaymentHandler(service, session));
+    router.Get("/api/payments/:id", ShowPaymentHandler(service, session));
     return router;
 }
 

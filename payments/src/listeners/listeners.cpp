@@ -4,6 +4,7 @@
 #include "common/bus/subscriber.hpp"
 #include "common/db/database.hpp"
 
+#include "domain/payment_service.hpp"
 #include "storage/payment_store.hpp"
 
 namespace ticketing::payments {
@@ -24,6 +25,23 @@ bus::AckDecision ApplyOrderStatus(db::Database& db,
         // A gap (or order:created not seen yet): wait for the missing version.
         return bus::AckDecision::kRetry;
     });
+}
+
+bus::AckDecision SettleAfter(bus::AckDecision decision,
+                             PaymentService& payments,
+                             const std::string& order_id) {
+    if (decision != bus::AckDecision::kAck) {
+        return decision;
+    }
+    // The replica holds the order's outcome now, so its authorised payment is due: captured if
+    // it completed, released if it was cancelled. Checked after the commit and on every delivery
+    // (a duplicate too), outside any transaction: the gateway call must not hold the database.
+    // A gateway that is unavailable throws GatewayError kUnavailable out of the handler: a
+    // dependency down, not a poison event, so the listener retries it with a capped backoff for
+    // as long as the outage lasts and never dead-letters it. A refusal for good is recorded on
+    // the payment (failed) by SettleOrder, and the event is done.
+    payments.SettleOrder(order_id);
+    return bus::AckDecision::kAck;
 }
 
 Listeners::Listeners(const ListenerContext& ctx)

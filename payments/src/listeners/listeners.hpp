@@ -2,11 +2,12 @@
 // runs its database work through bus::HandleOnce, so a redelivered event changes nothing.
 //   order:created    → insert the replica (a duplicate is acked)
 //   order:cancelled  → apply version N only over N-1; N or more held → duplicate, ack; a gap or
-//                      an unknown order → retry (dead-lettered when exhausted). Then, on every
-//                      delivery that is not a retry, refund the order's payment if it succeeded
-//                      and is not refunded yet; the gateway down → retry (the next delivery is a
-//                      duplicate for the replica and tries the refund again, same key)
-//   order:completed  → the version rule, as order:cancelled, without the refund
+//                      an unknown order → "not yet" (retried until the retry horizon). Then, on
+//                      every delivery that is not a retry, release the order's payment if it is
+//                      still authorised; the gateway down → a transient failure (the next
+//                      delivery is a duplicate for the replica and tries again, same key)
+//   order:completed  → the version rule, as order:cancelled, then capture the order's payment
+//                      if it is still authorised, in the same way
 // Thread-safety: Handle may run on several threads at once (one per consumer).
 #pragma once
 
@@ -24,7 +25,7 @@ namespace ticketing::payments {
 
 class PaymentService;
 
-// What every listener needs: the database and, for refunds, the payment service.
+// What every listener needs: the database and, to settle payments, the payment service.
 struct ListenerContext {
     db::Database& db;
     PaymentService& payments;
@@ -63,6 +64,12 @@ bus::AckDecision ApplyOrderStatus(db::Database& db,
                                   const std::string& order_id,
                                   events::OrderStatus status,
                                   std::int64_t version);
+
+// After `decision` (ApplyOrderStatus's) is an ack: settles the order's payment
+// (PaymentService::SettleOrder), letting GatewayError kUnavailable out as a transient failure.
+bus::AckDecision SettleAfter(bus::AckDecision decision,
+                             PaymentService& payments,
+                             const std::string& order_id);
 
 // The three listeners, owned together and subscribed on `subscriber`.
 class Listeners final {

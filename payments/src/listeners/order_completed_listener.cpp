@@ -4,7 +4,10 @@ namespace ticketing::payments {
 
 bus::AckDecision OrderCompletedListener::Handle(const events::OrderCompleted& e,
                                                 const bus::MessageMeta& meta) {
-    return ApplyOrderStatus(ctx_.db, meta, e.id, events::OrderStatus::kComplete, e.version);
+    return SettleAfter(
+        ApplyOrderStatus(ctx_.db, meta, e.id, events::OrderStatus::kComplete, e.version),
+        ctx_.payments,
+        e.id);
 }
 
 }  // namespace ticketing::payments

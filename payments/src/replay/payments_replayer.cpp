@@ -40,9 +40,13 @@ service::EventReplayer::Outcome PaymentsReplayer::Apply(const bus::StoredEvent& 
             return Outcome::kSkipped;
         }
         auto at = util::ParseIso8601(e.occurred_at).value_or(util::TimePoint{});
-        bool added =
-            payments_.try_emplace(p.order_id, Payment{p.id, p.order_id, p.id, p.stripe_id, {}, at})
-                .second;
+        Payment payment;
+        payment.id = p.id;
+        payment.order_id = p.order_id;
+        payment.attempt_id = p.id;
+        payment.stripe_id = p.stripe_id;
+        payment.created_at = at;
+        bool added = payments_.try_emplace(p.order_id, std::move(payment)).second;
         return added ? Outcome::kApplied : Outcome::kSkipped;
     }
     return Outcome::kSkipped;
@@ -63,7 +67,9 @@ void PaymentsReplayer::Write(soci::session& tx) {
         attempt.created_at = payment.created_at;
         PaymentStore::InsertAttempt(tx, attempt);
         PaymentStore::SucceedAttempt(tx, attempt.id, payment.stripe_id, payment.created_at);
-        PaymentStore::InsertPayment(tx, payment);
+        Payment authorized = payment;
+        authorized.amount = attempt.amount;  // status: authorized (see the header)
+        PaymentStore::InsertPayment(tx, authorized);
     }
 }
 

@@ -3,11 +3,13 @@
 // version rule), and one payment per payment:created, with the succeeded attempt that made it
 // (the attempt takes the payment's id; amount is the order's price, created_at the event's
 // Ticketing-Occurred-At, which is when the payment was recorded).
-// Not in the log, so not rebuilt: declined and abandoned attempts, and refund ids. A payment
-// whose order is cancelled therefore comes back as a refund still owed; the service's recovery
-// sweep makes it again with the same idempotency key (`refund-<payment id>`), which the gateway
-// answers with the first refund. The canonical dump (DumpTables) holds what the log determines:
-// the replica, and each payment's id, order, charge and time.
+// Not in the log, so not rebuilt: declined and abandoned attempts, and what the gateway did with
+// each authorisation. A payment therefore comes back `authorized` (amount: the order's price);
+// when its order completed or was cancelled, the service's recovery sweep captures or releases it
+// again with the same idempotency key (`capture-` / `release-<payment id>`), which the gateway
+// answers with the first result (and a charge captured or released already counts as done). The
+// canonical dump (DumpTables) holds what the log determines: the replica, and each payment's id,
+// order, charge and time.
 // Thread-safety: none; one replay at a time.
 #pragma once
 

@@ -10,8 +10,8 @@ constexpr const char* kAttemptColumns =
     "FROM payment_attempts ";
 
 constexpr const char* kPaymentColumns =
-    "SELECT p.id, p.order_id, p.attempt_id, p.stripe_id, p.refund_id, p.created_at "
-    "FROM payments p ";
+    "SELECT p.id, p.order_id, p.attempt_id, p.stripe_id, p.refund_id, p.created_at, p.status, "
+    "p.amount, p.failure FROM payments p ";
 
 struct AttemptRow {
     std::string id, order_id, source, status, charge_id, failure;
@@ -38,14 +38,24 @@ struct AttemptRow {
 };
 
 struct PaymentRow {
-    std::string id, order_id, attempt_id, stripe_id, refund_id;
-    soci::indicator refund_ind = soci::i_null;
-    long long created_at = 0;
+    std::string id, order_id, attempt_id, stripe_id, refund_id, status, failure;
+    soci::indicator refund_ind = soci::i_null, failure_ind = soci::i_null;
+    long long created_at = 0, amount = 0;
 
     Payment ToPayment() const {
-        Payment p{id, order_id, attempt_id, stripe_id, std::nullopt, util::FromEpochMs(created_at)};
+        Payment p;
+        p.id = id;
+        p.order_id = order_id;
+        p.attempt_id = attempt_id;
+        p.stripe_id = stripe_id;
+        p.created_at = util::FromEpochMs(created_at);
         if (refund_ind == soci::i_ok) {
             p.refund_id = refund_id;
+        }
+        p.status = ParsePaymentStatus(status).value_or(PaymentStatus::kFailed);
+        p.amount = amount;
+        if (failure_ind == soci::i_ok) {
+            p.failure = failure;
         }
         return p;
     }
@@ -70,6 +80,9 @@ void IntoPayment(soci::statement& st, PaymentRow& r) {
     st.exchange(soci::into(r.stripe_id));
     st.exchange(soci::into(r.refund_id, r.refund_ind));
     st.exchange(soci::into(r.created_at));
+    st.exchange(soci::into(r.status));
+    st.exchange(soci::into(r.amount));
+    st.exchange(soci::into(r.failure, r.failure_ind));
 }
 
 // Runs `sql` (kAttemptColumns + a condition on one string parameter) and returns the first row.
@@ -134,6 +147,36 @@ std::optional<AttemptStatus> ParseAttemptStatus(std::string_view text) {
         }
     }
     return std::nullopt;
+}
+
+std::string_view ToString(PaymentStatus status) {
+    switch (status) {
+        case PaymentStatus::kAuthorized:
+            return "authorized";
+        case PaymentStatus::kCaptured:
+            return "captured";
+        case PaymentStatus::kReleased:
+            return "released";
+        case PaymentStatus::kFailed:
+            return "failed";
+    }
+    return "failed";
+}
+
+std::optional<PaymentStatus> ParsePaymentStatus(std::string_view text) {
+    for (auto s : {PaymentStatus::kAuthorized,
+                   PaymentStatus::kCaptured,
+                   PaymentStatus::kReleased,
+                   PaymentStatus::kFailed}) {
+        if (ToString(s) == text) {
+            return s;
+        }
+    }
+    return std::nullopt;
+}
+
+std::string_view ToString(Settlement settlement) {
+    return settlement == Settlement::kCapture ? "capture" : "release";
 }
 
 // ---- order replica ----
@@ -309,10 +352,16 @@ std::vector<PaymentAttempt> PaymentStore::ExpiredAttempts(soci::session& s,
 
 void PaymentStore::InsertPayment(soci::session& s, const Payment& p) {
     const long long created = util::ToEpochMs(p.created_at);
-    s << "INSERT INTO payments (id, order_id, attempt_id, stripe_id, created_at) "
-         "VALUES (:id, :order_id, :attempt_id, :stripe_id, :created_at)",
+    const long long amount = p.amount;
+    const std::string status(ToString(p.status));
+    s << "INSERT INTO payments (id, order_id, attempt_id, stripe_id, created_at, status, amount) "
+         "VALUES (:id, :order_id, :attempt_id, :stripe_id, :created_at, :status, :amount)",
         soci::use(p.id), soci::use(p.order_id), soci::use(p.attempt_id), soci::use(p.stripe_id),
-        soci::use(created);
+        soci::use(created), soci::use(status), soci::use(amount);
+}
+
+std::optional<Payment> PaymentStore::FindPayment(soci::session& s, const std::string& id) {
+    return QueryPayment(s, std::string(kPaymentColumns) + "WHERE p.id = :id", id);
 }
 
 std::optional<Payment> PaymentStore::FindPaymentOfOrder(soci::session& s,
@@ -320,45 +369,79 @@ std::optional<Payment> PaymentStore::FindPaymentOfOrder(soci::session& s,
     return QueryPayment(s, std::string(kPaymentColumns) + "WHERE p.order_id = :order_id", order_id);
 }
 
-std::optional<Payment> PaymentStore::OwedRefund(soci::session& s, const std::string& order_id) {
-    return QueryPayment(s,
-                        std::string(kPaymentColumns) +
-                            "JOIN orders o ON o.id = p.order_id WHERE p.order_id = :order_id "
-                            "AND p.refund_id IS NULL AND o.status = 'cancelled'",
-                        order_id);
+namespace {
+
+// An authorised payment whose order has settled, with what it is owed. The CASE keeps the
+// settlement in the row so one statement serves both the one-order and the sweep queries.
+constexpr const char* kDueSettlements =
+    ", CASE o.status WHEN 'complete' THEN 1 ELSE 0 END FROM payments p "
+    "JOIN orders o ON o.id = p.order_id WHERE p.status = 'authorized' "
+    "AND o.status IN ('complete', 'cancelled') ";
+
+std::string DueSettlementColumns() {
+    std::string columns = kPaymentColumns;
+    columns.resize(columns.find(" FROM payments p "));
+    return columns;
 }
 
-std::vector<Payment> PaymentStore::OwedRefunds(soci::session& s, std::size_t limit) {
+}  // namespace
+
+std::vector<DueSettlement> PaymentStore::DueSettlements(soci::session& s,
+                                                        const std::optional<std::string>& order_id,
+                                                        std::size_t limit) {
     const long long max_rows = static_cast<long long>(limit);
+    const std::string wanted_order = order_id.value_or("");
     PaymentRow r;
+    int capture = 0;
     soci::statement st(s);
     st.alloc();
     IntoPayment(st, r);
+    st.exchange(soci::into(capture));
+    std::string sql = DueSettlementColumns() + kDueSettlements;
+    if (order_id) {
+        st.exchange(soci::use(wanted_order));
+        sql += "AND p.order_id = :order_id ";
+    }
     st.exchange(soci::use(max_rows));
-    st.prepare(std::string(kPaymentColumns) +
-               "JOIN orders o ON o.id = p.order_id WHERE p.refund_id IS NULL AND o.status = "
-               "'cancelled' ORDER BY p.created_at, p.id LIMIT :max_rows");
+    sql += "ORDER BY p.created_at, p.id LIMIT :max_rows";
+    st.prepare(sql);
     st.define_and_bind();
     st.execute();
-    std::vector<Payment> out;
+    std::vector<DueSettlement> out;
     while (st.fetch()) {
-        out.push_back(r.ToPayment());
+        out.push_back({r.ToPayment(), capture != 0 ? Settlement::kCapture : Settlement::kRelease});
     }
     return out;
 }
 
-bool PaymentStore::RecordRefund(soci::session& s,
-                                const std::string& payment_id,
-                                const std::string& refund_id,
-                                util::TimePoint now) {
+bool PaymentStore::RecordSettlement(soci::session& s,
+                                    const std::string& payment_id,
+                                    PaymentStatus status,
+                                    const std::optional<std::string>& refund_id,
+                                    const std::optional<std::string>& failure,
+                                    util::TimePoint now) {
     const long long now_ms = util::ToEpochMs(now);
+    const std::string status_text(ToString(status));
+    soci::indicator refund_ind = refund_id ? soci::i_ok : soci::i_null;
+    soci::indicator failure_ind = failure ? soci::i_ok : soci::i_null;
+    const std::string refund = refund_id.value_or("");
+    const std::string why = failure.value_or("");
     soci::statement st =
-        (s.prepare << "UPDATE payments SET refund_id = :refund_id, refunded_at = :refunded_at "
-                      "WHERE id = :id AND refund_id IS NULL",
-         soci::use(refund_id),
+        (s.prepare << "UPDATE payments SET status = :status, refund_id = :refund_id, "
+                      "failure = :failure, settled_at = :settled_at "
+                      "WHERE id = :id AND status = 'authorized'",
+         soci::use(status_text),
+         soci::use(refund, refund_ind),
+         soci::use(why, failure_ind),
          soci::use(now_ms),
          soci::use(payment_id));
     return ChangedOneRow(st);
+}
+
+std::size_t PaymentStore::CountFailedSettlements(soci::session& s) {
+    long long n = 0;
+    s << "SELECT COUNT(*) FROM payments WHERE status = 'failed'", soci::into(n);
+    return static_cast<std::size_t>(n);
 }
 
 }  // namespace ticketing::payments

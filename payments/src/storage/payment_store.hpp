@@ -17,6 +17,12 @@ class session;
 
 namespace ticketing::payments {
 
+// An authorised payment and what its order's outcome owes it.
+struct DueSettlement {
+    Payment payment;
+    Settlement settlement = Settlement::kCapture;
+};
+
 class PaymentStore final {
 public:
     // ---- order replica ----
@@ -68,16 +74,23 @@ public:
 
     // ---- payments ----
     static void InsertPayment(soci::session& s, const Payment& p);
+    static std::optional<Payment> FindPayment(soci::session& s, const std::string& id);
     static std::optional<Payment> FindPaymentOfOrder(soci::session& s, const std::string& order_id);
-    // The order's payment when the order is cancelled and the payment not refunded yet.
-    static std::optional<Payment> OwedRefund(soci::session& s, const std::string& order_id);
-    // Every payment owed a refund, oldest first.
-    static std::vector<Payment> OwedRefunds(soci::session& s, std::size_t limit);
-    // Records the refund unless one is recorded already; false then.
-    static bool RecordRefund(soci::session& s,
-                             const std::string& payment_id,
-                             const std::string& refund_id,
-                             util::TimePoint now);
+    // Authorised payments whose order completed (capture) or was cancelled (release), oldest
+    // first; only the given order's when `order_id` is set.
+    static std::vector<DueSettlement> DueSettlements(soci::session& s,
+                                                     const std::optional<std::string>& order_id,
+                                                     std::size_t limit);
+    // authorized → `status` (captured, released or failed) with the release's refund id or the
+    // failure; false when the payment is not authorized any more (settled by someone else).
+    static bool RecordSettlement(soci::session& s,
+                                 const std::string& payment_id,
+                                 PaymentStatus status,
+                                 const std::optional<std::string>& refund_id,
+                                 const std::optional<std::string>& failure,
+                                 util::TimePoint now);
+    // Payments whose capture or release the gateway refused for good (for `status`).
+    static std::size_t CountFailedSettlements(soci::session& s);
 };
 
 }  // namespace ticketing::payments

@@ -1,7 +1,8 @@
-// The payments service over real HTTP with a real nats-server and both databases: its route in
-// the contract's order of checks, exactly one charge per order under concurrency, refunds for
-// orders cancelled during or after the charge, and its order replica fed from the stream. The
-// card network is the sandbox gateway, wrapped to count calls and to hold charges on demand.
+// The payments service over real HTTP with a real nats-server and both databases: its routes in
+// the contract's order of checks, exactly one authorisation per order under concurrency, the
+// hold released for orders cancelled during or after the authorisation and captured once for
+// orders completed, and its order replica fed from the stream. The card network is the sandbox
+// gateway, wrapped to count calls and to hold authorisations on demand.
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -45,14 +46,14 @@ constexpr const char* kKey = "payments-integration-test-key-32-bytes!";
 constexpr const char* kBuyer = "6a1b2c3d4e5f6a7b8c9d0e01";
 constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
 
-// The sandbox gateway, counting calls, with a switch that holds every charge until the test
-// releases it (to cancel an order while its charge is in flight).
+// The sandbox gateway, counting calls, with a switch that holds every authorisation until the
+// test lets it go (to cancel an order while its authorisation is in flight).
 class HoldingGateway final : public PaymentGateway {
 public:
-    ChargeResult Charge(util::Cents amount,
-                        std::string_view currency,
-                        std::string_view source,
-                        std::string_view key) override {
+    ChargeResult Authorize(util::Cents amount,
+                           std::string_view currency,
+                           std::string_view source,
+                           std::string_view key) override {
         {
             std::unique_lock lock(mu_);
             amounts_.push_back(amount);
@@ -60,22 +61,30 @@ public:
             changed_.notify_all();
             changed_.wait(lock, [&] { return !hold_; });
         }
-        return sandbox_.Charge(amount, currency, source, key);
+        return sandbox_.Authorize(amount, currency, source, key);
     }
 
-    std::string Refund(std::string_view charge_id, std::string_view key) override {
+    void Capture(std::string_view charge_id, std::string_view key) override {
+        {
+            std::lock_guard lock(mu_);
+            ++captures_;
+        }
+        sandbox_.Capture(charge_id, key);
+    }
+
+    ReleaseResult Release(std::string_view charge_id, std::string_view key) override {
         {
             std::lock_guard lock(mu_);
             ++refunds_;
         }
-        return sandbox_.Refund(charge_id, key);
+        return sandbox_.Release(charge_id, key);
     }
 
     void Hold() {
         std::lock_guard lock(mu_);
         hold_ = true;
     }
-    void Release() {
+    void LetGo() {
         {
             std::lock_guard lock(mu_);
             hold_ = false;
@@ -90,9 +99,13 @@ public:
         std::lock_guard lock(mu_);
         return amounts_;
     }
-    std::size_t Refunds() {
+    std::size_t Releases() {
         std::lock_guard lock(mu_);
         return refunds_;
+    }
+    std::size_t Captures() {
+        std::lock_guard lock(mu_);
+        return captures_;
     }
 
 private:
@@ -102,6 +115,7 @@ private:
     bool hold_ = false;
     std::size_t held_ = 0;  // charges that reached this gateway
     std::size_t refunds_ = 0;
+    std::size_t captures_ = 0;
     std::vector<util::Cents> amounts_;
 };
 
@@ -143,7 +157,7 @@ protected:
     }
 
     void TearDown() override {
-        gateway_.Release();
+        gateway_.LetGo();
         server_->Stop();
         subscriber_.reset();
         relay_->Stop();
@@ -332,7 +346,7 @@ TEST_P(PaymentsApiTest, TenConcurrentSubmitsGiveOne201AndOneCharge) {
     EXPECT_EQ(PaymentsPublished().size(), 1u);
 }
 
-TEST_P(PaymentsApiTest, OrderCancelledDuringTheChargeIsRefundedAnd400) {
+TEST_P(PaymentsApiTest, OrderCancelledDuringTheAuthorisationIsReleasedAnd400) {
     auto order = KnownOrder();
     gateway_.Hold();
     auto pending = std::async(std::launch::async, [&] {
@@ -345,19 +359,21 @@ TEST_P(PaymentsApiTest, OrderCancelledDuringTheChargeIsRefundedAnd400) {
     ASSERT_TRUE(
         test::WaitUntil([&] { return Replica(order)->status == OrderStatus::kCancelled; }, 10s));
     ASSERT_TRUE(ConsumerDrained("payments-service-order-cancelled"));
-    gateway_.Release();
+    gateway_.LetGo();
     auto r = pending.get();
     EXPECT_EQ(r.status, 400);
     EXPECT_EQ(Message(r), "Cannot pay for a cancelled order");
     auto stored = StoredPayment(order);
     ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->status, PaymentStatus::kReleased);
     ASSERT_TRUE(stored->refund_id.has_value());
     EXPECT_TRUE(stored->refund_id->starts_with("re_")) << *stored->refund_id;
-    EXPECT_EQ(gateway_.Refunds(), 1u);
+    EXPECT_EQ(gateway_.Releases(), 1u);
+    EXPECT_EQ(gateway_.Captures(), 0u);
     EXPECT_TRUE(PaymentsPublished().empty());
 }
 
-TEST_P(PaymentsApiTest, OrderCancelledForAPaidOrderRefundsOnceAlsoWhenSentAgain) {
+TEST_P(PaymentsApiTest, OrderCancelledForAPaidOrderReleasesOnceAlsoWhenSentAgain) {
     auto order = KnownOrder();
     ASSERT_EQ(Pay(order).status, 201);
     CancelOrder(order);
@@ -365,8 +381,40 @@ TEST_P(PaymentsApiTest, OrderCancelledForAPaidOrderRefundsOnceAlsoWhenSentAgain)
     auto refund_id = *StoredPayment(order)->refund_id;
     CancelOrder(order);  // the same event again, under a new event id: only the version guards
     ASSERT_TRUE(ConsumerDrained("payments-service-order-cancelled"));
-    EXPECT_EQ(gateway_.Refunds(), 1u);
+    EXPECT_EQ(gateway_.Releases(), 1u);
+    EXPECT_EQ(gateway_.Captures(), 0u);
     EXPECT_EQ(StoredPayment(order)->refund_id, refund_id);
+    EXPECT_EQ(StoredPayment(order)->status, PaymentStatus::kReleased);
+}
+
+TEST_P(PaymentsApiTest, ShowPaymentFollowsTheHoldToItsCapture) {
+    auto order = KnownOrder(1999);
+    auto paid = Pay(order);
+    ASSERT_EQ(paid.status, 201) << paid.body;
+    const std::string id = paid.Json()["id"];
+    auto path = "/api/payments/" + id;
+    // 401 without a session, 404 for an unknown or malformed id, 401 for another user.
+    EXPECT_EQ(client_->Get(path).status, 401);
+    EXPECT_EQ(client_->Get("/api/payments/" + ids_.NewId(), As(kBuyer)).status, 404);
+    EXPECT_EQ(client_->Get("/api/payments/not-an-id", As(kBuyer)).status, 404);
+    auto other = client_->Get(path, As(kOther));
+    EXPECT_EQ(other.status, 401);
+    EXPECT_EQ(Message(other), "Not authorized");
+    auto shown = client_->Get(path, As(kBuyer));
+    ASSERT_EQ(shown.status, 200) << shown.body;
+    EXPECT_EQ(shown.Json(),
+              (json{{"id", id},
+                    {"orderId", order},
+                    {"stripeId", paid.Json()["stripeId"]},
+                    {"status", "authorized"},
+                    {"amount", 1999}}));
+    Publish(events::OrderCompleted{order, 1, {"5f1a2b3c4d5e6f7a8b9c0d00"}});
+    ASSERT_TRUE(test::WaitUntil(
+        [&] { return client_->Get(path, As(kBuyer)).Json()["status"] == "captured"; }, 10s));
+    Publish(events::OrderCompleted{order, 1, {"5f1a2b3c4d5e6f7a8b9c0d00"}});  // again
+    ASSERT_TRUE(ConsumerDrained("payments-service-order-completed"));
+    EXPECT_EQ(gateway_.Captures(), 1u);
+    EXPECT_EQ(gateway_.Releases(), 0u);
 }
 
 TEST_P(PaymentsApiTest, ReplicaWaitsForASkippedVersionAndThenConverges) {

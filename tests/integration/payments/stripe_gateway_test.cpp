@@ -45,9 +45,9 @@ protected:
     test::FakeStripeServer stripe_;
 };
 
-TEST_F(StripeGatewayTest, ChargeSendsTheFormTheBearerKeyAndTheIdempotencyKey) {
+TEST_F(StripeGatewayTest, AuthorizeSendsTheFormTheBearerKeyAndTheIdempotencyKey) {
     StripeGateway gateway(Options());
-    auto charge = gateway.Charge(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
+    auto charge = gateway.Authorize(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
     EXPECT_TRUE(charge.starts_with("ch_")) << charge;
     auto calls = stripe_.Calls();
     ASSERT_EQ(calls.size(), 1u);
@@ -56,20 +56,24 @@ TEST_F(StripeGatewayTest, ChargeSendsTheFormTheBearerKeyAndTheIdempotencyKey) {
     EXPECT_EQ(calls[0].idempotency_key, "pay-o1-a1");
     EXPECT_EQ(calls[0].form,
               (std::map<std::string, std::string>{
-                  {"amount", "2000"}, {"currency", "usd"}, {"source", "tok_visa"}}));
+                  {"amount", "2000"},
+                  {"currency", "usd"},
+                  {"source", "tok_visa"},
+                  {"capture", "false"}}));  // a hold, not a charge
     EXPECT_EQ(calls[0].status, 200);
+    EXPECT_EQ(stripe_.CapturesMade(), 0u);
 }
 
 TEST_F(StripeGatewayTest, TheSameIdempotencyKeyReturnsTheSameCharge) {
     StripeGateway gateway(Options());
-    auto first = gateway.Charge(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
-    EXPECT_EQ(gateway.Charge(2000, "usd", "tok_visa", "pay-o1-a1").charge_id, first);
+    auto first = gateway.Authorize(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
+    EXPECT_EQ(gateway.Authorize(2000, "usd", "tok_visa", "pay-o1-a1").charge_id, first);
     EXPECT_EQ(stripe_.ChargesCreated(), 1u);
 }
 
 TEST_F(StripeGatewayTest, DeclinedCardIsDeclinedWithStripesMessage) {
     StripeGateway gateway(Options());
-    auto e = ErrorOf([&] { gateway.Charge(2000, "usd", "tok_chargeDeclined", "k"); });
+    auto e = ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_chargeDeclined", "k"); });
     EXPECT_EQ(e.kind(), Kind::kDeclined);
     EXPECT_STREQ(e.what(), "Your card was declined.");
     EXPECT_EQ(stripe_.CallCount("/v1/charges"), 1u);  // a decline is an answer: not retried
@@ -77,7 +81,7 @@ TEST_F(StripeGatewayTest, DeclinedCardIsDeclinedWithStripesMessage) {
 
 TEST_F(StripeGatewayTest, UnknownTokenIsInvalidToken) {
     StripeGateway gateway(Options());
-    auto e = ErrorOf([&] { gateway.Charge(2000, "usd", "tok_unknown", "k"); });
+    auto e = ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_unknown", "k"); });
     EXPECT_EQ(e.kind(), Kind::kInvalid);
     EXPECT_STREQ(e.what(), "Invalid token");
 }
@@ -86,7 +90,7 @@ TEST_F(StripeGatewayTest, AWrongKeyIsUnavailableAndNotRetried) {
     auto o = Options();
     o.api_key = "sk_test_wrong";
     StripeGateway gateway(o);
-    EXPECT_EQ(ErrorOf([&] { gateway.Charge(2000, "usd", "tok_visa", "k"); }).kind(),
+    EXPECT_EQ(ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_visa", "k"); }).kind(),
               Kind::kUnavailable);
     EXPECT_EQ(stripe_.CallCount("/v1/charges"), 1u);
 }
@@ -94,7 +98,7 @@ TEST_F(StripeGatewayTest, AWrongKeyIsUnavailableAndNotRetried) {
 TEST_F(StripeGatewayTest, ServerErrorsAreRetriedWithTheSameKey) {
     StripeGateway gateway(Options());
     stripe_.FailNext(2);
-    auto charge = gateway.Charge(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
+    auto charge = gateway.Authorize(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
     EXPECT_TRUE(charge.starts_with("ch_"));
     auto calls = stripe_.Calls();
     ASSERT_EQ(calls.size(), 3u);
@@ -110,7 +114,7 @@ TEST_F(StripeGatewayTest, ServerErrorsAreRetriedWithTheSameKey) {
 TEST_F(StripeGatewayTest, ServerErrorsBeyondTheAttemptsAreUnavailable) {
     StripeGateway gateway(Options());
     stripe_.FailNext(5);
-    EXPECT_EQ(ErrorOf([&] { gateway.Charge(2000, "usd", "tok_visa", "k"); }).kind(),
+    EXPECT_EQ(ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_visa", "k"); }).kind(),
               Kind::kUnavailable);
     EXPECT_EQ(stripe_.CallCount("/v1/charges"), 3u);
     EXPECT_EQ(stripe_.ChargesCreated(), 0u);
@@ -119,7 +123,7 @@ TEST_F(StripeGatewayTest, ServerErrorsBeyondTheAttemptsAreUnavailable) {
 TEST_F(StripeGatewayTest, AHangingAnswerTimesOutAndTheRetryGetsTheCharge) {
     StripeGateway gateway(Options());
     stripe_.HangNext(1);
-    auto charge = gateway.Charge(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
+    auto charge = gateway.Authorize(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
     EXPECT_TRUE(charge.starts_with("ch_"));
     auto calls = stripe_.Calls();
     ASSERT_EQ(calls.size(), 2u);
@@ -135,7 +139,7 @@ TEST_F(StripeGatewayTest, AServerThatNeverAnswersIsUnavailableWithinTheTimeouts)
     StripeGateway gateway(Options());
     stripe_.HangNext(3);
     const auto start = std::chrono::steady_clock::now();
-    EXPECT_EQ(ErrorOf([&] { gateway.Charge(2000, "usd", "tok_visa", "k"); }).kind(),
+    EXPECT_EQ(ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_visa", "k"); }).kind(),
               Kind::kUnavailable);
     // 3 tries of 400 ms plus at most 10 + 20 ms of backoff; generous for a busy machine.
     EXPECT_LT(std::chrono::steady_clock::now() - start, 10s);
@@ -146,23 +150,44 @@ TEST_F(StripeGatewayTest, ARefusedConnectionIsRetriedThenUnavailable) {
     auto o = Options();
     o.api_base = "http://127.0.0.1:" + std::to_string(test::FreePort());
     StripeGateway gateway(o);
-    EXPECT_EQ(ErrorOf([&] { gateway.Charge(2000, "usd", "tok_visa", "k"); }).kind(),
+    EXPECT_EQ(ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_visa", "k"); }).kind(),
               Kind::kUnavailable);
 }
 
-TEST_F(StripeGatewayTest, RefundSendsTheChargeAndIsIdempotent) {
+TEST_F(StripeGatewayTest, ReleaseRefundsTheHoldOnceAndThenItCannotBeCaptured) {
     StripeGateway gateway(Options());
-    auto charge = gateway.Charge(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
-    auto refund = gateway.Refund(charge, "refund-p1");
+    auto charge = gateway.Authorize(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
+    auto refund = gateway.Release(charge, "release-p1").refund_id;
     EXPECT_TRUE(refund.starts_with("re_")) << refund;
-    EXPECT_EQ(gateway.Refund(charge, "refund-p1"), refund);
+    EXPECT_EQ(gateway.Release(charge, "release-p1").refund_id, refund);  // replayed answer
+    EXPECT_EQ(gateway.Release(charge, "release-other").refund_id, "");  // already released
     auto calls = stripe_.Calls();
-    ASSERT_EQ(calls.size(), 3u);
+    ASSERT_EQ(calls.size(), 4u);
     EXPECT_EQ(calls[1].path, "/v1/refunds");
     EXPECT_EQ(calls[1].form, (std::map<std::string, std::string>{{"charge", charge}}));
-    EXPECT_EQ(calls[1].idempotency_key, "refund-p1");
+    EXPECT_EQ(calls[1].idempotency_key, "release-p1");
     EXPECT_EQ(stripe_.RefundsCreated(), 1u);
-    EXPECT_EQ(ErrorOf([&] { gateway.Refund(charge, "refund-other"); }).kind(), Kind::kInvalid);
+    auto capture = ErrorOf([&] { gateway.Capture(charge, "capture-p1"); });
+    EXPECT_EQ(capture.kind(), Kind::kInvalid);
+    EXPECT_EQ(stripe_.CapturesMade(), 0u);
+}
+
+TEST_F(StripeGatewayTest, CapturePostsToTheChargeAndAgainIsDone) {
+    StripeGateway gateway(Options());
+    auto charge = gateway.Authorize(2000, "usd", "tok_visa", "pay-o1-a1").charge_id;
+    gateway.Capture(charge, "capture-p1");
+    gateway.Capture(charge, "capture-p1");     // the same key: Stripe's replayed answer
+    gateway.Capture(charge, "capture-other");  // charge_already_captured: done
+    auto calls = stripe_.Calls();
+    ASSERT_EQ(calls.size(), 4u);
+    EXPECT_EQ(calls[1].path, "/v1/charges/" + charge + "/capture");
+    EXPECT_EQ(calls[1].idempotency_key, "capture-p1");
+    EXPECT_EQ(calls[1].status, 200);
+    EXPECT_EQ(calls[3].status, 400);
+    EXPECT_EQ(stripe_.CapturesMade(), 1u);
+    EXPECT_EQ(ErrorOf([&] { gateway.Capture("ch_../x", "capture-p2"); }).kind(), Kind::kInvalid);
+    EXPECT_EQ(ErrorOf([&] { gateway.Capture("ch_unknown", "capture-p3"); }).kind(),
+              Kind::kInvalid);
 }
 
 }  // namespace

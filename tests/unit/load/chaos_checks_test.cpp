@@ -18,8 +18,12 @@ Call Charge(const std::string& order,
         "/v1/charges", "", "pay-" + order + "-" + attempt, {}, status, R"({"id":")" + id + R"("})"};
 }
 
-Call Refund(const std::string& charge) {
-    return {"/v1/refunds", "", "refund-x", {{"charge", charge}}, 200, R"({"id":"re_1"})"};
+Call Release(const std::string& charge) {
+    return {"/v1/refunds", "", "release-x", {{"charge", charge}}, 200, R"({"id":"re_1"})"};
+}
+
+Call Capture(const std::string& charge, int status = 200) {
+    return {"/v1/charges/" + charge + "/capture", "", "capture-x", {}, status, "{}"};
 }
 
 const std::string kOrder = "6b0c65cc5823b289fa94024b";
@@ -46,28 +50,34 @@ TEST(ContractError, AcceptsOnlyTheErrorsArrayWithAMessage) {
     EXPECT_FALSE(ContractError(empty));
 }
 
-TEST(GatewayLedger, ReplayedKeysCountOnceAndRefundsCancelTheirCharge) {
+TEST(GatewayLedger, ReplayedKeysCountOnceCapturesTakeAndReleasesCloseTheHold) {
     GatewayLedger ledger({Charge(kOrder, "a1", "ch_1"),
                           Charge(kOrder, "a1", "ch_1"),  // the same key replayed
                           Charge(kOther, "a2", "ch_2"),
-                          Refund("ch_2")});
+                          Capture("ch_1"),
+                          Capture("ch_1"),          // again: one capture
+                          Capture("ch_2", 400),     // refused: nothing taken
+                          Release("ch_2")});
     EXPECT_EQ(ledger.charge_count, 2u);
-    EXPECT_EQ(ledger.refund_count, 1u);
-    EXPECT_EQ(ledger.Net(kOrder), 1);
-    EXPECT_EQ(ledger.Net(kOther), 0);
-    EXPECT_EQ(ledger.Net("no-such-order"), 0);
+    EXPECT_EQ(ledger.capture_count, 1u);
+    EXPECT_EQ(ledger.release_count, 1u);
+    EXPECT_EQ(ledger.Captured(kOrder), 1);
+    EXPECT_EQ(ledger.Held(kOrder), 0);
+    EXPECT_EQ(ledger.Captured(kOther), 0);
+    EXPECT_EQ(ledger.Held(kOther), 0);
+    EXPECT_EQ(ledger.Captured("no-such-order"), 0);
 }
 
-TEST(GatewayLedger, TwoAttemptsThatBothChargedAreTwoCharges) {
+TEST(GatewayLedger, TwoAttemptsThatBothAuthorisedAreTwoHolds) {
     GatewayLedger ledger({Charge(kOrder, "a1", "ch_1"), Charge(kOrder, "a2", "ch_2")});
-    EXPECT_EQ(ledger.Net(kOrder), 2);
+    EXPECT_EQ(ledger.Held(kOrder), 2);
+    EXPECT_EQ(ledger.Captured(kOrder), 0);
 }
 
-TEST(GatewayLedger, DeclinedAndFailedCallsChargeNothing) {
+TEST(GatewayLedger, DeclinedAndFailedCallsHoldNothing) {
     GatewayLedger ledger({Charge(kOrder, "a1", "ch_1", 402), Charge(kOrder, "a2", "ch_2", 500)});
-    EXPECT_EQ(ledger.Net(kOrder), 0);
+    EXPECT_EQ(ledger.Held(kOrder), 0);
     EXPECT_EQ(ledger.charge_count, 0u);
 }
-
 }  // namespace
 }  // namespace ticketing::load

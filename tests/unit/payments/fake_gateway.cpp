@@ -9,7 +9,7 @@ GatewayError Lost() {
 
 }  // namespace
 
-ChargeResult FakeGateway::Charge(util::Cents amount_cents,
+ChargeResult FakeGateway::Authorize(util::Cents amount_cents,
                                  std::string_view currency,
                                  std::string_view source,
                                  std::string_view idempotency_key) {
@@ -54,7 +54,21 @@ ChargeResult FakeGateway::Charge(util::Cents amount_cents,
     return {*it->second.charge_id};
 }
 
-std::string FakeGateway::Refund(std::string_view charge_id, std::string_view idempotency_key) {
+void FakeGateway::Capture(std::string_view charge_id, std::string_view idempotency_key) {
+    std::lock_guard lock(mu_);
+    capture_calls_.push_back({std::string(charge_id), std::string(idempotency_key)});
+    if (fail_next_capture_) {
+        GatewayError e = *fail_next_capture_;
+        fail_next_capture_.reset();
+        throw e;
+    }
+    if (refund_of_charge_.contains(charge_id)) {
+        throw GatewayError(GatewayError::Kind::kInvalid, "Charge already released");
+    }
+    captured_.insert(std::string(charge_id));  // again: done already, succeeds
+}
+
+ReleaseResult FakeGateway::Release(std::string_view charge_id, std::string_view idempotency_key) {
     std::lock_guard lock(mu_);
     refund_calls_.push_back({std::string(charge_id), std::string(idempotency_key)});
     if (fail_next_refund_) {
@@ -62,10 +76,13 @@ std::string FakeGateway::Refund(std::string_view charge_id, std::string_view ide
         fail_next_refund_.reset();
         throw e;
     }
+    if (captured_.contains(charge_id)) {
+        throw GatewayError(GatewayError::Kind::kInvalid, "Charge already captured");
+    }
     auto it = refunds_by_key_.find(idempotency_key);
     if (it == refunds_by_key_.end()) {
         if (refund_of_charge_.contains(charge_id)) {
-            throw GatewayError(GatewayError::Kind::kInvalid, "Charge already refunded");
+            return {""};  // released already under another key: done
         }
         std::string refund_id = "re_fake" + std::to_string(refund_of_charge_.size() + 1);
         refund_of_charge_.emplace(std::string(charge_id), refund_id);
@@ -75,7 +92,22 @@ std::string FakeGateway::Refund(std::string_view charge_id, std::string_view ide
         lose_next_refund_ = false;
         throw Lost();
     }
-    return it->second;
+    return {it->second};
+}
+
+void FakeGateway::FailNextCapture(GatewayError::Kind kind, std::string message) {
+    std::lock_guard lock(mu_);
+    fail_next_capture_.emplace(kind, message);
+}
+
+std::vector<FakeGateway::RefundCall> FakeGateway::CaptureCalls() const {
+    std::lock_guard lock(mu_);
+    return capture_calls_;
+}
+
+std::size_t FakeGateway::CapturesMade() const {
+    std::lock_guard lock(mu_);
+    return captured_.size();
 }
 
 void FakeGateway::FailNextCharge(GatewayError::Kind kind, std::string message) {
@@ -83,7 +115,7 @@ void FakeGateway::FailNextCharge(GatewayError::Kind kind, std::string message) {
     fail_next_charge_.emplace(kind, message);
 }
 
-void FakeGateway::FailNextRefund(GatewayError::Kind kind, std::string message) {
+void FakeGateway::FailNextRelease(GatewayError::Kind kind, std::string message) {
     std::lock_guard lock(mu_);
     fail_next_refund_.emplace(kind, message);
 }
@@ -93,7 +125,7 @@ void FakeGateway::LoseNextChargeAnswer() {
     lose_next_charge_ = true;
 }
 
-void FakeGateway::LoseNextRefundAnswer() {
+void FakeGateway::LoseNextReleaseAnswer() {
     std::lock_guard lock(mu_);
     lose_next_refund_ = true;
 }
@@ -108,7 +140,7 @@ std::vector<FakeGateway::ChargeCall> FakeGateway::ChargeCalls() const {
     return charge_calls_;
 }
 
-std::vector<FakeGateway::RefundCall> FakeGateway::RefundCalls() const {
+std::vector<FakeGateway::RefundCall> FakeGateway::ReleaseCalls() const {
     std::lock_guard lock(mu_);
     return refund_calls_;
 }
@@ -118,7 +150,7 @@ std::size_t FakeGateway::ChargesMade() const {
     return charges_made_;
 }
 
-std::size_t FakeGateway::RefundsMade() const {
+std::size_t FakeGateway::ReleasesMade() const {
     std::lock_guard lock(mu_);
     return refund_of_charge_.size();
 }

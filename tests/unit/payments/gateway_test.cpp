@@ -35,7 +35,7 @@ GatewayError ErrorOf(F&& call) {
 
 // ---- SandboxGateway ----
 
-TEST(SandboxGateway, ChargesStripesSuccessTokens) {
+TEST(SandboxGateway, AuthorisesStripesSuccessTokens) {
     SandboxGateway gateway;
     std::set<std::string> ids;
     int key = 0;
@@ -45,7 +45,7 @@ TEST(SandboxGateway, ChargesStripesSuccessTokens) {
                               "tok_mastercard_debit",
                               "tok_amex",
                               "tok_discover"}) {
-        auto id = gateway.Charge(2000, "usd", token, "k" + std::to_string(++key)).charge_id;
+        auto id = gateway.Authorize(2000, "usd", token, "k" + std::to_string(++key)).charge_id;
         EXPECT_TRUE(id.starts_with("ch_")) << token << " " << id;
         ids.insert(id);
     }
@@ -54,51 +54,70 @@ TEST(SandboxGateway, ChargesStripesSuccessTokens) {
 
 TEST(SandboxGateway, DeclinesTokChargeDeclinedWithStripesMessage) {
     SandboxGateway gateway;
-    auto e = ErrorOf([&] { gateway.Charge(2000, "usd", "tok_chargeDeclined", "k"); });
+    auto e = ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_chargeDeclined", "k"); });
     EXPECT_EQ(e.kind(), Kind::kDeclined);
     EXPECT_STREQ(e.what(), "Your card was declined.");
     auto funds =
-        ErrorOf([&] { gateway.Charge(2000, "usd", "tok_chargeDeclinedInsufficientFunds", "k2"); });
+        ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_chargeDeclinedInsufficientFunds", "k2"); });
     EXPECT_EQ(funds.kind(), Kind::kDeclined);
     EXPECT_STREQ(funds.what(), "Your card has insufficient funds.");
 }
 
 TEST(SandboxGateway, AnUnknownTokenIsInvalid) {
     SandboxGateway gateway;
-    auto e = ErrorOf([&] { gateway.Charge(2000, "usd", "tok_nonsense", "k"); });
+    auto e = ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_nonsense", "k"); });
     EXPECT_EQ(e.kind(), Kind::kInvalid);
     EXPECT_STREQ(e.what(), "Invalid token");
 }
 
 TEST(SandboxGateway, TheSameKeyReturnsTheSameResult) {
     SandboxGateway gateway;
-    auto first = gateway.Charge(2000, "usd", "tok_visa", "pay-1").charge_id;
-    EXPECT_EQ(gateway.Charge(2000, "usd", "tok_visa", "pay-1").charge_id, first);
-    EXPECT_NE(gateway.Charge(2000, "usd", "tok_visa", "pay-2").charge_id, first);
-    ErrorOf([&] { gateway.Charge(2000, "usd", "tok_chargeDeclined", "pay-3"); });
-    EXPECT_EQ(ErrorOf([&] { gateway.Charge(2000, "usd", "tok_chargeDeclined", "pay-3"); }).kind(),
+    auto first = gateway.Authorize(2000, "usd", "tok_visa", "pay-1").charge_id;
+    EXPECT_EQ(gateway.Authorize(2000, "usd", "tok_visa", "pay-1").charge_id, first);
+    EXPECT_NE(gateway.Authorize(2000, "usd", "tok_visa", "pay-2").charge_id, first);
+    ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_chargeDeclined", "pay-3"); });
+    EXPECT_EQ(ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_chargeDeclined", "pay-3"); }).kind(),
               Kind::kDeclined);
 }
 
 TEST(SandboxGateway, TheSameKeyWithOtherParametersIsInvalid) {
     SandboxGateway gateway;
-    gateway.Charge(2000, "usd", "tok_visa", "pay-1");
-    EXPECT_EQ(ErrorOf([&] { gateway.Charge(2500, "usd", "tok_visa", "pay-1"); }).kind(),
+    gateway.Authorize(2000, "usd", "tok_visa", "pay-1");
+    EXPECT_EQ(ErrorOf([&] { gateway.Authorize(2500, "usd", "tok_visa", "pay-1"); }).kind(),
               Kind::kInvalid);
-    EXPECT_EQ(ErrorOf([&] { gateway.Charge(2000, "usd", "tok_amex", "pay-1"); }).kind(),
+    EXPECT_EQ(ErrorOf([&] { gateway.Authorize(2000, "usd", "tok_amex", "pay-1"); }).kind(),
               Kind::kInvalid);
 }
 
-TEST(SandboxGateway, RefundsAChargeOnce) {
+TEST(SandboxGateway, ReleasesAHoldOnceAndThenRefusesToCaptureIt) {
     SandboxGateway gateway;
-    auto charge = gateway.Charge(2000, "usd", "tok_visa", "pay-1").charge_id;
-    auto refund = gateway.Refund(charge, "refund-1");
+    auto charge = gateway.Authorize(2000, "usd", "tok_visa", "pay-1").charge_id;
+    auto refund = gateway.Release(charge, "release-1").refund_id;
     EXPECT_TRUE(refund.starts_with("re_")) << refund;
-    EXPECT_EQ(gateway.Refund(charge, "refund-1"), refund);  // same key: same refund
-    auto again = ErrorOf([&] { gateway.Refund(charge, "refund-2"); });
-    EXPECT_EQ(again.kind(), Kind::kInvalid);
-    EXPECT_NE(std::string(again.what()).find("already been refunded"), std::string::npos);
-    EXPECT_EQ(ErrorOf([&] { gateway.Refund("ch_unknown", "refund-3"); }).kind(), Kind::kInvalid);
+    EXPECT_EQ(gateway.Release(charge, "release-1").refund_id, refund);  // again: the same
+    auto capture = ErrorOf([&] { gateway.Capture(charge, "capture-1"); });
+    EXPECT_EQ(capture.kind(), Kind::kInvalid);
+    EXPECT_NE(std::string(capture.what()).find("already been refunded"), std::string::npos);
+    EXPECT_EQ(ErrorOf([&] { gateway.Release("pi_unknown", "release-3"); }).kind(),
+              Kind::kInvalid);
+}
+
+TEST(SandboxGateway, CapturesAHoldAndThenRefusesToReleaseIt) {
+    SandboxGateway gateway;
+    auto charge = gateway.Authorize(2000, "usd", "tok_visa", "pay-1").charge_id;
+    gateway.Capture(charge, "capture-1");
+    gateway.Capture(charge, "capture-1");  // again: done already, succeeds
+    auto release = ErrorOf([&] { gateway.Release(charge, "release-1"); });
+    EXPECT_EQ(release.kind(), Kind::kInvalid);
+    EXPECT_NE(std::string(release.what()).find("already been captured"), std::string::npos);
+}
+
+TEST(SandboxGateway, SettlesAHoldAnotherReplicaMade) {
+    // Each replica's sandbox has its own memory: a hold made by one is captured by another.
+    SandboxGateway one, other;
+    auto charge = one.Authorize(2000, "usd", "tok_visa", "pay-1").charge_id;
+    other.Capture(charge, "capture-1");
+    EXPECT_EQ(ErrorOf([&] { other.Release(charge, "release-1"); }).kind(), Kind::kInvalid);
 }
 
 TEST(SandboxGateway, ConcurrentCallsWithOneKeyMakeOneCharge) {
@@ -106,7 +125,7 @@ TEST(SandboxGateway, ConcurrentCallsWithOneKeyMakeOneCharge) {
     std::vector<std::future<std::string>> calls;
     for (int i = 0; i < 8; ++i) {
         calls.push_back(std::async(std::launch::async, [&] {
-            return gateway.Charge(2000, "usd", "tok_visa", "pay-same").charge_id;
+            return gateway.Authorize(2000, "usd", "tok_visa", "pay-same").charge_id;
         }));
     }
     std::set<std::string> ids;
@@ -187,14 +206,16 @@ TEST(MeteredGateway, CountsCallsByOutcome) {
     FakeGateway inner;
     metrics::Registry registry;
     MeteredGateway gateway(inner, registry);
-    gateway.Charge(100, "usd", "tok_visa", "k1");
-    EXPECT_THROW(gateway.Charge(100, "usd", "tok_chargeDeclined", "k2"), GatewayError);
-    inner.FailNextRefund(Kind::kUnavailable);
-    EXPECT_THROW(gateway.Refund("ch_fake1", "r1"), GatewayError);
+    gateway.Authorize(100, "usd", "tok_visa", "k1");
+    EXPECT_THROW(gateway.Authorize(100, "usd", "tok_chargeDeclined", "k2"), GatewayError);
+    gateway.Capture("ch_fake1", "c1");
+    inner.FailNextRelease(Kind::kUnavailable);
+    EXPECT_THROW(gateway.Release("ch_fake1", "r1"), GatewayError);
     auto& calls = registry.AddCounter("payments_gateway_calls_total", "");
-    EXPECT_EQ(calls.With({{"call", "charge"}, {"outcome", "ok"}}).Value(), 1);
-    EXPECT_EQ(calls.With({{"call", "charge"}, {"outcome", "declined"}}).Value(), 1);
-    EXPECT_EQ(calls.With({{"call", "refund"}, {"outcome", "unavailable"}}).Value(), 1);
+    EXPECT_EQ(calls.With({{"call", "authorize"}, {"outcome", "ok"}}).Value(), 1);
+    EXPECT_EQ(calls.With({{"call", "authorize"}, {"outcome", "declined"}}).Value(), 1);
+    EXPECT_EQ(calls.With({{"call", "capture"}, {"outcome", "ok"}}).Value(), 1);
+    EXPECT_EQ(calls.With({{"call", "release"}, {"outcome", "unavailable"}}).Value(), 1);
 }
 
 // ---- configuration ----

@@ -109,7 +109,7 @@ protected:
 
 // ---- paying ----
 
-TEST_F(PaymentsDomainTest, PayChargesThePriceAndPublishesPaymentCreated) {
+TEST_F(PaymentsDomainTest, PayAuthorisesThePriceAndPublishesPaymentCreated) {
     Payment p = service_->Pay(kBuyer, kOrder, "tok_visa", "tp");
     auto calls = gateway_.ChargeCalls();
     ASSERT_EQ(calls.size(), 1u);
@@ -122,6 +122,9 @@ TEST_F(PaymentsDomainTest, PayChargesThePriceAndPublishesPaymentCreated) {
     ASSERT_TRUE(StoredPayment().has_value());
     EXPECT_EQ(StoredPayment()->id, p.id);
     EXPECT_EQ(StoredPayment()->stripe_id, "ch_fake1");
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kAuthorized);  // nothing taken yet
+    EXPECT_EQ(StoredPayment()->amount, 2000);
+    EXPECT_TRUE(gateway_.CaptureCalls().empty());
     EXPECT_EQ(AttemptsWithStatus("succeeded"), 1);
     auto published = Published<events::PaymentCreated>();
     ASSERT_EQ(published.size(), 1u);
@@ -214,7 +217,8 @@ TEST_F(PaymentsDomainTest, LostChargeAnswerIsNotChargedTwice) {
     EXPECT_EQ(Published<events::PaymentCreated>().size(), 1u);
 }
 
-TEST_F(PaymentsDomainTest, OrderCancelledDuringTheChargeIsRefundedAnd400) {
+TEST_F(PaymentsDomainTest, OrderCancelledDuringTheAuthorisationIsReleasedAnd400) {
+    // The cancel-then-pay race: the hold is released and nothing is captured.
     gateway_.OnCharge([&] {
         gateway_.OnCharge(nullptr);
         EXPECT_EQ(Cancel(), AckDecision::kAck);
@@ -223,26 +227,30 @@ TEST_F(PaymentsDomainTest, OrderCancelledDuringTheChargeIsRefundedAnd400) {
     auto payment = StoredPayment();
     ASSERT_TRUE(payment.has_value());
     EXPECT_EQ(payment->stripe_id, "ch_fake1");
+    EXPECT_EQ(payment->status, PaymentStatus::kReleased);
     EXPECT_EQ(payment->refund_id, "re_fake1");
-    auto refunds = gateway_.RefundCalls();
-    ASSERT_EQ(refunds.size(), 1u);
-    EXPECT_EQ(refunds[0].charge_id, "ch_fake1");
-    EXPECT_EQ(refunds[0].idempotency_key, "refund-" + payment->id);
+    auto releases = gateway_.ReleaseCalls();
+    ASSERT_EQ(releases.size(), 1u);
+    EXPECT_EQ(releases[0].charge_id, "ch_fake1");
+    EXPECT_EQ(releases[0].idempotency_key, "release-" + payment->id);
+    EXPECT_TRUE(gateway_.CaptureCalls().empty());
     EXPECT_TRUE(Published<events::PaymentCreated>().empty());
 }
 
-TEST_F(PaymentsDomainTest, RefundThatFailedDuringTheChargeRaceIsMadeByRecover) {
+TEST_F(PaymentsDomainTest, ReleaseThatFailedDuringTheRaceIsMadeByRecover) {
     gateway_.OnCharge([&] {
         gateway_.OnCharge(nullptr);
         Cancel();
     });
-    gateway_.FailNextRefund(GatewayError::Kind::kUnavailable);
+    gateway_.FailNextRelease(GatewayError::Kind::kUnavailable);
     EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Cannot pay for a cancelled order");
-    EXPECT_FALSE(StoredPayment()->refund_id.has_value());
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kAuthorized);
     RecoveryReport report = service_->Recover();
-    EXPECT_EQ(report.refunds_made, 1u);
+    EXPECT_EQ(report.settlements_made, 1u);
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kReleased);
     EXPECT_EQ(StoredPayment()->refund_id, "re_fake1");
-    EXPECT_EQ(gateway_.RefundsMade(), 1u);
+    EXPECT_EQ(gateway_.ReleasesMade(), 1u);
+    EXPECT_EQ(gateway_.CapturesMade(), 0u);
 }
 
 TEST_F(PaymentsDomainTest, AbandonedAttemptIsResumedByRecoverOnceItsLeaseEnds) {
@@ -287,17 +295,18 @@ TEST_F(PaymentsDomainTest, OrderCreatedTwiceKeepsOneReplica) {
     EXPECT_EQ(o.price, 2000);
 }
 
-TEST_F(PaymentsDomainTest, OrderCancelledAppliesTheNextVersionAndRefundsNothingUnpaid) {
+TEST_F(PaymentsDomainTest, OrderCancelledAppliesTheNextVersionAndReleasesNothingUnpaid) {
     EXPECT_EQ(Cancel(), AckDecision::kAck);
     EXPECT_EQ(Replica().status, OrderStatus::kCancelled);
     EXPECT_EQ(Replica().version, 1);
-    EXPECT_TRUE(gateway_.RefundCalls().empty());
+    EXPECT_TRUE(gateway_.ReleaseCalls().empty());
 }
 
-TEST_F(PaymentsDomainTest, OrderCompletedAppliesTheNextVersion) {
+TEST_F(PaymentsDomainTest, OrderCompletedAppliesTheNextVersionAndCapturesNothingUnpaid) {
     EXPECT_EQ(Deliver(events::OrderCompleted{kOrder, 1, {kTicket}}), AckDecision::kAck);
     EXPECT_EQ(Replica().status, OrderStatus::kComplete);
     EXPECT_EQ(Replica().version, 1);
+    EXPECT_TRUE(gateway_.CaptureCalls().empty());
 }
 
 TEST_F(PaymentsDomainTest, ReplicaConvergesWhenVersionTwoArrivesFirst) {
@@ -322,48 +331,129 @@ TEST_F(PaymentsDomainTest, OrderCancelledBeforeOrderCreatedIsRetried) {
     EXPECT_EQ(Replica(kUnknownOrder).status, OrderStatus::kCancelled);
 }
 
-// ---- refunds after payment ----
+// ---- capture and release after payment ----
 
-TEST_F(PaymentsDomainTest, OrderCancelledAfterPaymentRefundsOnceAlsoWhenRedelivered) {
+TEST_F(PaymentsDomainTest, OrderCompletedCapturesOnceAlsoWhenRedelivered) {
+    Payment p = Pay();
+    events::OrderCompleted completed{kOrder, 1, {kTicket}};
+    EXPECT_EQ(Deliver(completed, "k1"), AckDecision::kAck);
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kCaptured);
+    EXPECT_EQ(Deliver(completed, "k1"), AckDecision::kAck);        // redelivered
+    EXPECT_EQ(Deliver(completed, "k1-again"), AckDecision::kAck);  // published again
+    auto captures = gateway_.CaptureCalls();
+    ASSERT_EQ(captures.size(), 1u);
+    EXPECT_EQ(captures[0].charge_id, p.stripe_id);
+    EXPECT_EQ(captures[0].idempotency_key, "capture-" + p.id);
+    EXPECT_EQ(gateway_.CapturesMade(), 1u);
+    EXPECT_TRUE(gateway_.ReleaseCalls().empty());
+    EXPECT_EQ(service_->Find(kBuyer, p.id).status, PaymentStatus::kCaptured);
+}
+
+TEST_F(PaymentsDomainTest, OrderCompletedIsATransientFailureWhileTheGatewayCannotCapture) {
+    Pay();
+    gateway_.FailNextCapture(GatewayError::Kind::kUnavailable);
+    EXPECT_EQ(service_->SettleOrder(kOrder), std::nullopt);  // the order is not complete yet
+    events::OrderCompleted completed{kOrder, 1, {kTicket}};
+    EXPECT_EQ(Deliver(completed, "k1"), AckDecision::kRetry);  // thrown: transient
+    EXPECT_EQ(Replica().status, OrderStatus::kComplete);
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kAuthorized);
+    EXPECT_EQ(Deliver(completed, "k1"), AckDecision::kAck);
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kCaptured);
+    EXPECT_EQ(gateway_.CapturesMade(), 1u);
+}
+
+TEST_F(PaymentsDomainTest, CaptureRefusedForGoodIsRecordedFailedCountedAndAcked) {
+    std::vector<Settlement> failed;
+    PaymentServiceOptions options;
+    options.on_settlement_failed = [&](Settlement s) { failed.push_back(s); };
+    service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake_, options);
+    listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, *service_});
+    test::FakeBus bus;
+    listeners_->SubscribeAll(bus);
+    Pay();
+    gateway_.FailNextCapture(GatewayError::Kind::kInvalid, "This charge has expired");
+    bus::MessageMeta meta;
+    meta.consumer = "payments-service-test";
+    meta.event_id = "k1";
+    EXPECT_EQ(bus.Deliver(events::OrderCompleted{kOrder, 1, {kTicket}}, meta).decision,
+              AckDecision::kAck);
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kFailed);
+    EXPECT_EQ(StoredPayment()->failure, "This charge has expired");
+    EXPECT_EQ(failed, std::vector<Settlement>{Settlement::kCapture});
+    EXPECT_EQ(db_->WithSession(
+                  [](soci::session& s) { return PaymentStore::CountFailedSettlements(s); }),
+              1u);
+    EXPECT_EQ(service_->Recover().settlements_made, 0u);  // failed is final: nothing due
+}
+
+TEST_F(PaymentsDomainTest, OrderCancelledAfterPaymentReleasesOnceAlsoWhenRedelivered) {
     Payment p = Pay();
     EXPECT_EQ(Cancel("c1"), AckDecision::kAck);
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kReleased);
     EXPECT_EQ(StoredPayment()->refund_id, "re_fake1");
     EXPECT_EQ(Cancel("c1"), AckDecision::kAck);        // redelivered
     EXPECT_EQ(Cancel("c1-again"), AckDecision::kAck);  // published again
-    auto refunds = gateway_.RefundCalls();
-    ASSERT_EQ(refunds.size(), 1u);
-    EXPECT_EQ(refunds[0].charge_id, p.stripe_id);
-    EXPECT_EQ(refunds[0].idempotency_key, "refund-" + p.id);
+    auto releases = gateway_.ReleaseCalls();
+    ASSERT_EQ(releases.size(), 1u);
+    EXPECT_EQ(releases[0].charge_id, p.stripe_id);
+    EXPECT_EQ(releases[0].idempotency_key, "release-" + p.id);
+    EXPECT_TRUE(gateway_.CaptureCalls().empty());
 }
 
-TEST_F(PaymentsDomainTest, OrderCancelledIsRetriedWhileTheGatewayCannotRefund) {
+TEST_F(PaymentsDomainTest, OrderCancelledIsATransientFailureWhileTheGatewayCannotRelease) {
     Pay();
-    gateway_.FailNextRefund(GatewayError::Kind::kUnavailable);
+    gateway_.FailNextRelease(GatewayError::Kind::kUnavailable);
     EXPECT_EQ(Cancel("c1"), AckDecision::kRetry);
     EXPECT_EQ(Replica().status, OrderStatus::kCancelled);
-    EXPECT_FALSE(StoredPayment()->refund_id.has_value());
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kAuthorized);
     EXPECT_EQ(Cancel("c1"), AckDecision::kAck);
     EXPECT_EQ(StoredPayment()->refund_id, "re_fake1");
-    EXPECT_EQ(gateway_.RefundsMade(), 1u);
+    EXPECT_EQ(gateway_.ReleasesMade(), 1u);
 }
 
-TEST_F(PaymentsDomainTest, LostRefundAnswerIsNotRefundedTwice) {
+TEST_F(PaymentsDomainTest, LostReleaseAnswerIsNotReleasedTwice) {
     Pay();
-    gateway_.LoseNextRefundAnswer();
+    gateway_.LoseNextReleaseAnswer();
     EXPECT_EQ(Cancel("c1"), AckDecision::kRetry);
     EXPECT_EQ(Cancel("c1"), AckDecision::kAck);
-    auto refunds = gateway_.RefundCalls();
-    ASSERT_EQ(refunds.size(), 2u);
-    EXPECT_EQ(refunds[1].idempotency_key, refunds[0].idempotency_key);
-    EXPECT_EQ(gateway_.RefundsMade(), 1u);
+    auto releases = gateway_.ReleaseCalls();
+    ASSERT_EQ(releases.size(), 2u);
+    EXPECT_EQ(releases[1].idempotency_key, releases[0].idempotency_key);
+    EXPECT_EQ(gateway_.ReleasesMade(), 1u);
     EXPECT_EQ(StoredPayment()->refund_id, "re_fake1");
 }
 
-TEST_F(PaymentsDomainTest, RefundRefusedByTheGatewayIsDeadLettered) {
+TEST_F(PaymentsDomainTest, ReleaseRefusedForGoodIsRecordedFailedNotDeadLettered) {
     Pay();
-    gateway_.FailNextRefund(GatewayError::Kind::kInvalid, "No such charge");
-    EXPECT_EQ(Cancel(), AckDecision::kDeadLetter);
-    EXPECT_FALSE(StoredPayment()->refund_id.has_value());
+    gateway_.FailNextRelease(GatewayError::Kind::kInvalid, "No such charge");
+    EXPECT_EQ(Cancel(), AckDecision::kAck);
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kFailed);
+    EXPECT_EQ(StoredPayment()->failure, "No such charge");
+}
+
+TEST_F(PaymentsDomainTest, RecoverCapturesWhatACompletedOrderIsStillDue) {
+    // As after a replay, or a capture whose event was handled while the gateway was down and
+    // then acked elsewhere: the sweep finds the authorised payment of a completed order.
+    Pay();
+    db_->Transaction([](soci::session& tx) {
+        PaymentStore::UpdateOrderFromPrevious(tx, kOrder, OrderStatus::kComplete, 1);
+    });
+    RecoveryReport report = service_->Recover();
+    EXPECT_EQ(report.settlements_made, 1u);
+    EXPECT_EQ(StoredPayment()->status, PaymentStatus::kCaptured);
+    EXPECT_EQ(service_->Recover().settlements_made, 0u);
+    EXPECT_EQ(gateway_.CapturesMade(), 1u);
+}
+
+TEST_F(PaymentsDomainTest, FindShowsThePaymentToItsBuyerOnly) {
+    Payment p = Pay();
+    Payment found = service_->Find(kBuyer, p.id);
+    EXPECT_EQ(found.order_id, kOrder);
+    EXPECT_EQ(found.amount, 2000);
+    EXPECT_EQ(found.status, PaymentStatus::kAuthorized);
+    EXPECT_EQ(ErrorOf([&] { service_->Find(kOther, p.id); }), "401 Not authorized");
+    EXPECT_EQ(ErrorOf([&] { service_->Find(kBuyer, kUnknownOrder); }), "404 Not Found");
+    EXPECT_EQ(ErrorOf([&] { service_->Find(kBuyer, "nope"); }), "404 Not Found");
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // PaymentsReplayer against a SQLite file: the order replica by the version rule, one payment
-// (with its succeeded attempt) per payment:created; a cancelled paid order comes back owing its
-// refund, which the recovery sweep makes again with the same idempotency key.
+// (with its succeeded attempt) per payment:created, authorised; a settled order's payment comes
+// back due its capture or release, which the recovery sweep makes again with the same key.
 #include "replay/payments_replayer.hpp"
 
 #include <gtest/gtest.h>
@@ -38,20 +38,26 @@ TEST_F(PaymentsReplayerTest, PaymentIsRebuiltWithItsSucceededAttempt) {
         ASSERT_TRUE(attempt.has_value());
         EXPECT_EQ(attempt->status, AttemptStatus::kSucceeded);
         EXPECT_EQ(attempt->amount, 2500);
+        EXPECT_EQ(payment->amount, 2500);
+        EXPECT_EQ(payment->status, PaymentStatus::kAuthorized);
         EXPECT_EQ(PaymentStore::FindOrder(s, "o1")->status, OrderStatus::kComplete);
+        auto due = PaymentStore::DueSettlements(s, std::string("o1"), 10);
+        ASSERT_EQ(due.size(), 1u);
+        EXPECT_EQ(due[0].settlement, Settlement::kCapture);
     });
 }
 
-TEST_F(PaymentsReplayerTest, PaidOrderCancelledLaterOwesItsRefundAgain) {
+TEST_F(PaymentsReplayerTest, PaidOrderCancelledLaterIsDueItsReleaseAgain) {
     Apply(Stored(
         events::OrderCreated{"o1", 0, events::OrderStatus::kCreated, "u2", {}, {"t1", 2500}}));
     Apply(Stored(events::PaymentCreated{"p1", "o1", "ch_1"}));
     Apply(Stored(events::OrderCancelled{"o1", 1, {"t1"}}));
     Write();
     db_->WithSession([](soci::session& s) {
-        auto owed = PaymentStore::OwedRefund(s, "o1");
-        ASSERT_TRUE(owed.has_value());
-        EXPECT_EQ(owed->id, "p1");
+        auto due = PaymentStore::DueSettlements(s, std::nullopt, 10);
+        ASSERT_EQ(due.size(), 1u);
+        EXPECT_EQ(due[0].payment.id, "p1");
+        EXPECT_EQ(due[0].settlement, Settlement::kRelease);
     });
 }
 

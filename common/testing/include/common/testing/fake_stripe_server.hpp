@@ -3,8 +3,12 @@
 //   POST /v1/charges  form amount (positive integer), currency (usd), source (a test token:
 //                     tok_visa, tok_mastercard, ... charge; tok_chargeDeclined* decline with 402
 //                     card_error and Stripe's message; anything else is 400
-//                     invalid_request_error, param source)
-//   POST /v1/refunds  form charge (one of its charges, refunded at most once)
+//                     invalid_request_error, param source), capture ("false": an uncaptured
+//                     charge, a hold)
+//   POST /v1/charges/<id>/capture  captures a hold (400 charge_already_captured /
+//                     charge_already_refunded as Stripe; 404 for an unknown id)
+//   POST /v1/refunds  form charge (one of its charges, refunded at most once; for a hold this
+//                     releases it)
 // Every request must carry `Authorization: Bearer <ApiKey()>` (else 401, as Stripe),
 // `Content-Type: application/x-www-form-urlencoded` and an `Idempotency-Key` (else 400; Stripe
 // does not insist, this fake does, because its client must always send one). The same key with
@@ -41,7 +45,7 @@ namespace ticketing::test {
 class FakeStripeServer final {
 public:
     struct Call {
-        std::string path;             // "/v1/charges", "/v1/refunds"
+        std::string path;             // "/v1/charges", "/v1/charges/<id>/capture", "/v1/refunds"
         std::string authorization;    // the header as received
         std::string idempotency_key;  // "" when absent
         std::map<std::string, std::string> form;
@@ -70,6 +74,8 @@ public:
     // Objects created (a replayed answer creates nothing).
     std::size_t ChargesCreated() const;
     std::size_t RefundsCreated() const;
+    // Charges captured, at creation or later.
+    std::size_t CapturesMade() const;
 
 private:
     struct Stored {
@@ -80,6 +86,7 @@ private:
     };
     struct Charge {
         long long amount = 0;
+        bool captured = true;
         bool refunded = false;
     };
 
@@ -89,6 +96,8 @@ private:
                                         const std::map<std::string, std::string>& form);
     std::pair<int, std::string> CreateCharge(const std::map<std::string, std::string>& form);
     std::pair<int, std::string> CreateRefund(const std::map<std::string, std::string>& form);
+    std::pair<int, std::string> CaptureCharge(const std::string& id);
+    static std::string ChargeJson(const std::string& id, const Charge& charge);
 
     const std::string api_key_;
     mutable std::mutex mu_;
@@ -101,6 +110,7 @@ private:
     std::map<std::string, Stored> by_key_;
     std::map<std::string, Charge> charges_;
     std::size_t refunds_created_ = 0;
+    std::size_t captures_made_ = 0;
     std::uint64_t next_id_ = 0;
     std::unique_ptr<metrics::Registry> registry_;
     std::unique_ptr<http::Server> server_;  // last: its handlers use everything above
