@@ -17,6 +17,8 @@ PACKAGES=(
   nats-server redis-server postgresql nginx supervisor sqlite3
   # the Kubernetes manifest check (tests/k8s)
   python3-yaml
+  # alert rules checked with promtool (tests/prometheus); the server of scripts/run.sh --observe
+  prometheus
   # load and benchmark tools
   wrk
   # the container images (scripts/images.sh, tests/container, scripts/run.sh --containers)

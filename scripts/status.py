@@ -3,8 +3,9 @@
 
 Shows each process (supervisord's view) and each service replica's readiness; for each
 JetStream consumer its pending and ack-pending counts and redeliveries; the outbox backlog of each
-service; the expiration queue; the dead-letter count. Reads the ports scripts/run.sh saved in
-<run dir>/stack.env. Exit status: 0 when every process runs and every replica is ready, 1 otherwise.
+service; the expiration queue; the dead-letter count; with --observe, Prometheus's address,
+readiness and firing alerts. Reads the ports scripts/run.sh saved in <run dir>/stack.env. Exit
+status: 0 when every process runs and every replica (and Prometheus) is ready, 1 otherwise.
 Standard library only.
 """
 import argparse
@@ -48,6 +49,25 @@ def metric(text, name):
         if m:
             total = (total or 0.0) + float(m.group(2))
     return total
+
+
+def prometheus_status(env):
+    """Prometheus of `scripts/run.sh start --observe`: its URL, readiness and firing alerts
+    (name and labels other than severity), or None when the stack was started without it."""
+    if env.get("OBSERVE", "0") != "1":
+        return None
+    url = "http://127.0.0.1:%s" % env["PROMETHEUS_PORT"]
+    ready_status, _ = http_get(url + "/-/ready")
+    firing = []
+    status, body = http_get(url + "/api/v1/alerts")
+    if status == 200:
+        for alert in json.loads(body).get("data", {}).get("alerts", []):
+            if alert.get("state") == "firing":
+                labels = dict(alert.get("labels", {}))
+                name = labels.pop("alertname", "?")
+                labels.pop("severity", None)
+                firing.append("%s{%s}" % (name, ",".join("%s=%s" % kv for kv in sorted(labels.items()))))
+    return {"url": url, "ready": ready_status == 200, "firing": sorted(firing)}
 
 
 def service_port(env, svc, replica):
@@ -138,6 +158,10 @@ def main():
     consumers.sort()
     report["streams"] = streams
     report["consumers"] = [dict(zip(("name", "pending", "ack_pending", "redelivered"), c)) for c in consumers]
+    prometheus = prometheus_status(env)
+    if prometheus is not None:
+        report["prometheus"] = prometheus
+        healthy &= prometheus["ready"]
     report["healthy"] = healthy
 
     if args.json:
@@ -162,6 +186,11 @@ def main():
                  expiration.get("expiration_jobs_fired_total", 0)))
     else:
         print("  unknown (expiration does not answer)")
+    if prometheus is not None:
+        print("\nprometheus (alert rules: infra/prometheus/alerts.yml)")
+        print("  %s  %s   alerts firing: %s"
+              % (prometheus["url"], "ready" if prometheus["ready"] else "NOT READY",
+                 ", ".join(prometheus["firing"]) or "none"))
     print("\n%s" % ("all processes running and ready" if healthy else "NOT HEALTHY: see above"))
     return 0 if healthy else 1
 
