@@ -16,8 +16,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The ports scripts/run.sh derives from TICKETING_PORT_BASE: base..base+11 for the ingress and
-// the servers, base+20.. for the services (10 per service).
+// The ports scripts/run.sh derives from TICKETING_PORT_BASE: base..base+12 for the ingress, the
+// servers and Prometheus, base+20.. for the services (10 per service).
 constexpr int kPortSpan = 70;
 
 bool PortFree(int port) {
@@ -77,6 +77,9 @@ LocalStack::LocalStack(StackOptions options)
     if (options_.containers) {
         args.push_back("--containers");
     }
+    if (options_.observe) {
+        args.push_back("--observe");
+    }
     std::string output;
     int code = Run(args, &output);
     if (code != 0) {
@@ -99,6 +102,10 @@ std::string LocalStack::IngressUrl() const {
 
 std::string LocalStack::NatsUrl() const {
     return "nats://127.0.0.1:" + std::to_string(base_ + 1);  // NATS_PORT in scripts/run.sh
+}
+
+std::string LocalStack::PrometheusUrl() const {
+    return "http://127.0.0.1:" + std::to_string(base_ + 12);  // PROMETHEUS_PORT in scripts/run.sh
 }
 
 std::filesystem::path LocalStack::LogFile(const std::string& process) const {

@@ -19,6 +19,7 @@ struct StackOptions {
     bool postgres = false;
     bool nats_cluster = false;  // three JetStream nodes (--nats-cluster)
     bool containers = false;    // the services from their images (--containers; built already)
+    bool observe = false;       // a Prometheus server too (--observe), at PrometheusUrl()
     int expiration_window_seconds = 900;
     int auth_rate = 10;  // TICKETING_AUTH_RATE: sign-ins and sign-ups per second at the ingress
     EnvVars env{};       // more variables for the run command (PAYMENT_GATEWAY, ...)
@@ -34,6 +35,8 @@ public:
     std::string IngressUrl() const;
     // The stack's (first) nats-server: scripts/run.sh puts it just above the ingress.
     std::string NatsUrl() const;
+    // The stack's Prometheus (with observe): scripts/run.sh puts it at the base + 12.
+    std::string PrometheusUrl() const;
     std::uint16_t IngressPort() const { return base_; }
     const std::filesystem::path& DataDir() const { return dir_.Path(); }
     std::filesystem::path LogFile(const std::string& process) const;
