@@ -138,6 +138,25 @@ std::int64_t Outbox::Backlog(db::Database& db) {
     });
 }
 
+std::chrono::milliseconds Outbox::OldestAge(db::Database& db, util::TimePoint now) {
+    auto oldest = db.WithSession([](soci::session& s) -> std::optional<std::string> {
+        std::string occurred_at;
+        s << "SELECT occurred_at FROM outbox ORDER BY id LIMIT 1", soci::into(occurred_at);
+        if (!s.got_data()) {
+            return std::nullopt;
+        }
+        return occurred_at;
+    });
+    if (!oldest) {
+        return std::chrono::milliseconds(0);
+    }
+    auto at = util::ParseIso8601(*oldest);
+    if (!at || *at >= now) {
+        return std::chrono::milliseconds(0);
+    }
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now - *at);
+}
+
 OutboxRelay::OutboxRelay(db::Database& db,
                          EventPublisher& publisher,
                          metrics::Registry& metrics,
@@ -166,6 +185,18 @@ OutboxRelay::OutboxRelay(db::Database& db,
             return -1.0;
         }
     });
+    metrics.AddCallbackGauge(
+        "outbox_oldest_age_seconds",
+        "How long the oldest outbox row not yet published has waited (0: empty)",
+        [&db] {
+            try {
+                return std::chrono::duration<double>(
+                           Outbox::OldestAge(db, std::chrono::system_clock::now()))
+                    .count();
+            } catch (const std::exception&) {
+                return -1.0;
+            }
+        });
 }
 
 OutboxRelay::~OutboxRelay() {

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <list>
+#include <memory>
+#include <vector>
 #include <mutex>
 
 #include "common/log/log.hpp"
@@ -31,6 +33,44 @@ std::string HeaderOr(natsMsg* msg, const char* name, std::string fallback = "") 
     }
     return fallback;
 }
+
+// What the bus_consumer_pending gauge reads at scrape time: the consumers this subscriber bound.
+// Shared with the registry's callback, which may outlive the subscriber: once `connection` is
+// cleared (under mu) the callback reports nothing.
+struct PendingProbe {
+    std::mutex mu;
+    NatsConnection* connection = nullptr;
+    std::vector<std::string> consumers;
+
+    metrics::Registry::LabeledValues Read() {
+        metrics::Registry::LabeledValues out;
+        std::lock_guard lock(mu);
+        if (connection == nullptr) {
+            return out;
+        }
+        jsOptions o;
+        jsOptions_Init(&o);
+        o.Wait = 500;  // a scrape must not hang on a bus that is down
+        for (const auto& consumer : consumers) {
+            jsConsumerInfo* ci = nullptr;
+            jsErrCode jerr = static_cast<jsErrCode>(0);
+            std::string stream(kStreamName);
+            if (js_GetConsumerInfo(&ci,
+                                   connection->handles().js,
+                                   stream.c_str(),
+                                   consumer.c_str(),
+                                   &o,
+                                   &jerr) != NATS_OK) {
+                continue;  // unknown now: no sample rather than a stale one
+            }
+            out.push_back({{{"consumer", consumer}},
+                           static_cast<double>(ci->NumPending) +
+                               static_cast<double>(ci->NumAckPending)});
+            jsConsumerInfo_Destroy(ci);
+        }
+        return out;
+    }
+};
 
 }  // namespace
 
@@ -66,9 +106,21 @@ public:
               "Ack deadlines extended for a delivery held while the dependencies are down, by "
               "consumer")),
           latency_(metrics.AddHistogram("bus_event_handling_seconds",
-                                        "Time to handle one event, by consumer")) {}
+                                        "Time to handle one event, by consumer")),
+          pending_(std::make_shared<PendingProbe>()) {
+        pending_->connection = &connection_;
+        metrics.AddCallbackGauges(
+            "bus_consumer_pending",
+            "Events of the durable consumer not yet acknowledged (JetStream num_pending + "
+            "num_ack_pending), by consumer",
+            [probe = pending_] { return probe->Read(); });
+    }
 
     ~Impl() {
+        {
+            std::lock_guard probe_lock(pending_->mu);
+            pending_->connection = nullptr;
+        }
         {
             std::lock_guard lock(mu_);
             closing_.store(true);
@@ -118,6 +170,10 @@ public:
         }
         // Handlers are slow next to the bus: let the server hold the backlog, not this process.
         natsSubscription_SetPendingLimits(b.sub, 65536, 256 * 1024 * 1024);
+        {
+            std::lock_guard probe_lock(pending_->mu);
+            pending_->consumers.push_back(consumer);
+        }
         log::Info("listening", {{"subject", subject_name}, {"consumer", consumer}});
     }
 
@@ -394,6 +450,7 @@ private:
     metrics::Family<metrics::Counter>& redeliveries_;
     metrics::Family<metrics::Counter>& held_;
     metrics::Family<metrics::Histogram>& latency_;
+    std::shared_ptr<PendingProbe> pending_;
 
     std::mutex mu_;
     std::condition_variable cv_;

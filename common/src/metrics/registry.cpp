@@ -146,6 +146,13 @@ void Registry::AddCallbackGauge(const std::string& name,
     callbacks_[name] = {help, std::move(read)};
 }
 
+void Registry::AddCallbackGauges(const std::string& name,
+                                 const std::string& help,
+                                 std::function<LabeledValues()> read) {
+    std::lock_guard lock(mu_);
+    labeled_callbacks_[name] = {help, std::move(read)};
+}
+
 std::string Registry::Render() const {
     std::lock_guard lock(mu_);
     std::string out;
@@ -164,6 +171,12 @@ std::string Registry::Render() const {
     for (const auto& [name, cb] : callbacks_) {
         Header(out, name, cb.first, "gauge");
         out += name + ' ' + FormatValue(cb.second()) + '\n';
+    }
+    for (const auto& [name, cb] : labeled_callbacks_) {
+        Header(out, name, cb.first, "gauge");
+        for (const auto& [labels, value] : cb.second()) {
+            out += name + FormatLabels(labels, nullptr) + ' ' + FormatValue(value) + '\n';
+        }
     }
     for (const auto& [name, family] : histograms_) {
         Header(out, name, family->help(), "histogram");

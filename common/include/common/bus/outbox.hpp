@@ -64,6 +64,9 @@ public:
 
     // Rows not yet published.
     static std::int64_t Backlog(db::Database& db);
+    // How long the oldest row not yet published has waited (its occurred_at to `now`); zero
+    // when the outbox is empty.
+    static std::chrono::milliseconds OldestAge(db::Database& db, util::TimePoint now);
 };
 
 // A table pruned like the inbox: rows whose `stamped_at` (milliseconds since the epoch; 0 means

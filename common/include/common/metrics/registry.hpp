@@ -105,6 +105,12 @@ public:
     void AddCallbackGauge(const std::string& name,
                           const std::string& help,
                           std::function<double()> read);
+    // The same for a gauge with labels: `read` returns every series (labels, value) there is now;
+    // a series it leaves out is not rendered. Adding it again under one name replaces it.
+    using LabeledValues = std::vector<std::pair<Labels, double>>;
+    void AddCallbackGauges(const std::string& name,
+                           const std::string& help,
+                           std::function<LabeledValues()> read);
 
     // Prometheus text format 0.0.4.
     std::string Render() const;
@@ -115,6 +121,8 @@ private:
     std::map<std::string, std::unique_ptr<Family<Gauge>>> gauges_;
     std::map<std::string, std::unique_ptr<Family<Histogram>>> histograms_;
     std::map<std::string, std::pair<std::string, std::function<double()>>> callbacks_;
+    std::map<std::string, std::pair<std::string, std::function<LabeledValues()>>>
+        labeled_callbacks_;
 };
 
 }  // namespace ticketing::metrics

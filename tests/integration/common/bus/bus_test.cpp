@@ -183,6 +183,28 @@ TEST_F(BusTest, RetryRedeliversWithGrowingDeliveryCount) {
         5s));
 }
 
+TEST_F(BusTest, ConsumerPendingGaugeCountsWhatIsNotAcknowledgedYet) {
+    std::atomic<bool> open{false};
+    auto s = Subscriber("tickets-service");
+    s->Subscribe<TicketCreated>([&](const TicketCreated&, const MessageMeta&) {
+        return open.load() ? AckDecision::kAck : AckDecision::kRetry;
+    });
+    for (int i = 0; i < 3; ++i) {
+        Publish(Ticket(i));
+    }
+    const std::string consumer = "tickets-service-ticket-created";
+    EXPECT_TRUE(test::WaitUntil(
+        [&] { return CounterFor("bus_consumer_pending", consumer) == 3.0; }, 10s));
+    open.store(true);
+    EXPECT_TRUE(test::WaitUntil(
+        [&] {
+            return registry_.Render().find("bus_consumer_pending{consumer=\"" + consumer +
+                                           "\"} 0\n") != std::string::npos;
+        },
+        15s))
+        << registry_.Render();
+}
+
 TEST_F(BusTest, OutOfOrderVersionsResolveWhenTheMissingOneArrives) {
     std::mutex mu;
     std::int64_t replica_version = -1;  // nothing yet
@@ -479,6 +501,21 @@ TEST_F(BusWithDatabaseTest, RelayPublishesOutboxInOrderAndEmptiesIt) {
         EXPECT_EQ(events::Decode<TicketCreated>(stored[static_cast<std::size_t>(i)].payload).id,
                   "t" + std::to_string(i));
     }
+}
+
+TEST_F(BusWithDatabaseTest, OutboxOldestAgeIsHowLongTheFirstUnpublishedRowWaited) {
+    const auto now = std::chrono::system_clock::now();
+    EXPECT_EQ(Outbox::OldestAge(*db_, now), 0ms);  // empty
+    AddToOutbox(0, 3);                              // no relay yet: they wait
+    EXPECT_GE(Outbox::OldestAge(*db_, std::chrono::system_clock::now() + 90s), 90s);
+    EXPECT_LT(Outbox::OldestAge(*db_, std::chrono::system_clock::now() + 90s), 120s);
+    OutboxRelay relay(*db_, *publisher_, registry_);
+    EXPECT_NE(registry_.Render().find("outbox_oldest_age_seconds "), std::string::npos);
+    relay.Start();
+    relay.Wake();
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 10s));
+    EXPECT_EQ(Outbox::OldestAge(*db_, std::chrono::system_clock::now() + 90s), 0ms);
+    EXPECT_NE(registry_.Render().find("outbox_oldest_age_seconds 0\n"), std::string::npos);
 }
 
 TEST_F(BusWithDatabaseTest, OutboxWrittenWhileServerIsDownIsPublishedOnceInOrderAfterRestart) {
