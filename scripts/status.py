@@ -110,6 +110,7 @@ def main():
     replica_rows = []
     outbox = {}
     expiration = {}
+    payments = {}
     for svc in SERVICES:
         for i in range(replicas):
             port = service_port(env, svc, i)
@@ -120,6 +121,11 @@ def main():
             backlog = metric(text, "outbox_backlog")
             if backlog is not None:
                 outbox[svc] = max(outbox.get(svc, 0), backlog)
+            if svc == "payments":
+                # One database for every replica: each reports the same count (-1: database down).
+                failed = metric(text, "payments_failed_settlements")
+                if failed is not None and failed >= 0:
+                    payments["failed_settlements"] = max(payments.get("failed_settlements", 0), failed)
             if svc == "expiration":
                 for key in ("expiration_queue_depth", "expiration_active_jobs", "expiration_jobs_fired_total"):
                     v = metric(text, key)
@@ -130,6 +136,7 @@ def main():
                                  "-" if backlog is None else "%d" % backlog))
     report["replicas"] = [dict(zip(("name", "port", "ready", "outbox_backlog"), r)) for r in replica_rows]
     report["expiration"] = expiration
+    report["payments"] = payments
 
     # JetStream. On a cluster every server reports its own copy of each consumer, and only the
     # leader's copy is current: take each consumer (and stream) from the server that leads it.
@@ -186,6 +193,13 @@ def main():
                  expiration.get("expiration_jobs_fired_total", 0)))
     else:
         print("  unknown (expiration does not answer)")
+    print("\npayments")
+    if "failed_settlements" in payments:
+        failed = int(payments["failed_settlements"])
+        print("  captures or releases refused for good by the gateway: %d%s"
+              % (failed, "  (payments with status failed: see the payments log's errors)" if failed else ""))
+    else:
+        print("  unknown (payments does not answer)")
     if prometheus is not None:
         print("\nprometheus (alert rules: infra/prometheus/alerts.yml)")
         print("  %s  %s   alerts firing: %s"

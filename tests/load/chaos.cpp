@@ -174,7 +174,9 @@ public:
                 std::this_thread::sleep_for(200ms);  // client pacing while auth is down
                 continue;
             }
-            Flow(client, *seller, *buyer, n);
+            if (!Flow(client, *seller, *buyer, n)) {
+                std::this_thread::sleep_for(200ms);  // client pacing while a dependency is down
+            }
         }
     }
 
@@ -202,7 +204,8 @@ private:
         return Headers{{"Cookie", test::CookiePair(r, "session")}};
     }
 
-    void Flow(LoadClient& client, const Headers& seller, const Headers& buyer, std::int64_t n) {
+    // False when it could not even list a ticket.
+    bool Flow(LoadClient& client, const Headers& seller, const Headers& buyer, std::int64_t n) {
         auto created =
             Note(kCreateTicket,
                  client.Post(kCreateTicket,
@@ -210,7 +213,7 @@ private:
                              json{{"title", "Chaos " + std::to_string(n)}, {"price", 5}}.dump(),
                              seller));
         if (created.status != 201) {
-            return;
+            return false;
         }
         TicketFact ticket{StringField(JsonOf(created), "id"), 5, {}};
         for (double price : {10.0, 15.0}) {
@@ -231,7 +234,7 @@ private:
 
         auto ordered = Note(kCreateOrder, OrderWhenKnown(client, {201, "", buyer}, ticket.id, 15s));
         if (ordered.status != 201) {
-            return;
+            return true;
         }
         OrderFact order{StringField(JsonOf(ordered), "id"), ticket.id, buyer, false, false};
         if (n % 4 != 3) {
@@ -240,6 +243,7 @@ private:
             order.pay_unsure = !order.paid;
         }
         facts_.Order(order);
+        return true;
     }
 
     const LoadOptions& load_;
@@ -334,6 +338,42 @@ public:
                                       std::chrono::duration<double>(options_.fault_every_s));
             Pause(next - Clock::now(), stop);
         }
+    }
+
+    // The one long outage of options_.outage; returns when the dependency is back.
+    void RunOutage(const std::atomic<bool>& stop,
+                   util::TimePoint* down_at,
+                   util::TimePoint* back_at) {
+        const auto seconds = [](double s) {
+            return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+        };
+        Pause(seconds(options_.outage_after_s), stop);
+        const std::string& kind = options_.outage;
+        std::fprintf(stderr, "\noutage: %s for %.0f s\n", kind.c_str(), options_.outage_s);
+        auto started = Clock::now();
+        *down_at = util::SystemClock().Now();
+        if (kind == "gateway") {
+            stripe_.SetOutage(test::FakeStripeServer::Outage::kFailing);
+            Pause(seconds(options_.outage_s / 2), stop);
+            stripe_.SetOutage(test::FakeStripeServer::Outage::kHanging);
+            Pause(seconds(options_.outage_s / 2), stop);
+            stripe_.SetOutage(test::FakeStripeServer::Outage::kNone);
+        } else {
+            std::string out = stack_.Ctl({"stop", kind});
+            if (out.find("stopped") == std::string::npos) {
+                throw std::runtime_error("could not stop " + kind + ": " + out);
+            }
+            Pause(seconds(options_.outage_s), stop);
+            out = stack_.Ctl({"start", kind});
+            if (out.find("started") == std::string::npos) {
+                throw std::runtime_error("could not start " + kind + ": " + out);
+            }
+        }
+        *back_at = util::SystemClock().Now();
+        std::fprintf(stderr, "\noutage: %s back\n", kind.c_str());
+        // Requests may fail a little after the return: connections are re-made, nginx brings
+        // replicas back into rotation, payments' held calls finish.
+        log_.Add(kind, started, Clock::now() + 20s);
     }
 
 private:
@@ -439,13 +479,29 @@ ChaosReport RunChaos(const LoadOptions& load,
     ctx.progress.Begin("faults", 0);
     std::atomic<bool> stop{false};
     FaultInjector injector(stack, stripe, faults, poison_ids, chaos);
-    std::thread fault_thread([&] { injector.Run(end, stop); });
+    util::TimePoint outage_down{}, outage_back{};
+    std::exception_ptr injector_error;
+    std::thread fault_thread([&] {
+        try {
+            if (chaos.outage.empty()) {
+                injector.Run(end, stop);
+            } else {
+                injector.RunOutage(stop, &outage_down, &outage_back);
+            }
+        } catch (...) {
+            injector_error = std::current_exception();
+        }
+    });
     Workload workload(options, ctx.recorder, facts, end);
     RunWorkers(options.concurrency, [&](int w) { workload.Run(w); });
     stop = true;
     fault_thread.join();
     stripe.ReleaseHung();
+    stripe.SetOutage(test::FakeStripeServer::Outage::kNone);
     ctx.progress.End();
+    if (injector_error) {
+        std::rethrow_exception(injector_error);
+    }
 
     // 2. quiet: every consumer drained, every outbox empty
     ctx.progress.Begin("quiet", 0);
@@ -585,12 +641,67 @@ ChaosReport RunChaos(const LoadOptions& load,
             dead_letters.Fail("poison " + id + " is not in TICKETING_DLQ");
         }
     }
+    if (!chaos.outage.empty() && !dlq.empty()) {
+        // An outage is transient, however long: nothing of it may be parked.
+        for (const auto& m : dlq) {
+            auto reason = m.headers.find(bus::kDeadLetterReasonHeader);
+            dead_letters.Fail("dead-lettered during the " + chaos.outage + " outage: " +
+                              m.subject + " (" +
+                              (reason == m.headers.end() ? std::string("?") : reason->second) +
+                              ")");
+        }
+    }
     if (!quiet) {
         dead_letters.Fail("not quiet after " + std::to_string(chaos.quiet_timeout_s) +
                           " s: " + busy);
     }
     dead_letters.detail = std::to_string(poison_ids.size()) + " poison published, " +
                           std::to_string(dlq.size()) + " dead letters";
+
+    // Expiration lateness: each expiration:complete's time against its order's expiresAt, or,
+    // for an order due while the dependency was down, against the dependency's return.
+    std::vector<double> lateness;
+    {
+        std::map<std::string, util::TimePoint> expires_at;
+        std::vector<std::pair<std::string, util::TimePoint>> fired;
+        for (const auto& m : test::ReadStream(stack.NatsUrl(), "TICKETING")) {
+            if (m.subject == events::kOrderCreated.name) {
+                auto o = events::Decode<events::OrderCreated>(m.payload);
+                expires_at[o.id] = o.expires_at;
+            } else if (m.subject == events::kExpirationComplete.name) {
+                auto at = m.headers.find(bus::kOccurredAtHeader);
+                auto when = at == m.headers.end() ? std::nullopt : util::ParseIso8601(at->second);
+                if (when) {
+                    fired.emplace_back(events::Decode<events::ExpirationComplete>(m.payload).order_id,
+                                       *when);
+                }
+            }
+        }
+        for (const auto& [order, when] : fired) {
+            auto due = expires_at.find(order);
+            if (due == expires_at.end()) {
+                continue;
+            }
+            auto from = due->second >= outage_down && due->second < outage_back ? outage_back
+                                                                                 : due->second;
+            lateness.push_back(std::chrono::duration<double>(when - from).count());
+        }
+        std::sort(lateness.begin(), lateness.end());
+    }
+    auto quantile = [&](double q) {
+        if (lateness.empty()) {
+            return 0.0;
+        }
+        auto i = static_cast<std::size_t>(q * static_cast<double>(lateness.size() - 1) + 0.5);
+        return lateness[std::min(i, lateness.size() - 1)];
+    };
+    Invariant on_time{"expirations on time (p99 lateness under 5 s)"};
+    on_time.detail = std::to_string(lateness.size()) + " expirations, lateness p50 " +
+                     std::to_string(quantile(0.5)) + " s, p99 " + std::to_string(quantile(0.99)) +
+                     " s, max " + std::to_string(lateness.empty() ? 0.0 : lateness.back()) + " s";
+    if (chaos.outage == "redis" && quantile(0.99) >= 5.0) {
+        on_time.Fail("p99 lateness " + std::to_string(quantile(0.99)) + " s after Redis returned");
+    }
 
     std::map<long, int> errors_by_status;
     for (const auto& e : facts.Errors()) {
@@ -611,12 +722,16 @@ ChaosReport RunChaos(const LoadOptions& load,
 
     // 4. report
     std::vector<Invariant> invariants = {
-        reflected, one_active, charged, dead_letters, server_errors};
+        reflected, one_active, charged, dead_letters, server_errors, on_time};
     bool pass =
         std::all_of(invariants.begin(), invariants.end(), [](const auto& i) { return i.pass; });
     std::ostringstream out;
-    out << "\nfault suite: " << chaos.duration_s << " s of workload under faults, "
-        << options.concurrency << " workers, stack " << chaos.stack_dir.string() << "\n\n";
+    out << "\nfault suite: " << chaos.duration_s << " s of workload under "
+        << (chaos.outage.empty() ? std::string("faults")
+                                 : "a " + std::to_string(static_cast<int>(chaos.outage_s)) +
+                                       " s " + chaos.outage + " outage")
+        << ", " << options.concurrency << " workers, stack " << chaos.stack_dir.string()
+        << "\n\n";
     out << "faults injected\n";
     json j;
     for (const auto& [kind, n] : faults.Counts()) {
@@ -656,6 +771,13 @@ ChaosReport RunChaos(const LoadOptions& load,
     j["pass"] = pass;
     j["dead_letters"] = dlq.size();
     j["poison"] = poison_ids.size();
+    j["lateness_s"] = {{"count", lateness.size()},
+                       {"p50", quantile(0.5)},
+                       {"p99", quantile(0.99)},
+                       {"max", lateness.empty() ? 0.0 : lateness.back()}};
+    if (!chaos.outage.empty()) {
+        j["outage"] = {{"kind", chaos.outage}, {"seconds", chaos.outage_s}};
+    }
     return {pass, out.str(), j};
 }
 

@@ -14,6 +14,8 @@
 // cancelled ones not charged), no ticket has two active orders, every poison event is in the
 // dead-letter stream, no consumer is stuck, and every 5xx is a 503 in the contract's format inside
 // a window where a dependency was down.
+// With ChaosOptions::outage it injects that one long outage instead, and judges the same
+// invariants plus: no dead letter at all, and expirations on time once the outage ends.
 // The stack must run payments with PAYMENT_GATEWAY=stripe against the FakeStripeServer given
 // here and a short EXPIRATION_WINDOW_SECONDS (tests/load/README.md).
 // Thread-safety: RunChaos starts and joins its own threads.
@@ -37,6 +39,17 @@ struct ChaosOptions {
     double duration_s = 300;          // workload and faults
     double fault_every_s = 6;         // one fault starts this often
     double quiet_timeout_s = 180;     // for consumers and outboxes to drain afterwards
+    // One long outage instead of the rotating faults (issue 15), `outage_after_s` into the
+    // workload, for `outage_s`:
+    //   redis     redis-server stopped (supervisorctl stop), then started on its AOF
+    //   postgres  the PostgreSQL cluster stopped (fast shutdown), then started
+    //   gateway   the fake Stripe server answers 500 for the first half, then hangs every call
+    // Then no event may be dead-lettered, and for redis the expirations must be on time after
+    // its return: lateness = expiration:complete's time - max(expiresAt, return), p99 < 5 s.
+    // Empty: the rotating faults. duration_s must cover outage_after_s + outage_s.
+    std::string outage;
+    double outage_s = 180;
+    double outage_after_s = 15;
 };
 
 struct ChaosReport {

@@ -140,6 +140,14 @@ void FakeStripeServer::HangNext(int n) {
     hang_next_ += n;
 }
 
+void FakeStripeServer::SetOutage(Outage outage) {
+    {
+        std::lock_guard lock(mu_);
+        outage_ = outage;
+    }
+    released_.notify_all();
+}
+
 void FakeStripeServer::ReleaseHung() {
     {
         std::lock_guard lock(mu_);
@@ -189,7 +197,10 @@ http::Response FakeStripeServer::Handle(const http::Request& req, const std::str
     const std::size_t index = calls_.size();
     calls_.push_back(call);
     std::pair<int, std::string> answer;
-    if (fail_next_ > 0) {
+    released_.wait(lock, [&] { return stopping_ || outage_ != Outage::kHanging; });
+    if (outage_ == Outage::kFailing) {
+        answer = Error(500, "api_error", "An unknown error occurred");
+    } else if (fail_next_ > 0) {
         --fail_next_;
         answer = Error(500, "api_error", "An unknown error occurred");
     } else {

@@ -16,7 +16,9 @@
 // Answers are Stripe-shaped JSON ({"id":"ch_...","object":"charge",...} or {"error":{...}}).
 // Failure switches: FailNext(n) answers 500 to the next n requests; HangNext(n) holds the next n
 // without an answer until ReleaseHung() or destruction (then they are processed normally, as
-// Stripe would still act on a request whose client timed out). Every request is logged (Calls).
+// Stripe would still act on a request whose client timed out). SetOutage(kFailing) answers 500 to
+// everything, SetOutage(kHanging) holds everything, until SetOutage(kNone) (held requests are
+// then processed normally). Every request is logged (Calls).
 // Thread-safety: every method is safe from any thread.
 #pragma once
 
@@ -67,6 +69,8 @@ public:
 
     void FailNext(int n);
     void HangNext(int n);
+    enum class Outage { kNone, kFailing, kHanging };
+    void SetOutage(Outage outage);
     void ReleaseHung();
 
     std::vector<Call> Calls() const;
@@ -105,6 +109,7 @@ private:
     std::uint64_t release_generation_ = 0;
     bool stopping_ = false;
     int fail_next_ = 0;
+    Outage outage_ = Outage::kNone;
     int hang_next_ = 0;
     std::vector<Call> calls_;
     std::map<std::string, Stored> by_key_;
