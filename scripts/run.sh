@@ -27,13 +27,16 @@
 #                         scrapes every replica's /metrics and evaluates the alert rules of
 #                         infra/prometheus/alerts.yml; its data under the data directory
 # It runs nats-server (JetStream, file store), redis-server (AOF, noeviction), the five services
-# (payments with the sandbox gateway unless PAYMENT_GATEWAY says otherwise) and the nginx ingress.
+# (payments with the sandbox gateway unless PAYMENT_GATEWAY says otherwise) and the nginx ingress,
+# which also serves the storefront (web/dist, built by scripts/web-build.sh) at / and the API's
+# page at /api/docs.
 # Environment:
 #   TICKETING_DATA_DIR    data, logs and generated configuration (default .data in the checkout)
 #   TICKETING_PORT_BASE   move every port: ingress on the base, the rest just above it (tests)
 #   TICKETING_AUTH_RATE   sign-in/sign-up requests per second per client address (default 10)
 #   TICKETING_PRESET      build preset (default release); TICKETING_SKIP_BUILD=1 uses what is built
-#                         (with --containers: the images already built)
+#                         (with --containers: the images already built; the storefront's web/dist
+#                         and api/dist as they are: scripts/web-build.sh builds them)
 #   JWT_KEY               when not set, a random key is made once and kept in the data directory
 #                         (mode 600), so sessions survive a restart
 #   EXPIRATION_WINDOW_SECONDS, LOG_LEVEL, PAYMENT_GATEWAY, STRIPE_KEY, STRIPE_API_BASE,
@@ -327,7 +330,21 @@ render_nginx() {
   sed -e "s|@DATA@|$DATA|g" -e "s|@RUN@|$RUN|g" -e "s|@LOGS@|$LOGS|g" \
       -e "s|@INGRESS_PORT@|$INGRESS_PORT|g" -e "s|@UPSTREAMS@|$upstream_file|g" \
       -e "s|@AUTH_RATE@|${TICKETING_AUTH_RATE:-10}|g" \
+      -e "s|@WEB_ROOT@|$ROOT/web/dist|g" -e "s|@API_DOCS_ROOT@|$ROOT/api/dist|g" \
+      -e "s|@CSP@|$(storefront_csp)|g" \
       "$ROOT/infra/local/nginx.conf.in" > "$RUN/nginx.conf"
+}
+
+# The storefront's Content-Security-Policy: its own origin only; with the stripe gateway also
+# what Stripe.js needs (its script, its card iframes, its API).
+storefront_csp() {
+  local script="'self'" frame="'none'" connect="'self'"
+  if [ "${PAYMENT_GATEWAY:-sandbox}" = stripe ]; then
+    script+=" https://js.stripe.com"
+    frame="https://js.stripe.com https://hooks.stripe.com"
+    connect+=" https://api.stripe.com"
+  fi
+  echo "default-src 'self'; script-src $script; style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src $connect; frame-src $frame; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 }
 
 init_postgres() {
@@ -451,6 +468,14 @@ start() {
     cmake --preset "$PRESET" -S "$ROOT" >/dev/null
     cmake --build "$BIN" --target $(printf 'ticketing-%s ' "${SERVICES[@]}")
   fi
+  # The storefront and the API's page: static files nginx serves (rebuilt only when changed).
+  if [ "${TICKETING_SKIP_BUILD:-0}" != 1 ]; then
+    echo "== storefront (scripts/web-build.sh)"
+    bash "$ROOT/scripts/web-build.sh"
+  fi
+  if [ ! -f "$ROOT/web/dist/index.html" ]; then
+    echo "warning: web/dist is not built (scripts/web-build.sh): / answers 404" >&2
+  fi
   mkdir -p "$RUN" "$LOGS" "$DATA/redis"
   if [ "$OBSERVE" = 1 ]; then mkdir -p "$DATA/prometheus"; fi
   local n
@@ -490,7 +515,8 @@ start() {
     wait_until 60 "prometheus :$PROMETHEUS_PORT" http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
   fi
   echo
-  echo "Ticketing is up: http://localhost:$INGRESS_PORT"
+  echo "Ticketing is up: open http://localhost:$INGRESS_PORT/ (the storefront)"
+  echo "  API:    http://localhost:$INGRESS_PORT/api/... (its description: http://localhost:$INGRESS_PORT/api/docs)"
   if [ "$OBSERVE" = 1 ]; then
     echo "  prometheus: http://127.0.0.1:$PROMETHEUS_PORT (alerts: /api/v1/alerts; rules: infra/prometheus/alerts.yml)"
   fi

@@ -23,7 +23,15 @@ PACKAGES=(
   wrk
   # the container images (scripts/images.sh, tests/container, scripts/run.sh --containers)
   podman runc debootstrap uidmap
+  # the storefront's browser tests (tests/browser): Playwright drives Debian's headless chromium
+  chromium
 )
+# The storefront (web/) builds with Node and npm: Debian's packages when there is no node at all.
+# A newer Node already installed (e.g. NodeSource's nodejs, which bundles npm) is kept: Debian's
+# npm package would replace it.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
