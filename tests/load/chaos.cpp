@@ -659,7 +659,7 @@ ChaosReport RunChaos(const LoadOptions& load,
                           std::to_string(dlq.size()) + " dead letters";
 
     // Expiration lateness: each expiration:complete's time against its order's expiresAt, or,
-    // for an order due while the dependency was down, against the dependency's return.
+    // for an order due while Redis was down, against Redis's return.
     std::vector<double> lateness;
     {
         std::map<std::string, util::TimePoint> expires_at;
@@ -682,8 +682,10 @@ ChaosReport RunChaos(const LoadOptions& load,
             if (due == expires_at.end()) {
                 continue;
             }
-            auto from = due->second >= outage_down && due->second < outage_back ? outage_back
-                                                                                 : due->second;
+            // Only Redis holds the expirations: the other outages do not delay them.
+            const bool held = chaos.outage == "redis" && due->second >= outage_down &&
+                              due->second < outage_back;
+            auto from = held ? outage_back : due->second;
             lateness.push_back(std::chrono::duration<double>(when - from).count());
         }
         std::sort(lateness.begin(), lateness.end());

@@ -2,10 +2,12 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <list>
 #include <memory>
 #include <vector>
 #include <mutex>
+#include <unordered_set>
 
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
@@ -90,7 +92,27 @@ public:
         metrics::Counter* redelivered = nullptr;
         metrics::Counter* held = nullptr;
         metrics::Histogram* latency = nullptr;
+        // Stream sequences this process acknowledged lately (the newest kRecentAcks): a
+        // redelivery of one of them is a duplicate whose acknowledgement was lost or overtaken
+        // (deliveries queued behind a held one are redelivered every ack wait while a
+        // dependency is down), acknowledged again without running the handler. Touched only
+        // from this subscription's delivery thread.
+        std::unordered_set<std::uint64_t> recent_acks;
+        std::deque<std::uint64_t> recent_ack_order;
+
+        bool AckedLately(std::uint64_t seq) const { return recent_acks.contains(seq); }
+        void RememberAck(std::uint64_t seq) {
+            if (seq == 0 || !recent_acks.insert(seq).second) {
+                return;
+            }
+            recent_ack_order.push_back(seq);
+            if (recent_ack_order.size() > kRecentAcks) {
+                recent_acks.erase(recent_ack_order.front());
+                recent_ack_order.pop_front();
+            }
+        }
     };
+    static constexpr std::size_t kRecentAcks = 65536;
 
     Impl(NatsConnection& connection, SubscriberOptions options, metrics::Registry& metrics)
         : connection_(connection),
@@ -142,7 +164,12 @@ public:
         std::string deliver = "_TICKETING.deliver." + consumer;
         EnsureConsumer(h.js, subject_name, consumer, deliver);
 
-        bindings_.push_back(Binding{this, subject_name, consumer, std::move(handler), nullptr});
+        Binding binding;
+        binding.owner = this;
+        binding.subject = subject_name;
+        binding.consumer = consumer;
+        binding.handler = std::move(handler);
+        bindings_.push_back(std::move(binding));
         Binding& b = bindings_.back();
         auto decision = [&](AckDecision d) {
             return &handled_.With({{"consumer", consumer}, {"decision", std::string(ToString(d))}});
@@ -253,6 +280,12 @@ private:
             natsMsg_Ack(msg, nullptr);
             return;
         }
+        if (meta.num_delivered > 1 && b.AckedLately(meta.stream_sequence)) {
+            natsMsg_Ack(msg, nullptr);
+            b.redelivered->Inc();
+            b.acked->Inc();
+            return;
+        }
         meta.event_id = HeaderOr(
             msg,
             kEventIdHeader,
@@ -297,6 +330,9 @@ private:
         switch (result.decision) {
             case AckDecision::kAck:
                 s = natsMsg_Ack(msg, nullptr);
+                if (s == NATS_OK) {
+                    b.RememberAck(meta.stream_sequence);
+                }
                 break;
             case AckDecision::kRetry:
                 s = natsMsg_NakWithDelay(
