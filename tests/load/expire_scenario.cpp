@@ -33,10 +33,8 @@ double MsSince(SteadyClock::time_point from, SteadyClock::time_point to) {
 std::set<std::string> ListedIds(LoadClient& client, std::string after) {
     std::set<std::string> ids;
     while (true) {
-        std::string path = "/api/tickets?limit=" + std::to_string(kPageSize);
-        if (!after.empty()) {
-            path += "&after=" + after;
-        }
+        // ?after (even empty) pages oldest first; without it the list is newest first.
+        std::string path = "/api/tickets?limit=" + std::to_string(kPageSize) + "&after=" + after;
         auto page = JsonOf(client.Get(kListTickets, path));
         if (!page.is_array()) {
             return ids;

@@ -301,19 +301,65 @@ TEST_P(TicketsApiTest, ShowReturnsTheTicket) {
 
 // ---- GET /api/tickets ----
 
-TEST_P(TicketsApiTest, ListReturnsEveryTicketOldestFirst) {
+TEST_P(TicketsApiTest, ListReturnsEveryTicketNewestFirst) {
     auto a = CreateTicket("A"), b = CreateTicket("B"), c = CreateTicket("C");
     auto r = client_->Get(kTickets);
     EXPECT_EQ(r.status, 200);
-    EXPECT_EQ(r.Json(), (json{a, b, c}));
+    EXPECT_EQ(r.Json(), (json{c, b, a}));
 }
 
-TEST_P(TicketsApiTest, ListPagesWithLimitAndAfter) {
+TEST_P(TicketsApiTest, ListPagesNewestFirstWithLimitAndBefore) {
     std::vector<std::string> ids;
     for (int i = 0; i < 5; ++i) {
         ids.push_back(CreateTicket("T" + std::to_string(i))["id"].get<std::string>());
     }
     auto first = client_->Get(std::string(kTickets) + "?limit=2").Json();
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_EQ(first[0]["id"], ids[4]);
+    EXPECT_EQ(first[1]["id"], ids[3]);
+    auto second = client_->Get(std::string(kTickets) + "?limit=2&before=" + ids[3]).Json();
+    ASSERT_EQ(second.size(), 2u);
+    EXPECT_EQ(second[0]["id"], ids[2]);
+    EXPECT_EQ(second[1]["id"], ids[1]);
+    auto last = client_->Get(std::string(kTickets) + "?limit=2&before=" + ids[1]).Json();
+    ASSERT_EQ(last.size(), 1u);
+    EXPECT_EQ(last[0]["id"], ids[0]);
+    auto both = client_->Get(std::string(kTickets) + "?before=" + ids[1] + "&after=" + ids[0]);
+    EXPECT_EQ(both.status, 400);
+    EXPECT_EQ(both.Json()["errors"][0]["message"], "Use either before or after, not both");
+}
+
+TEST_P(TicketsApiTest, MineListsTheSellersTicketsInEveryStateWithIt) {
+    EXPECT_EQ(client_->Get(std::string(kTickets) + "/mine").status, 401);
+    auto free = CreateTicket("Free"), held = CreateTicket("Held");
+    Reserve(held["id"].get<std::string>(), kOrder);
+    auto other = client_->Post(kTickets, Body("Someone else's", 5), As(kOther));
+    ASSERT_EQ(other.status, 201);
+    auto r = client_->Get(std::string(kTickets) + "/mine", As(kSeller));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto mine = r.Json();
+    ASSERT_EQ(mine.size(), 2u);
+    EXPECT_EQ(mine[0]["id"], held["id"]);
+    EXPECT_EQ(mine[0]["state"], "reserved");
+    EXPECT_EQ(mine[1]["id"], free["id"]);
+    EXPECT_EQ(mine[1]["state"], "available");
+    // The order completes: sold, with no new version (nothing is published for it).
+    Publish(events::OrderCompleted{kOrder, 1, {held["id"].get<std::string>()}});
+    ASSERT_TRUE(test::WaitUntil(
+        [&] {
+            auto now = client_->Get(std::string(kTickets) + "/mine", As(kSeller)).Json();
+            return now.is_array() && !now.empty() && now[0]["state"] == "sold";
+        },
+        10s));
+    EXPECT_EQ(Show(held["id"].get<std::string>())["version"], 1);
+}
+
+TEST_P(TicketsApiTest, ListPagesOldestFirstWithLimitAndAfter) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        ids.push_back(CreateTicket("T" + std::to_string(i))["id"].get<std::string>());
+    }
+    auto first = client_->Get(std::string(kTickets) + "?limit=2&after=").Json();
     ASSERT_EQ(first.size(), 2u);
     EXPECT_EQ(first[0]["id"], ids[0]);
     EXPECT_EQ(first[1]["id"], ids[1]);

@@ -13,7 +13,7 @@ constexpr const char* kOrder = "7a1b2c3d4e5f6a7b8c9d0e01";
 constexpr const char* kOtherOrder = "7a1b2c3d4e5f6a7b8c9d0e02";
 
 Ticket Free() {
-    return Ticket{"5f1a2b3c4d5e6f7a8b9c0d01", "Concert", 2000, kSeller, std::nullopt, 3, {}};
+    return Ticket{"5f1a2b3c4d5e6f7a8b9c0d01", "Concert", 2000, kSeller, std::nullopt, 3, {}, false};
 }
 
 Ticket HeldBy(const std::string& order_id) {

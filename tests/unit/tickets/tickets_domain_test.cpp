@@ -128,23 +128,61 @@ TEST_F(TicketsDomainTest, GetReturnsTheTicketAnd404ForUnknownOrMalformedIds) {
     EXPECT_EQ(ErrorOf([&] { service_->Get("not-an-id"); }), "404 Not Found");
 }
 
-TEST_F(TicketsDomainTest, ListReturnsUnreservedTicketsOldestFirstInPages) {
+TEST_F(TicketsDomainTest, ListReturnsUnreservedTicketsOldestFirstInPagesAfterAnId) {
     std::vector<std::string> ids;
     for (int i = 0; i < 5; ++i) {
         ids.push_back(Create("T" + std::to_string(i)).id);
         clock_.Advance(1s);
     }
     ASSERT_EQ(Deliver(OrderFor(ids[1], kOrder)), AckDecision::kAck);
-    auto first = service_->ListUnreserved({2, ""});
+    auto first = service_->ListUnreserved({2, true, "", ""});
     ASSERT_EQ(first.size(), 2u);
     EXPECT_EQ(first[0].id, ids[0]);
     EXPECT_EQ(first[1].id, ids[2]);  // ids[1] is reserved
-    auto second = service_->ListUnreserved({2, first[1].id});
+    auto second = service_->ListUnreserved({2, true, first[1].id, ""});
     ASSERT_EQ(second.size(), 2u);
     EXPECT_EQ(second[0].id, ids[3]);
     EXPECT_EQ(second[1].id, ids[4]);
-    EXPECT_TRUE(service_->ListUnreserved({2, second[1].id}).empty());
+    EXPECT_TRUE(service_->ListUnreserved({2, true, second[1].id, ""}).empty());
     EXPECT_EQ(service_->ListUnreserved({}).size(), 4u);
+}
+
+TEST_F(TicketsDomainTest, ListIsNewestFirstByDefaultAndPagesWithBefore) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 5; ++i) {
+        ids.push_back(Create("T" + std::to_string(i)).id);
+        clock_.Advance(1s);
+    }
+    ASSERT_EQ(Deliver(OrderFor(ids[3], kOrder)), AckDecision::kAck);
+    auto first = service_->ListUnreserved({2, false, "", ""});
+    ASSERT_EQ(first.size(), 2u);
+    EXPECT_EQ(first[0].id, ids[4]);
+    EXPECT_EQ(first[1].id, ids[2]);  // ids[3] is reserved
+    auto second = service_->ListUnreserved({2, false, "", first[1].id});
+    ASSERT_EQ(second.size(), 2u);
+    EXPECT_EQ(second[0].id, ids[1]);
+    EXPECT_EQ(second[1].id, ids[0]);
+    EXPECT_TRUE(service_->ListUnreserved({2, false, "", second[1].id}).empty());
+}
+
+TEST_F(TicketsDomainTest, TheSellersListShowsEveryStateNewestFirst) {
+    Ticket free = Create("Free");
+    clock_.Advance(1s);
+    Ticket held = Create("Held");
+    clock_.Advance(1s);
+    Ticket sold = Create("Sold");
+    ASSERT_EQ(Deliver(OrderFor(held.id, kOrder)), AckDecision::kAck);
+    const std::string other_order = "5f1a2b3c4d5e6f7a8b9c0e99";
+    ASSERT_EQ(Deliver(OrderFor(sold.id, other_order)), AckDecision::kAck);
+    ASSERT_EQ(Deliver(events::OrderCompleted{other_order, 1, {sold.id}}), AckDecision::kAck);
+    auto mine = service_->ListOfSeller(kSeller, {});
+    ASSERT_EQ(mine.size(), 3u);
+    EXPECT_EQ(mine[0].id, sold.id);
+    EXPECT_EQ(StateOf(mine[0]), TicketState::kSold);
+    EXPECT_EQ(StateOf(mine[1]), TicketState::kReserved);
+    EXPECT_EQ(StateOf(mine[2]), TicketState::kAvailable);
+    EXPECT_EQ(mine[0].version, 1);  // sold changes no version: nothing is published
+    EXPECT_TRUE(service_->ListOfSeller("6a1b2c3d4e5f6a7b8c9d0eff", {}).empty());
 }
 
 // ---- update ----

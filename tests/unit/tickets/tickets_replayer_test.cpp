@@ -67,6 +67,20 @@ TEST_F(TicketsReplayerTest, UndecodablePayloadThrowsDecodeError) {
     EXPECT_THROW(Apply(poison), events::DecodeError);
 }
 
+TEST_F(TicketsReplayerTest, ACompletedOrderStillHoldingItsTicketMarksItSold) {
+    Apply(Stored(events::TicketCreated{"t1", 0, "A", 100, "u1"}));
+    Apply(Stored(events::TicketCreated{"t2", 0, "B", 100, "u1"}));
+    Apply(Stored(events::TicketUpdated{"t1", 1, "A", 100, "u1", "o1"}));
+    Apply(Stored(events::TicketUpdated{"t2", 1, "B", 100, "u1", "o2"}));
+    EXPECT_EQ(Apply(Stored(events::OrderCompleted{"o1", 1, {"t1"}})), Outcome::kApplied);
+    Apply(Stored(events::OrderCompleted{"o9", 1, {"t2"}}));  // not the order holding t2
+    Write();
+    db_->WithSession([](soci::session& s) {
+        EXPECT_TRUE(TicketStore::Find(s, "t1")->sold);
+        EXPECT_FALSE(TicketStore::Find(s, "t2")->sold);
+    });
+}
+
 TEST_F(TicketsReplayerTest, DumpIsOneSortedJsonLinePerRow) {
     Apply(Stored(events::TicketCreated{"t2", 0, "B", 200, "u1"}, "1970-01-01T00:00:01.000Z"));
     Apply(Stored(events::TicketCreated{"t1", 0, "A", 100, "u1"}, "1970-01-01T00:00:02.000Z"));
@@ -75,9 +89,9 @@ TEST_F(TicketsReplayerTest, DumpIsOneSortedJsonLinePerRow) {
     db::Dump(*db_, DumpTables(), out);
     EXPECT_EQ(
         out.str(),
-        R"({"table":"tickets","id":"t1","title":"A","price":100,"user_id":"u1","order_id":null,"version":0,"created_at":2000})"
+        R"({"table":"tickets","id":"t1","title":"A","price":100,"user_id":"u1","order_id":null,"version":0,"created_at":2000,"sold":0})"
         "\n"
-        R"({"table":"tickets","id":"t2","title":"B","price":200,"user_id":"u1","order_id":null,"version":0,"created_at":1000})"
+        R"({"table":"tickets","id":"t2","title":"B","price":200,"user_id":"u1","order_id":null,"version":0,"created_at":1000,"sold":0})"
         "\n");
 }
 

@@ -26,6 +26,7 @@ std::optional<std::size_t> ParseLimit(std::string_view text) {
 }  // namespace
 
 PageRequest ParsePageRequest(const std::optional<std::string>& limit,
+                             const std::optional<std::string>& before,
                              const std::optional<std::string>& after) {
     PageRequest page;
     std::vector<http::FieldError> errors;
@@ -36,11 +37,23 @@ PageRequest ParsePageRequest(const std::optional<std::string>& limit,
             errors.push_back({std::string(kLimitMessage), "limit"});
         }
     }
-    if (after && !after->empty()) {
-        if (util::IsValidId(*after)) {
-            page.after = *after;
+    const bool has_before = before && !before->empty();
+    if (has_before && after) {
+        errors.push_back({std::string(kBeforeOrAfterMessage), "before"});
+    } else if (after) {
+        page.oldest_first = true;
+        if (!after->empty()) {
+            if (util::IsValidId(*after)) {
+                page.after = *after;
+            } else {
+                errors.push_back({std::string(kAfterMessage), "after"});
+            }
+        }
+    } else if (has_before) {
+        if (util::IsValidId(*before)) {
+            page.before = *before;
         } else {
-            errors.push_back({std::string(kAfterMessage), "after"});
+            errors.push_back({std::string(kBeforeMessage), "before"});
         }
     }
     if (!errors.empty()) {

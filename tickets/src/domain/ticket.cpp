@@ -32,4 +32,23 @@ events::TicketUpdated UpdatedEvent(const Ticket& ticket) {
     return {ticket.id, ticket.version, ticket.title, ticket.price, ticket.user_id, ticket.order_id};
 }
 
+TicketState StateOf(const Ticket& ticket) {
+    if (!ticket.IsReserved()) {
+        return TicketState::kAvailable;
+    }
+    return ticket.sold ? TicketState::kSold : TicketState::kReserved;
+}
+
+std::string_view ToString(TicketState state) {
+    switch (state) {
+        case TicketState::kAvailable:
+            return "available";
+        case TicketState::kReserved:
+            return "reserved";
+        case TicketState::kSold:
+            return "sold";
+    }
+    return "reserved";
+}
+
 }  // namespace ticketing::tickets

@@ -27,10 +27,16 @@ struct Ticket {
     std::optional<std::string> order_id;  // the order holding it; empty while free
     std::int64_t version = 0;             // 0 at creation, + 1 per published change
     util::TimePoint created_at;
+    bool sold = false;  // the order holding it completed (order:completed); no version change
 
     bool IsReserved() const { return order_id.has_value(); }
     bool operator==(const Ticket&) const = default;
 };
+
+// What the seller sees of a ticket: for sale, held by an order, or sold (its order completed).
+enum class TicketState { kAvailable, kReserved, kSold };
+TicketState StateOf(const Ticket& ticket);
+std::string_view ToString(TicketState state);
 
 // The rules of PUT /api/tickets/:id after validation and the 404, in the contract's order:
 // throws http::NotAuthorizedError when `user_id` is not the seller, http::BadRequestError

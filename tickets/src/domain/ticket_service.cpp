@@ -38,8 +38,13 @@ Ticket TicketService::Create(const std::string& user_id,
 }
 
 std::vector<Ticket> TicketService::ListUnreserved(const PageRequest& page) {
+    return db_.WithSession([&](soci::session& s) { return TicketStore::ListUnreserved(s, page); });
+}
+
+std::vector<Ticket> TicketService::ListOfSeller(const std::string& user_id,
+                                                const PageRequest& page) {
     return db_.WithSession(
-        [&](soci::session& s) { return TicketStore::ListUnreserved(s, page.after, page.limit); });
+        [&](soci::session& s) { return TicketStore::ListOfSeller(s, user_id, page); });
 }
 
 Ticket TicketService::Get(const std::string& id) {

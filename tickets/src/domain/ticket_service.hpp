@@ -42,8 +42,10 @@ public:
                   const std::string& title,
                   util::Cents price,
                   const std::string& traceparent);
-    // Unreserved tickets, oldest (lowest id) first, one page.
+    // Unreserved tickets, one page (newest first unless the page asks oldest first).
     std::vector<Ticket> ListUnreserved(const PageRequest& page);
+    // The seller's own tickets in every state, one page, in the same order.
+    std::vector<Ticket> ListOfSeller(const std::string& user_id, const PageRequest& page);
     // 404 (http::NotFoundError) for an unknown or malformed id; reserved tickets are shown too.
     Ticket Get(const std::string& id);
     // 404; 401 not the seller; 400 kCannotEditReserved; 409 after max_write_attempts lost races.

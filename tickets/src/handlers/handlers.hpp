@@ -18,6 +18,7 @@ nlohmann::json ToJson(const Ticket& ticket);
 
 http::Handler CreateTicketHandler(TicketService& service, const auth::SessionSettings& session);
 http::Handler ListTicketsHandler(TicketService& service);
+http::Handler ListMyTicketsHandler(TicketService& service, const auth::SessionSettings& session);
 http::Handler ShowTicketHandler(TicketService& service);
 http::Handler UpdateTicketHandler(TicketService& service, const auth::SessionSettings& session);
 

@@ -4,14 +4,33 @@
 
 namespace ticketing::tickets {
 
-// GET /api/tickets[?limit=N][&after=<id>] → 200 unreserved tickets, oldest first; the next page
-// is ?after=<the last id>. 400 for a bad limit or after.
+// GET /api/tickets[?limit=N][&before=<id>] → 200 unreserved tickets, newest first; the next
+// page is ?before=<the last id>. With ?after=<id>: oldest first from after that id (the course's
+// way of paging). 400 for a bad limit, before or after, or both of the last two.
 http::Handler ListTicketsHandler(TicketService& service) {
     return [&service](http::Request& req) {
-        PageRequest page = ParsePageRequest(req.Query("limit"), req.Query("after"));
+        PageRequest page =
+            ParsePageRequest(req.Query("limit"), req.Query("before"), req.Query("after"));
         nlohmann::json list = nlohmann::json::array();
         for (const auto& t : service.ListUnreserved(page)) {
             list.push_back(ToJson(t));
+        }
+        return http::Response::Json(200, list);
+    };
+}
+
+// GET /api/tickets/mine[?limit=N][&before=<id>] → 401 without a session; 200 the seller's own
+// tickets in every state, newest first, each with "state": available, reserved or sold.
+http::Handler ListMyTicketsHandler(TicketService& service, const auth::SessionSettings& session) {
+    return [&service, &session](http::Request& req) {
+        auto user = auth::RequireAuth(req, session);
+        PageRequest page =
+            ParsePageRequest(req.Query("limit"), req.Query("before"), req.Query("after"));
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& t : service.ListOfSeller(user.id, page)) {
+            nlohmann::json j = ToJson(t);
+            j["state"] = ToString(StateOf(t));
+            list.push_back(std::move(j));
         }
         return http::Response::Json(200, list);
     };

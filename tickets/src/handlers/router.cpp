@@ -6,6 +6,7 @@ http::Router BuildRouter(TicketService& service, const auth::SessionSettings& se
     http::Router router;
     router.Post("/api/tickets", CreateTicketHandler(service, session));
     router.Get("/api/tickets", ListTicketsHandler(service));
+    router.Get("/api/tickets/mine", ListMyTicketsHandler(service, session));  // before :id
     router.Get("/api/tickets/:id", ShowTicketHandler(service));
     router.Put("/api/tickets/:id", UpdateTicketHandler(service, session));
     return router;

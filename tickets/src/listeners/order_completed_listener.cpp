@@ -12,8 +12,11 @@ bus::AckDecision OrderCompletedListener::Handle(const events::OrderCompleted& e,
         if (!TicketStore::Find(tx, e.ticket.id)) {
             return bus::AckDecision::kDeadLetter;  // not a ticket of ours
         }
-        // Sold: the ticket stays reserved by the order, so nothing changes and nothing is
-        // published. The inbox row still records the event as handled.
+        // Sold: the ticket stays reserved by the order, so its version and events do not
+        // change; only the seller's view (GET /api/tickets/mine) learns it is sold. A ticket
+        // not held by this order (its order:created not handled yet cannot be: orders completes
+        // an order only after payments saw it, but be safe) is left as it is.
+        TicketStore::MarkSold(tx, e.ticket.id, e.id);
         return bus::AckDecision::kAck;
     });
 }

@@ -25,7 +25,7 @@ service::EventReplayer::Outcome TicketsReplayer::Apply(const bus::StoredEvent& e
         bool added =
             tickets_
                 .try_emplace(t.id,
-                             Ticket{t.id, t.title, t.price, t.user_id, {}, t.version, created_at})
+                             Ticket{t.id, t.title, t.price, t.user_id, {}, t.version, created_at, false})
                 .second;
         return added ? Outcome::kApplied : Outcome::kSkipped;
     }
@@ -42,10 +42,25 @@ service::EventReplayer::Outcome TicketsReplayer::Apply(const bus::StoredEvent& e
         cancelled_orders_.try_emplace(o.id, o.ticket.id);
         return Outcome::kApplied;
     }
+    if (e.subject == events::kOrderCompleted.name) {
+        // As the listener: sold when this order still holds the ticket. The holding order is
+        // known only once the log's ticket:updated events up to the completion are applied,
+        // so this is settled in Write() against the final state (an order that completed
+        // keeps the ticket for good).
+        auto o = events::Decode<events::OrderCompleted>(e.payload);
+        completed_orders_.try_emplace(o.id, o.ticket.id);
+        return Outcome::kApplied;
+    }
     return Outcome::kSkipped;
 }
 
 void TicketsReplayer::Write(soci::session& tx) {
+    for (const auto& [order, ticket_id] : completed_orders_) {
+        auto t = tickets_.find(ticket_id);
+        if (t != tickets_.end() && t->second.order_id == order) {
+            t->second.sold = true;
+        }
+    }
     std::vector<const Ticket*> rows;
     rows.reserve(tickets_.size());
     for (const auto& [id, t] : tickets_) {
@@ -55,7 +70,7 @@ void TicketsReplayer::Write(soci::session& tx) {
         std::size_t end = std::min(rows.size(), begin + kChunk);
         std::vector<std::string> ids, titles, users, order_ids;
         std::vector<soci::indicator> order_inds;
-        std::vector<long long> prices, versions, created;
+        std::vector<long long> prices, versions, created, sold;
         for (std::size_t i = begin; i < end; ++i) {
             const Ticket& t = *rows[i];
             ids.push_back(t.id);
@@ -66,11 +81,14 @@ void TicketsReplayer::Write(soci::session& tx) {
             prices.push_back(t.price);
             versions.push_back(t.version);
             created.push_back(util::ToEpochMs(t.created_at));
+            sold.push_back(t.sold ? 1 : 0);
         }
-        tx << "INSERT INTO tickets (id, title, price, user_id, order_id, version, created_at) "
-              "VALUES (:id, :title, :price, :user_id, :order_id, :version, :created_at)",
+        tx << "INSERT INTO tickets (id, title, price, user_id, order_id, version, created_at, "
+              "sold) VALUES (:id, :title, :price, :user_id, :order_id, :version, :created_at, "
+              ":sold)",
             soci::use(ids), soci::use(titles), soci::use(prices), soci::use(users),
-            soci::use(order_ids, order_inds), soci::use(versions), soci::use(created);
+            soci::use(order_ids, order_inds), soci::use(versions), soci::use(created),
+            soci::use(sold);
     }
     std::vector<std::string> orders, tickets;
     for (const auto& [order, ticket] : cancelled_orders_) {
@@ -85,7 +103,9 @@ void TicketsReplayer::Write(soci::session& tx) {
 
 std::vector<db::TableDump> DumpTables() {
     return {
-        {"tickets", {"id", "title", "price", "user_id", "order_id", "version", "created_at"}, "id"},
+        {"tickets",
+         {"id", "title", "price", "user_id", "order_id", "version", "created_at", "sold"},
+         "id"},
         {"cancelled_orders", {"order_id", "ticket_id"}, "order_id"},
     };
 }

@@ -32,6 +32,7 @@ public:
 private:
     std::unordered_map<std::string, Ticket> tickets_;
     std::unordered_map<std::string, std::string> cancelled_orders_;  // order id -> ticket id
+    std::unordered_map<std::string, std::string> completed_orders_;  // order id -> ticket id
 };
 
 std::vector<db::TableDump> DumpTables();

@@ -10,13 +10,13 @@ namespace ticketing::tickets {
 namespace {
 
 constexpr const char* kColumns =
-    "SELECT id, title, price, user_id, order_id, version, created_at FROM tickets ";
+    "SELECT id, title, price, user_id, order_id, version, created_at, sold FROM tickets ";
 
 // One row of kColumns, bound with soci::into.
 struct TicketRow {
     std::string id, title, user_id, order_id;
     soci::indicator order_id_ind = soci::i_null;
-    long long price = 0, version = 0, created_at = 0;
+    long long price = 0, version = 0, created_at = 0, sold = 0;
 
     Ticket ToTicket() const {
         return Ticket{
@@ -26,7 +26,8 @@ struct TicketRow {
             user_id,
             order_id_ind == soci::i_ok ? std::optional<std::string>(order_id) : std::nullopt,
             version,
-            util::FromEpochMs(created_at)};
+            util::FromEpochMs(created_at),
+            sold != 0};
     }
 };
 
@@ -41,7 +42,8 @@ soci::statement PrepareRows(soci::session& s, const char* tail, TicketRow& r, Us
              soci::into(r.user_id),
              soci::into(r.order_id, r.order_id_ind),
              soci::into(r.version),
-             soci::into(r.created_at)),
+             soci::into(r.created_at),
+             soci::into(r.sold)),
             ...,
             std::forward<Uses>(uses));
 }
@@ -68,16 +70,46 @@ std::optional<Ticket> TicketStore::Find(soci::session& s, const std::string& id)
     return r.ToTicket();
 }
 
-std::vector<Ticket> TicketStore::ListUnreserved(soci::session& s,
-                                                const std::string& after,
-                                                std::size_t limit) {
+namespace {
+
+// Runs kColumns + `where` + the page's keyset condition and order, `where`'s own parameter (if
+// any) bound first.
+std::vector<Ticket> ListPage(soci::session& s,
+                             const std::string& where,
+                             const std::optional<std::string>& where_param,
+                             const PageRequest& page) {
+    std::string tail = where;
+    std::string cursor;
+    if (page.oldest_first) {
+        tail += " AND id > :cursor ORDER BY id LIMIT :n";
+        cursor = page.after;
+    } else if (!page.before.empty()) {
+        tail += " AND id < :cursor ORDER BY id DESC LIMIT :n";
+        cursor = page.before;
+    } else {
+        tail += " ORDER BY id DESC LIMIT :n";
+    }
     TicketRow r;
-    const long long n = static_cast<long long>(limit);
-    soci::statement st = PrepareRows(s,
-                                     "WHERE order_id IS NULL AND id > :after ORDER BY id LIMIT :n",
-                                     r,
-                                     soci::use(after),
-                                     soci::use(n));
+    const long long n = static_cast<long long>(page.limit);
+    soci::statement st(s);
+    st.alloc();
+    st.exchange(soci::into(r.id));
+    st.exchange(soci::into(r.title));
+    st.exchange(soci::into(r.price));
+    st.exchange(soci::into(r.user_id));
+    st.exchange(soci::into(r.order_id, r.order_id_ind));
+    st.exchange(soci::into(r.version));
+    st.exchange(soci::into(r.created_at));
+    st.exchange(soci::into(r.sold));
+    if (where_param) {
+        st.exchange(soci::use(*where_param));
+    }
+    if (page.oldest_first || !page.before.empty()) {
+        st.exchange(soci::use(cursor));
+    }
+    st.exchange(soci::use(n));
+    st.prepare(std::string(kColumns) + tail);
+    st.define_and_bind();
     std::vector<Ticket> out;
     if (st.execute(true)) {
         do {
@@ -85,6 +117,30 @@ std::vector<Ticket> TicketStore::ListUnreserved(soci::session& s,
         } while (st.fetch());
     }
     return out;
+}
+
+}  // namespace
+
+std::vector<Ticket> TicketStore::ListUnreserved(soci::session& s, const PageRequest& page) {
+    return ListPage(s, "WHERE order_id IS NULL", std::nullopt, page);
+}
+
+std::vector<Ticket> TicketStore::ListOfSeller(soci::session& s,
+                                              const std::string& user_id,
+                                              const PageRequest& page) {
+    return ListPage(s, "WHERE user_id = :user_id", user_id, page);
+}
+
+bool TicketStore::MarkSold(soci::session& s,
+                           const std::string& ticket_id,
+                           const std::string& order_id) {
+    soci::statement st =
+        (s.prepare << "UPDATE tickets SET sold = 1 WHERE id = :id AND order_id = :order_id "
+                      "AND sold = 0",
+         soci::use(ticket_id),
+         soci::use(order_id));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
 }
 
 bool TicketStore::Update(soci::session& s, const Ticket& next, std::int64_t expected_version) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/bus/outbox.hpp"
+#include "domain/page.hpp"
 #include "domain/ticket.hpp"
 
 namespace soci {
@@ -24,11 +25,17 @@ class TicketStore final {
 public:
     static void Insert(soci::session& s, const Ticket& t);
     static std::optional<Ticket> Find(soci::session& s, const std::string& id);
-    // Unreserved tickets whose id is greater than `after` ("" for the first page), in id order,
-    // at most `limit` (served by the partial index tickets_unreserved).
-    static std::vector<Ticket> ListUnreserved(soci::session& s,
-                                              const std::string& after,
-                                              std::size_t limit);
+    // One page of the unreserved tickets (served by the partial index tickets_unreserved).
+    static std::vector<Ticket> ListUnreserved(soci::session& s, const PageRequest& page);
+    // One page of one seller's tickets, in every state (index tickets_user).
+    static std::vector<Ticket> ListOfSeller(soci::session& s,
+                                            const std::string& user_id,
+                                            const PageRequest& page);
+    // The ticket is sold: its holding order `order_id` completed. False when the ticket is not
+    // held by that order or is marked already.
+    static bool MarkSold(soci::session& s,
+                         const std::string& ticket_id,
+                         const std::string& order_id);
     // Optimistic write: stores `next` (title, price, order_id, version) only if the row is still
     // at `expected_version`. False when another writer changed it first: nothing is written.
     static bool Update(soci::session& s, const Ticket& next, std::int64_t expected_version);
