@@ -66,7 +66,8 @@ int Serve() {
     listeners.SubscribeAll(rt.subscriber());
     payments::RecoveryWorker recovery(service, std::chrono::seconds(30));
     auth::SessionSettings session{cfg.jwt_key, cfg.session_ttl, &clock};
-    return rt.Serve(payments::BuildRouter(service, session));
+    return rt.Serve(payments::BuildRouter(
+        service, session, {gateway_cfg.kind, gateway_cfg.stripe_publishable_key}));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ GatewayConfig GatewayConfig::FromEnv(config::EnvReader& env) {
     if (c.kind == "stripe") {
         c.stripe_key = env.Required("STRIPE_KEY");
     }
+    c.stripe_publishable_key = env.Optional("STRIPE_PUBLISHABLE_KEY", "");
     return c;
 }
 

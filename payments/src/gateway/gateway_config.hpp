@@ -3,6 +3,7 @@
 //   PAYMENT_GATEWAY   sandbox (default) | stripe
 //   STRIPE_KEY        required when PAYMENT_GATEWAY=stripe (a secret: never logged or echoed)
 //   STRIPE_API_BASE   default https://api.stripe.com; an http:// or https:// URL
+//   STRIPE_PUBLISHABLE_KEY  optional: the "pk_..." key the storefront's Stripe.js uses (public)
 // Thread-safety: plain values; FromEnv runs in main() only.
 #pragma once
 
@@ -19,6 +20,7 @@ struct GatewayConfig {
     std::string kind = "sandbox";
     std::string stripe_key;
     std::string stripe_api_base = "https://api.stripe.com";
+    std::string stripe_publishable_key;
 
     // Records problems in `env` (see config::EnvReader); the caller calls env.Finish().
     static GatewayConfig FromEnv(config::EnvReader& env);

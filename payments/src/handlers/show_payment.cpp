@@ -21,4 +21,14 @@ http::Handler ShowPaymentHandler(PaymentService& service, const auth::SessionSet
     };
 }
 
+http::Handler PaymentConfigHandler(PublicPaymentConfig config) {
+    return [config = std::move(config)](http::Request&) {
+        nlohmann::json body = {{"gateway", config.gateway}};
+        if (config.gateway == "stripe" && !config.publishable_key.empty()) {
+            body["publishableKey"] = config.publishable_key;
+        }
+        return http::Response::Json(200, body);
+    };
+}
+
 }  // namespace ticketing::payments

@@ -387,6 +387,20 @@ TEST_P(PaymentsApiTest, OrderCancelledForAPaidOrderReleasesOnceAlsoWhenSentAgain
     EXPECT_EQ(StoredPayment(order)->status, PaymentStatus::kReleased);
 }
 
+TEST_P(PaymentsApiTest, ConfigTellsTheStorefrontWhichGatewayWithoutASession) {
+    auto r = client_->Get("/api/payments/config");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.Json(), (json{{"gateway", "sandbox"}}));
+    // A Stripe deployment gives Stripe.js its publishable key; a key without stripe is not shown.
+    http::Router router = BuildRouter(*service_, session_, {"stripe", "pk_test_123"});
+    auto match = router.Find(http::Method::kGet, "/api/payments/config");
+    ASSERT_TRUE(match.has_value());
+    EXPECT_EQ(match->route->pattern, "/api/payments/config");
+    auto sandbox = BuildRouter(*service_, session_, {"sandbox", "pk_test_123"});
+    EXPECT_EQ(sandbox.Find(http::Method::kGet, "/api/payments/abc")->route->pattern,
+              "/api/payments/:id");
+}
+
 TEST_P(PaymentsApiTest, ShowPaymentFollowsTheHoldToItsCapture) {
     auto order = KnownOrder(1999);
     auto paid = Pay(order);
