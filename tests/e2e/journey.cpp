@@ -96,6 +96,21 @@ void Journey::SellBuyAndPay(const std::string& title, double price) {
     EXPECT_TRUE(WaitUntil([&] { return OrderStatus(buyer, order_id) == "complete"; }, 20s));
     // Sold: the ticket stays reserved and hidden.
     EXPECT_FALSE(Listed(ticket_id));
+
+    // Authorised at the payment, captured once the order completed: the buyer sees it, in
+    // integer cents; the seller may not look.
+    const std::string payment_path = "/api/payments/" + paid.Json().value("id", "");
+    HttpResult shown;
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+            shown = client_.Get(payment_path, buyer.cookie);
+            return shown.status == 200 && shown.Json().value("status", "") == "captured";
+        },
+        20s))
+        << shown.status << " " << shown.body;
+    EXPECT_EQ(shown.Json().value("orderId", ""), order_id);
+    EXPECT_EQ(shown.Json().value("amount", -1), static_cast<int>(price * 100 + 0.5));
+    EXPECT_EQ(client_.Get(payment_path, seller.cookie).status, 401);
 }
 
 void Journey::OrderExpiresAndTheTicketSellsAgain(const std::string& title,
