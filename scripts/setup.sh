@@ -33,6 +33,10 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   PACKAGES+=(nodejs npm)
 fi
 
+# api/'s npm packages (the OpenAPI linter, Redoc, the contract test's validator) once Node is
+# there: `npm ci` only when api/node_modules does not match api/package-lock.json.
+api_deps() { bash "$(dirname "$0")/../api/ensure-deps.sh"; }
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
@@ -42,6 +46,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all ${#PACKAGES[@]} packages present"
+  api_deps
   exit 0
 fi
 
@@ -65,3 +70,4 @@ fi
 trap '[ $created_policy -eq 1 ] && $SUDO rm -f "$policy"' EXIT
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup: done"
+api_deps
