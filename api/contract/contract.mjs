@@ -9,6 +9,7 @@
 //
 //   node contract/contract.mjs --bin <CMake build dir>    start a stack, check, stop it
 //   node contract/contract.mjs --url http://127.0.0.1:8080  check a running stack (no outage step)
+//   --document <file>   check against another copy of the document (default api/openapi.yaml)
 //
 // Events reach the other services asynchronously: a ticket just created may be unknown to orders
 // for a moment, an order to payments; those steps repeat until the answer changes, up to a
@@ -600,13 +601,13 @@ async function walk(c, stack) {
 
 async function main() {
   const { values } = parseArgs({
-    options: { bin: { type: 'string' }, url: { type: 'string' } },
+    options: { bin: { type: 'string' }, url: { type: 'string' }, document: { type: 'string' } },
   });
   if (!values.bin === !values.url) {
     console.error('usage: contract.mjs --bin <CMake build directory> | --url <ingress URL>');
     return 2;
   }
-  const checker = new OpenApiChecker(path.join(API_DIR, 'openapi.yaml'));
+  const checker = new OpenApiChecker(values.document ?? path.join(API_DIR, 'openapi.yaml'));
   if (PENDING.size > 0) {
     console.log(`pending (a mismatch is skipped, not failed): ${[...PENDING].join(', ')}`);
   }
