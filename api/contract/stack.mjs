@@ -20,9 +20,12 @@ function portFree(port) {
   });
 }
 
+// A block at a multiple of 100 from 10000 to 31900, as tests/e2e/stack.cpp picks: below the
+// kernel's ephemeral ports (32768..), so no client socket of another test takes a port of the
+// stack while its owner is stopped (this test stops payments for its 503 step).
 async function freePortBlock() {
   for (let attempt = 0; attempt < 200; ++attempt) {
-    const base = (200 + Math.floor(Math.random() * 400)) * 100;
+    const base = (100 + Math.floor(Math.random() * 220)) * 100;
     let free = true;
     for (let port = base; port < base + PORT_SPAN && free; ++port) {
       free = await portFree(port);
