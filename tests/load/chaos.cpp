@@ -358,18 +358,20 @@ public:
             stripe_.SetOutage(test::FakeStripeServer::Outage::kHanging);
             Pause(seconds(options_.outage_s / 2), stop);
             stripe_.SetOutage(test::FakeStripeServer::Outage::kNone);
+            *back_at = util::SystemClock().Now();
         } else {
             std::string out = stack_.Ctl({"stop", kind});
             if (out.find("stopped") == std::string::npos) {
                 throw std::runtime_error("could not stop " + kind + ": " + out);
             }
             Pause(seconds(options_.outage_s), stop);
+            // Its return counts from the start command: lateness includes the restart.
+            *back_at = util::SystemClock().Now();
             out = stack_.Ctl({"start", kind});
             if (out.find("started") == std::string::npos) {
                 throw std::runtime_error("could not start " + kind + ": " + out);
             }
         }
-        *back_at = util::SystemClock().Now();
         std::fprintf(stderr, "\noutage: %s back\n", kind.c_str());
         // Requests may fail a little after the return: connections are re-made, nginx brings
         // replicas back into rotation, payments' held calls finish.
