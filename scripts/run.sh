@@ -40,6 +40,7 @@
 #   JWT_KEY               when not set, a random key is made once and kept in the data directory
 #                         (mode 600), so sessions survive a restart
 #   EXPIRATION_WINDOW_SECONDS, LOG_LEVEL, PAYMENT_GATEWAY, STRIPE_KEY, STRIPE_API_BASE,
+#   STRIPE_PUBLISHABLE_KEY,
 #   NATS_RETRY_HORIZON_SECONDS: passed on
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -262,7 +263,7 @@ EOF
         while IFS= read -r kv; do env+=",${kv%%=*}=\"${kv#*=}\""; done < <(service_env "$svc" "$i")
         case $svc in
           orders) env+=",EXPIRATION_WINDOW_SECONDS=\"%(ENV_EXPIRATION_WINDOW_SECONDS)s\"" ;;
-          payments) env+=",PAYMENT_GATEWAY=\"%(ENV_PAYMENT_GATEWAY)s\",STRIPE_KEY=\"%(ENV_STRIPE_KEY)s\",STRIPE_API_BASE=\"%(ENV_STRIPE_API_BASE)s\"" ;;
+          payments) env+=",PAYMENT_GATEWAY=\"%(ENV_PAYMENT_GATEWAY)s\",STRIPE_KEY=\"%(ENV_STRIPE_KEY)s\",STRIPE_API_BASE=\"%(ENV_STRIPE_API_BASE)s\",STRIPE_PUBLISHABLE_KEY=\"%(ENV_STRIPE_PUBLISHABLE_KEY)s\"" ;;
         esac
         local command="$BIN/$svc/ticketing-$svc"
         if [ "$CONTAINERS" = 1 ]; then
@@ -270,7 +271,7 @@ EOF
           while IFS= read -r kv; do names+=("${kv%%=*}"); done < <(service_env "$svc" "$i")
           case $svc in
             orders) names+=(EXPIRATION_WINDOW_SECONDS) ;;
-            payments) names+=(PAYMENT_GATEWAY STRIPE_KEY STRIPE_API_BASE) ;;
+            payments) names+=(PAYMENT_GATEWAY STRIPE_KEY STRIPE_API_BASE STRIPE_PUBLISHABLE_KEY) ;;
           esac
           env+=",CONTAINERS_CONF=\"$CONTAINERS_CONF\""
           mapfile -t words < <(podman_run "$svc" "$svc-$i" $(printf -- '-e %s ' "${names[@]}"))
@@ -393,6 +394,8 @@ secrets() {
   export PAYMENT_GATEWAY=${PAYMENT_GATEWAY:-sandbox}
   export STRIPE_KEY=${STRIPE_KEY:-}
   export STRIPE_API_BASE=${STRIPE_API_BASE:-https://api.stripe.com}
+  # The public "pk_..." key the storefront's Stripe.js uses (GET /api/payments/config).
+  export STRIPE_PUBLISHABLE_KEY=${STRIPE_PUBLISHABLE_KEY:-}
 }
 
 # --- waiting ------------------------------------------------------------------------------------

@@ -8,12 +8,22 @@
 # `npm ci` runs only when node_modules does not match the lock file, quietly, from npm's cache
 # (~/.npm) when it can. Called by scripts/run.sh start and by the browser tests (tests/browser).
 # Prints one line per part. Needs node and npm (scripts/setup.sh installs Debian's).
-#   scripts/web-build.sh [--force]
+#   scripts/web-build.sh [--force] [--with-tests]
+#     --force        build even when nothing changed
+#     --with-tests   also install tests/browser's npm packages (Playwright, axe-core; no browser
+#                    is downloaded: the tests drive Debian's chromium)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 STAMPS=$ROOT/.cache/web-build
 FORCE=0
-[ "${1:-}" = --force ] && FORCE=1
+WITH_TESTS=0
+for arg in "$@"; do
+  case $arg in
+    --force) FORCE=1 ;;
+    --with-tests) WITH_TESTS=1 ;;
+    *) echo "usage: scripts/web-build.sh [--force] [--with-tests]" >&2; exit 2 ;;
+  esac
+done
 
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   echo "web: node and npm are missing (scripts/setup.sh installs them)" >&2
@@ -95,3 +105,7 @@ build_docs() {
 
 build_web
 build_docs
+if [ "$WITH_TESTS" = 1 ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm_ci "$ROOT/tests/browser"
+  echo "web: tests/browser's packages are installed"
+fi

@@ -5,9 +5,16 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 
 const listeners = new Set<() => void>();
+let navigations = 0;
 
 function notify() {
+  navigations++;
   for (const l of listeners) l();
+}
+
+// Whether the page shown came from a navigation inside the app (not the first load).
+export function navigatedInApp(): boolean {
+  return navigations > 0;
 }
 
 export function navigate(to: string, options: { replace?: boolean } = {}) {

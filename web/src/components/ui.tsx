@@ -4,7 +4,7 @@ import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, NetworkError, subscribeInFlight } from '../api/client';
 import type { PagedList } from '../hooks';
-import { Link } from '../router';
+import { Link, navigatedInApp } from '../router';
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
@@ -16,17 +16,17 @@ export function formatCents(cents: number): string {
   return money.format(cents / 100);
 }
 
-// The page's <h1>: sets the document title and takes the focus after a navigation, so a
-// keyboard or screen-reader user starts reading the new page, not the old link.
+// The page's <h1>: sets the document title and, after a navigation inside the app, takes the
+// focus, so a keyboard or screen-reader user starts reading the new page, not the old link (on
+// the first load the focus stays at the top, where the skip link is).
 export function PageTitle({ children, title }: { children: ComponentChildren; title?: string }) {
   const ref = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
     const text = title ?? ref.current?.textContent ?? '';
     document.title = text ? `${text} · Ticketing` : 'Ticketing';
-    if (document.activeElement === document.body || document.activeElement === null ||
-        document.activeElement?.closest('header')) {
-      ref.current?.focus({ preventScroll: true });
-    }
+    const focused = document.activeElement;
+    const elsewhere = focused && focused !== document.body && !focused.closest('header');
+    if (navigatedInApp() && !elsewhere) ref.current?.focus({ preventScroll: true });
   }, [title]);
   return (
     <h1 tabIndex={-1} ref={ref}>

@@ -167,14 +167,19 @@ function OrderView({ id }: { id: string }) {
         </p>
       )}
       {canPay && config && (
-        config.gateway === 'stripe' ? (
+        config.gateway === 'stripe' && !config.publishableKey ? (
+          <p class="alert alert--error" role="alert">
+            Card payments are not set up: the payment service has no Stripe publishable key
+            (STRIPE_PUBLISHABLE_KEY).
+          </p>
+        ) : config.gateway === 'stripe' ? (
           <StripePay
             price={order.ticket.price}
             pay={pay}
             cardError={cardError}
             formErrors={formErrors}
             busy={paying}
-            publishableKey={config.publishableKey}
+            publishableKey={config.publishableKey ?? ''}
           />
         ) : (
           <SandboxPay price={order.ticket.price} pay={pay} cardError={cardError} formErrors={formErrors} busy={paying} />
