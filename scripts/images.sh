@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the container images of the five services with podman, from infra/docker/Dockerfile
-# (DESIGN.md section 9; infra/k8s/README.md says how to push and run them).
+# Builds the container images of the five services and of the storefront (web) with podman, from
+# infra/docker/Dockerfile (DESIGN.md sections 9 and 14; infra/k8s/README.md says how to push and
+# run them).
 #   scripts/images.sh [build]   make the Debian 12 base image if it is missing, then build
 #                               ticketing/<svc>:<version> for every service (one shared build
-#                               stage: the code compiles once) and print their sizes
+#                               stage: the code compiles once) and ticketing/web:<version> (nginx
+#                               with web/dist and api/dist, which scripts/web-build.sh builds
+#                               first on this machine), and print their sizes
 #   scripts/images.sh base      only make the base image (docker.io/library/debian:12 and -slim)
 #   scripts/images.sh sizes     print the sizes of the built images against the budget; exit 1 if
 #                               one is over it or missing
@@ -21,6 +24,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CONTAINERS_CONF=${CONTAINERS_CONF:-$ROOT/infra/containers/containers.conf}
 SERVICES=(auth tickets orders expiration payments)
+IMAGES=("${SERVICES[@]}" web)
 BASE=docker.io/library/debian:12
 BUDGET_MB=${TICKETING_IMAGE_BUDGET_MB:-150}
 
@@ -31,7 +35,7 @@ version() {
 names() {
   local tag svc
   tag=$(version)
-  for svc in "${SERVICES[@]}"; do echo "ticketing/$svc:$tag"; done
+  for svc in "${IMAGES[@]}"; do echo "ticketing/$svc:$tag"; done
 }
 
 need_tools() {
@@ -131,8 +135,10 @@ build() {
   log=$(mktemp /var/tmp/ticketing-images.XXXXXX.log)
   # The build stage gets a name of its own, so that pruning what earlier builds left behind
   # (below) keeps it: it is the layer cache of the next build.
-  local -a targets=(build "${SERVICES[@]}")
+  local -a targets=(build "${IMAGES[@]}")
   for svc in "${targets[@]}"; do
+    # The web image copies the storefront's and the API page's built files.
+    if [ "$svc" = web ]; then bash "$ROOT/scripts/web-build.sh"; fi
     local name="docker.io/ticketing/$svc:$tag"
     if [ "$svc" = build ]; then name=localhost/ticketing-build:cache; fi
     echo "images: building $name"

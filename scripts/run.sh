@@ -331,7 +331,7 @@ render_nginx() {
   sed -e "s|@DATA@|$DATA|g" -e "s|@RUN@|$RUN|g" -e "s|@LOGS@|$LOGS|g" \
       -e "s|@INGRESS_PORT@|$INGRESS_PORT|g" -e "s|@UPSTREAMS@|$upstream_file|g" \
       -e "s|@AUTH_RATE@|${TICKETING_AUTH_RATE:-10}|g" \
-      -e "s|@WEB_ROOT@|$ROOT/web/dist|g" -e "s|@API_DOCS_ROOT@|$ROOT/api/dist|g" \
+      -e "s|@ROOT@|$ROOT|g" -e "s|@WEB_ROOT@|$ROOT/web/dist|g" -e "s|@API_DOCS_ROOT@|$ROOT/api/dist|g" \
       -e "s|@CSP@|$(storefront_csp)|g" \
       "$ROOT/infra/local/nginx.conf.in" > "$RUN/nginx.conf"
 }

@@ -14,7 +14,9 @@ DESIGN.md sections 9 and 10 ask of them (probes, resources, non-root, NATS clust
 PostgreSQL per service), and against the C++ sources: the environment variables each service's
 Deployment sets are compared with the variables its configuration code reads (EnvReader calls
 such as env.Required("JWT_KEY")), so that a variable renamed in the code, or a required one added,
-fails here rather than in a CrashLoopBackOff.
+fails here rather than in a CrashLoopBackOff. The web image (the storefront and the API's page,
+DESIGN.md section 14) is checked too: its Deployment, Service, Ingress routes (/ and /api/docs),
+its Dockerfile stage and its nginx configuration.
 
 Prints one line per failed check, "FAIL <file or resource>: <what is wrong>", and exits 1 when any
 check failed (2 for a usage error), 0 otherwise. Needs PyYAML (Debian package python3-yaml).
@@ -46,8 +48,15 @@ INGRESS_ROUTES = {
     "/api/tickets": "tickets",
     "/api/orders": "orders",
     "/api/payments": "payments",
+    # the storefront and the API's page: static files served by the web image
+    "/api/docs": "web",
+    "/": "web",
 }
 SERVICE_PORT = 3000
+# The web image: nginx serving web/dist and api/dist (infra/docker/Dockerfile, target web).
+WEB = "web"
+WEB_PORT = 8080
+WEB_ENTRYPOINT = ["/usr/sbin/nginx", "-c", "/etc/ticketing/nginx.conf"]
 # Secrets the services take their values from (DESIGN.md section 9).
 SECRET_REFS = {
     "JWT_KEY": ("ticketing-secrets", "jwt-key"),
@@ -787,19 +796,27 @@ def check_docker(root, resources, report):
             report.check(covered, ".dockerignore", f"does not exclude {needed}/")
 
 
+def inspect_image(name, env, report):
+    """The Config of a built image (podman image inspect), or None (reported) when it is not built."""
+    run = subprocess.run(["podman", "image", "inspect", name], capture_output=True, text=True,
+                         env=env, check=False)
+    if not report.check(run.returncode == 0, f"image {name}", "not built (scripts/images.sh build)"):
+        return None
+    return json.loads(run.stdout)[0].get("Config") or {}
+
+
 def check_built_images(root, resources, report):
     """The manifests against the images podman built (podman image inspect)."""
     env = dict(os.environ)
     env.setdefault("CONTAINERS_CONF", str(root / "infra" / "containers" / "containers.conf"))
     deployments = by_kind(resources, "Deployment")
+    check_built_web_image(resources, env, report)
     for svc in SERVICES:
         name = image_name(svc)
         where = f"image {name}"
-        run = subprocess.run(["podman", "image", "inspect", name], capture_output=True, text=True,
-                             env=env, check=False)
-        if not report.check(run.returncode == 0, where, "not built (scripts/images.sh build)"):
+        config = inspect_image(name, env, report)
+        if config is None:
             continue
-        config = (json.loads(run.stdout)[0].get("Config") or {})
         d = deployments.get(svc)
         if d is None:
             continue
@@ -828,6 +845,92 @@ def check_built_images(root, resources, report):
         # A read-only root filesystem: the image must not need to write outside its volumes.
         report.check(sc.get("readOnlyRootFilesystem") is True, str(d),
                      "the container's root filesystem is not read-only")
+
+
+# ---- web: the storefront's image ------------------------------------------------------------------
+
+
+def check_web(root, resources, report):
+    """The web Deployment and Service, its Dockerfile stage and its nginx configuration."""
+    d = by_kind(resources, "Deployment").get(WEB)
+    if report.check(d is not None, f"Deployment/{WEB}", "missing (the storefront, web.yaml)"):
+        spec = d.doc.get("spec") or {}
+        report.check((spec.get("replicas") or 1) >= 2, str(d),
+                     f"replicas is {spec.get('replicas')}, expected at least 2")
+        pod = pod_spec(d)
+        c = (pod.get("containers") or [{}])[0]
+        where = f"{d} container {c.get('name')}"
+        report.check(c.get("image") == image_name(WEB), where,
+                     f"image is {c.get('image')!r}, expected {image_name(WEB)!r} (scripts/images.sh)")
+        report.check(WEB_PORT in container_ports(c).values(), where,
+                     f"does not expose containerPort {WEB_PORT}")
+        for probe in ("readinessProbe", "livenessProbe"):
+            get = (c.get(probe) or {}).get("httpGet") or {}
+            report.check(get.get("path") == "/healthz" and resolve_port(get.get("port"), [c]) == WEB_PORT,
+                         where, f"{probe} is not an HTTP GET of /healthz on {WEB_PORT}")
+        sc = c.get("securityContext") or {}
+        report.check(sc.get("readOnlyRootFilesystem") is True, where,
+                     "the root filesystem is not read-only")
+        mounts = {m.get("mountPath") for m in c.get("volumeMounts") or []}
+        report.check("/tmp" in mounts, where,
+                     "mounts nothing at /tmp, where nginx writes its pid and temporary files")
+        report.check(not c.get("env"), where, "sets environment variables, which nginx does not read")
+        s = by_kind(resources, "Service").get(WEB)
+        if report.check(s is not None, f"Service/{WEB}", "missing"):
+            report.check(selects((s.doc.get("spec") or {}).get("selector"), pod_labels(d)), str(s),
+                         f"does not select the pods of Deployment/{WEB}")
+            report.check(WEB_PORT in service_port_numbers(s), str(s), f"has no port {WEB_PORT}")
+
+    dockerfile = root / "infra" / "docker" / "Dockerfile"
+    where = f"infra/docker/Dockerfile stage {WEB}"
+    stages, _ = dockerfile_stages(dockerfile) if dockerfile.is_file() else ({}, [])
+    if report.check(WEB in stages, "infra/docker/Dockerfile", f"has no stage {WEB!r}"):
+        final = stage_lines(stages, WEB)
+        user = [line.split()[1] for line in final if re.match(r"(?i)^USER\s", line)]
+        report.check(bool(user) and user[-1].split(":")[0] not in ("root", "0"), where,
+                     "does not run as a non-root USER")
+        if user and d is not None:
+            uid = effective_run_as_user(pod_spec(d), (pod_spec(d).get("containers") or [{}])[0])
+            report.check(str(uid) == user[-1].split(":")[0], str(d),
+                         f"runAsUser {uid} is not the web image's USER {user[-1]}")
+        report.check(any(re.match(rf"(?i)^EXPOSE\s+{WEB_PORT}\b", line) for line in final), where,
+                     f"does not EXPOSE {WEB_PORT}")
+        entry = [line for line in final if re.match(r"(?i)^ENTRYPOINT\s", line)]
+        report.check(bool(entry) and json.loads(entry[-1].split(None, 1)[1]) == WEB_ENTRYPOINT,
+                     where, f"ENTRYPOINT is not {WEB_ENTRYPOINT}")
+        copies = " ".join(line for line in final if re.match(r"(?i)^COPY\s", line))
+        for src in ("web/dist", "api/dist", "infra/docker/web-nginx.conf",
+                    "infra/web/storefront.conf"):
+            report.check(src in copies, where, f"does not COPY {src}")
+    conf_path = root / "infra" / "docker" / "web-nginx.conf"
+    if report.check(conf_path.is_file(), "infra/docker/web-nginx.conf", "missing"):
+        conf = conf_path.read_text()
+        for needed, what in ((rf"listen\s+{WEB_PORT};", f"listen {WEB_PORT}"),
+                             (r"include\s+/etc/ticketing/storefront\.conf;", "the shared rules"),
+                             (r"location\s*=\s*/healthz", "the /healthz the probes use"),
+                             (r"pid\s+/tmp/", "its pid under /tmp (read-only root)")):
+            report.check(re.search(needed, conf) is not None, "infra/docker/web-nginx.conf",
+                         f"lacks {what}")
+
+
+def check_built_web_image(resources, env, report):
+    """The web image against its Deployment: user, port, entrypoint."""
+    where = f"image {image_name(WEB)}"
+    config = inspect_image(image_name(WEB), env, report)
+    if config is None:
+        return
+    d = by_kind(resources, "Deployment").get(WEB)
+    if d is not None:
+        pod = pod_spec(d)
+        c = (pod.get("containers") or [{}])[0]
+        uid = effective_run_as_user(pod, c)
+        gid = (pod.get("securityContext") or {}).get("runAsGroup")
+        report.check(str(config.get("User", "")) == f"{uid}:{gid}", where,
+                     f"runs as {config.get('User')!r}, the Deployment as {uid}:{gid}")
+    exposed = {int(p.split("/")[0]) for p in (config.get("ExposedPorts") or {})}
+    report.check(WEB_PORT in exposed, where, f"exposes {sorted(exposed)}, not {WEB_PORT}")
+    report.check(config.get("Entrypoint") == WEB_ENTRYPOINT, where,
+                 f"entrypoint is {config.get('Entrypoint')}")
 
 
 # ---- main ----------------------------------------------------------------------------------------
@@ -860,6 +963,7 @@ def main(argv):
     check_docker(root, resources, report)
     check_image_tags(resources, report)
     check_probe_paths(root, report)
+    check_web(root, resources, report)
     report.check(VERSION is not None, "CMakeLists.txt", "no project VERSION (the images' tag)")
     if "--images" in argv[1:]:
         check_built_images(root, resources, report)
