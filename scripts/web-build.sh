@@ -35,13 +35,16 @@ exec 9>"$STAMPS/lock"
 flock 9
 
 # sha256 over the named files and every file under the named directories, plus Node's version.
+# Left out: installed packages, build output, and the app's generated API types (they follow from
+# api/openapi.yaml, which is hashed, and the build writes them).
 tree_hash() {
   local p
   {
     node --version
     for p in "$@"; do
       if [ -d "$p" ]; then
-        find "$p" -type f -not -path '*/node_modules/*' -not -path '*/dist/*' -print0 | sort -z |
+        find "$p" -type f -not -path '*/node_modules/*' -not -path '*/dist/*' \
+          -not -path '*src/api/schema.d.ts' -print0 | sort -z |
           xargs -0 -r sha256sum
       elif [ -f "$p" ]; then
         sha256sum "$p"
