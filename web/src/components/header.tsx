@@ -20,14 +20,19 @@ function NavLink({ href, children }: { href: string; children: string }) {
 export function Header() {
   const { user, refresh } = useSession();
   const [signingOut, setSigningOut] = useState(false);
+  const [failed, setFailed] = useState(false);
   const signOut = async () => {
     setSigningOut(true);
+    setFailed(false);
     try {
       await Api.signOut();
-    } finally {
-      setSigningOut(false);
       await refresh();
       navigate('/');
+    } catch {
+      // Still signed in (the cookie is cleared only by the answer): say so, let them retry.
+      setFailed(true);
+    } finally {
+      setSigningOut(false);
     }
   };
   return (
@@ -53,6 +58,12 @@ export function Header() {
                 <button type="button" class="link-button" onClick={signOut} disabled={signingOut}>
                   Sign out
                 </button>
+                {failed && (
+                  <span class="header-error" role="alert">
+                    {' '}
+                    Sign-out failed, retry
+                  </span>
+                )}
               </li>
             </ul>
           ) : (
