@@ -35,7 +35,8 @@ exec 9>"$STAMPS/lock"
 flock 9
 
 # sha256 over the named files and every file under the named directories, plus Node's version.
-# Left out: installed packages, build output, and the app's generated API types (they follow from
+# Left out: installed packages, build output, hidden files (locks and stamps the builds write,
+# e.g. api/.ensure-deps.lock) and the app's generated API types (they follow from
 # api/openapi.yaml, which is hashed, and the build writes them).
 tree_hash() {
   local p
@@ -43,7 +44,7 @@ tree_hash() {
     node --version
     for p in "$@"; do
       if [ -d "$p" ]; then
-        find "$p" -type f -not -path '*/node_modules/*' -not -path '*/dist/*' \
+        find "$p" -type f -not -path '*/node_modules/*' -not -path '*/dist/*' -not -name '.*' \
           -not -path '*src/api/schema.d.ts' -print0 | sort -z |
           xargs -0 -r sha256sum
       elif [ -f "$p" ]; then
