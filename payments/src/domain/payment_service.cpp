@@ -294,6 +294,7 @@ RecoveryReport PaymentService::Recover() {
         return PaymentStore::ExpiredAttempts(
             s, now, now - options_.resume_window, options_.recovery_batch);
     });
+    report.more = expired.size() >= options_.recovery_batch;
     for (auto& attempt : expired) {
         const auto lease = now + options_.lease;
         bool mine = db_.Transaction([&](soci::session& tx) {
@@ -314,6 +315,7 @@ RecoveryReport PaymentService::Recover() {
     auto due = db_.WithSession([&](soci::session& s) {
         return PaymentStore::DueSettlements(s, std::nullopt, options_.recovery_batch);
     });
+    report.more = report.more || due.size() >= options_.recovery_batch;
     for (const auto& [payment, settlement] : due) {
         try {
             SettlePayment(payment, settlement);

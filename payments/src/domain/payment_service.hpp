@@ -75,6 +75,7 @@ struct RecoveryReport {
     std::size_t attempts_settled = 0;
     std::size_t settlements_made = 0;  // captures and releases, also those refused for good
     std::size_t failures = 0;          // left for the next pass (the gateway was unavailable)
+    bool more = false;  // a query filled its batch: more may be waiting (run again at once)
 };
 
 class PaymentService final {

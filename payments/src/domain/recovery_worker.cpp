@@ -24,8 +24,12 @@ void RecoveryWorker::Run() {
     std::unique_lock lock(mu_);
     while (!stopping_) {
         lock.unlock();
+        bool again = false;
         try {
             auto report = service_.Recover();
+            // A full batch after an outage (hundreds of attempts in doubt, captures due): go on
+            // at once while the gateway answers, rather than one batch per interval.
+            again = report.more && report.failures == 0;
             if (report.attempts_settled + report.settlements_made + report.failures > 0) {
                 log::Info("payment recovery pass",
                           {{"attempts_settled", report.attempts_settled},
@@ -37,7 +41,9 @@ void RecoveryWorker::Run() {
             log::Warn("payment recovery pass failed", {{"error", e.what()}});
         }
         lock.lock();
-        cv_.wait_for(lock, interval_, [this] { return stopping_; });
+        if (!again) {
+            cv_.wait_for(lock, interval_, [this] { return stopping_; });
+        }
     }
 }
 

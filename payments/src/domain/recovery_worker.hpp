@@ -1,7 +1,8 @@
 // RecoveryWorker: a thread that runs PaymentService::Recover() at start and then every
 // `interval`, so payment attempts abandoned by a crash or a gateway outage are settled and due
-// captures and releases are made even when no request or event comes for their order. main()
-// owns one.
+// captures and releases are made even when no request or event comes for their order. A pass
+// that filled its batch while the gateway answered is followed by the next at once. main() owns
+// one.
 // Thread-safety: construct and destroy on one thread; the destructor stops and joins.
 #pragma once
 

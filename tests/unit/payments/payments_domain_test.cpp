@@ -445,6 +445,31 @@ TEST_F(PaymentsDomainTest, RecoverCapturesWhatACompletedOrderIsStillDue) {
     EXPECT_EQ(gateway_.CapturesMade(), 1u);
 }
 
+TEST_F(PaymentsDomainTest, RecoverSaysWhenItsBatchWasFullSoTheWorkerGoesOnAtOnce) {
+    PaymentServiceOptions options;
+    options.recovery_batch = 1;
+    service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake_, options);
+    Pay();
+    const std::string second = "5f1a2b3c4d5e6f7a8b9c0d02";
+    Deliver(events::OrderCreated{
+        second, 0, OrderStatus::kCreated, kBuyer, clock_.Now() + 15min, {kTicket, 500}});
+    service_->Pay(kBuyer, second, "tok_visa", "");
+    db_->Transaction([&](soci::session& tx) {
+        PaymentStore::UpdateOrderFromPrevious(tx, kOrder, OrderStatus::kComplete, 1);
+        PaymentStore::UpdateOrderFromPrevious(tx, second, OrderStatus::kCancelled, 1);
+    });
+    RecoveryReport first = service_->Recover();
+    EXPECT_EQ(first.settlements_made, 1u);
+    EXPECT_TRUE(first.more);
+    RecoveryReport next = service_->Recover();
+    EXPECT_EQ(next.settlements_made, 1u);
+    RecoveryReport last = service_->Recover();
+    EXPECT_EQ(last.settlements_made, 0u);
+    EXPECT_FALSE(last.more);
+    EXPECT_EQ(gateway_.CapturesMade(), 1u);
+    EXPECT_EQ(gateway_.ReleasesMade(), 1u);
+}
+
 TEST_F(PaymentsDomainTest, FindShowsThePaymentToItsBuyerOnly) {
     Payment p = Pay();
     Payment found = service_->Find(kBuyer, p.id);
