@@ -75,7 +75,15 @@ TEST_F(ExpirationBinaryTest, ServesProbesAndExpiresOrders) {
     EXPECT_EQ(stored[1].payload, R"({"orderId":"64a1f0c2e4b0a1b2c3d4e5f6"})");
     EXPECT_EQ(stored[1].headers.at("Nats-Msg-Id"), "expiration-64a1f0c2e4b0a1b2c3d4e5f6");
 
-    auto metrics = http_.Get("/metrics");
+    // The fired counter moves once JetStream acknowledged the publish, just after the stream
+    // has the event: wait for it rather than read it at once.
+    test::HttpResult metrics;
+    EXPECT_TRUE(test::WaitUntil(
+        [&] {
+            metrics = http_.Get("/metrics");
+            return metrics.body.find("expiration_jobs_fired_total 1") != std::string::npos;
+        },
+        10s));
     EXPECT_EQ(metrics.status, 200);
     for (const char* name : {"expiration_queue_depth",
                              "expiration_active_jobs",
