@@ -161,13 +161,19 @@ private:
 // to 10 and 15, order it, and pay for three orders in four (the fourth expires).
 class Workload {
 public:
-    Workload(const LoadOptions& load, Recorder& recorder, Facts& facts, Clock::time_point end)
-        : load_(load), recorder_(recorder), facts_(facts), end_(end) {}
+    // Runs until `end` and until `faults_done` (every fault injected at least once, however slow
+    // the injector is on a busy machine).
+    Workload(const LoadOptions& load,
+             Recorder& recorder,
+             Facts& facts,
+             Clock::time_point end,
+             const std::atomic<bool>& faults_done)
+        : load_(load), recorder_(recorder), facts_(facts), end_(end), faults_done_(faults_done) {}
 
     void Run(int worker) {
         LoadClient client(load_.base_url, recorder_);
         std::optional<Headers> seller, buyer;
-        for (std::int64_t n = 0; Clock::now() < end_; ++n) {
+        for (std::int64_t n = 0; Clock::now() < end_ || !faults_done_; ++n) {
             if (!seller) {
                 seller = SignUpAs(client, "chaos-seller", worker, n);
             }
@@ -254,6 +260,7 @@ private:
     Recorder& recorder_;
     Facts& facts_;
     Clock::time_point end_;
+    const std::atomic<bool>& faults_done_;
 };
 
 // Poison: undecodable on every subject, and records or versions nobody has.
@@ -332,7 +339,10 @@ public:
     void Run(Clock::time_point end, const std::atomic<bool>& stop) {
         const std::vector<std::string> kinds = {"kill", "gateway", "nats", "poison", "redis"};
         std::mt19937 rng(std::random_device{}());
-        for (int round = 0; Clock::now() < end && !stop; ++round) {
+        // Until `end`, and at least one round of every kind.
+        for (int round = 0;
+             (Clock::now() < end || round < static_cast<int>(kinds.size())) && !stop;
+             ++round) {
             auto started = Clock::now();
             const std::string& kind = kinds[static_cast<std::size_t>(round) % kinds.size()];
             std::fprintf(stderr, "\nchaos: %s\n", kind.c_str());
@@ -515,6 +525,7 @@ ChaosReport RunChaos(const LoadOptions& load,
     FaultInjector injector(stack, stripe, faults, poison_ids, chaos);
     util::TimePoint outage_down{}, outage_back{};
     std::exception_ptr injector_error;
+    std::atomic<bool> faults_done{false};
     std::thread fault_thread([&] {
         try {
             if (chaos.outage.empty()) {
@@ -525,8 +536,9 @@ ChaosReport RunChaos(const LoadOptions& load,
         } catch (...) {
             injector_error = std::current_exception();
         }
+        faults_done = true;
     });
-    Workload workload(options, ctx.recorder, facts, end);
+    Workload workload(options, ctx.recorder, facts, end, faults_done);
     RunWorkers(options.concurrency, [&](int w) { workload.Run(w); });
     stop = true;
     fault_thread.join();
