@@ -64,19 +64,41 @@ std::vector<StoredMessage> ReadStream(const std::string& nats_url, const std::st
     return out;
 }
 
-std::int64_t ConsumerBacklog(const std::string& nats_url,
-                             const std::string& stream,
-                             const std::string& consumer) {
+namespace {
+
+// `read` applied to the durable consumer's info; -1 if it cannot be read.
+template <class Read>
+std::int64_t FromConsumerInfo(const std::string& nats_url,
+                              const std::string& stream,
+                              const std::string& consumer,
+                              Read read) {
     Conn c(nats_url);
     jsConsumerInfo* ci = nullptr;
     if (js_GetConsumerInfo(&ci, c.js, stream.c_str(), consumer.c_str(), nullptr, nullptr) !=
         NATS_OK) {
         return -1;
     }
-    auto backlog =
-        static_cast<std::int64_t>(ci->NumPending) + static_cast<std::int64_t>(ci->NumAckPending);
+    std::int64_t value = read(*ci);
     jsConsumerInfo_Destroy(ci);
-    return backlog;
+    return value;
+}
+
+}  // namespace
+
+std::int64_t ConsumerBacklog(const std::string& nats_url,
+                             const std::string& stream,
+                             const std::string& consumer) {
+    return FromConsumerInfo(nats_url, stream, consumer, [](const jsConsumerInfo& ci) {
+        return static_cast<std::int64_t>(ci.NumPending) + static_cast<std::int64_t>(ci.NumAckPending);
+    });
+}
+
+std::int64_t ConsumerRedelivered(const std::string& nats_url,
+                                 const std::string& stream,
+                                 const std::string& consumer) {
+    return FromConsumerInfo(nats_url, stream, consumer, [](const jsConsumerInfo& ci) {
+        return static_cast<std::int64_t>(ci.NumRedelivered);
+    });
 }
 
 }  // namespace ticketing::test

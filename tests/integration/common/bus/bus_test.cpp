@@ -205,6 +205,34 @@ TEST_F(BusTest, ConsumerPendingGaugeCountsWhatIsNotAcknowledgedYet) {
         << registry_.Render();
 }
 
+TEST_F(BusTest, ARedeliveryOfAnEventAcknowledgedAlreadyIsAckedWithoutTheHandler) {
+    // The first delivery is handled slower than the ack wait: the server delivers it again
+    // (queued behind the running one). The handler must run once; the copy is acknowledged.
+    SubscriberOptions o;
+    o.ack_wait = 1s;
+    auto s = Subscriber("tickets-service", o);
+    const std::string consumer = "tickets-service-ticket-created";
+    std::atomic<int> calls{0};
+    s->Subscribe<TicketCreated>([&](const TicketCreated&, const MessageMeta&) {
+        if (calls.fetch_add(1) == 0) {
+            // Hold the first delivery until the server has sent it again.
+            EXPECT_TRUE(test::WaitUntil(
+                [&] {
+                    return test::ConsumerRedelivered(nats_.Url(), "TICKETING", consumer) >= 1;
+                },
+                15s));
+        }
+        return AckDecision::kAck;
+    });
+    Publish(Ticket(1));
+    ASSERT_TRUE(test::WaitUntil(
+        [&] { return CounterFor("bus_redeliveries_total", consumer) >= 1.0; }, 15s));
+    // Drained: nothing pending or unacknowledged, so every delivery has been through Process.
+    ASSERT_TRUE(test::WaitUntil(
+        [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", consumer) == 0; }, 15s));
+    EXPECT_EQ(calls.load(), 1);
+}
+
 TEST_F(BusTest, OutOfOrderVersionsResolveWhenTheMissingOneArrives) {
     std::mutex mu;
     std::int64_t replica_version = -1;  // nothing yet
