@@ -19,22 +19,27 @@
 namespace ticketing::test {
 namespace {
 
+// The stack both suites run: 2 replicas on PostgreSQL, 5 s reservations, payments on the Stripe
+// gateway against `stripe`, quiet logs; `more` variables on top.
+StackOptions ChaosStack(const FakeStripeServer& stripe, EnvVars more = {}) {
+    StackOptions o{.replicas = 2,
+                   .postgres = true,
+                   .expiration_window_seconds = 5,
+                   .auth_rate = 1000,
+                   .env = {{"PAYMENT_GATEWAY", "stripe"},
+                           {"STRIPE_API_BASE", stripe.BaseUrl()},
+                           {"STRIPE_KEY", stripe.ApiKey()},
+                           {"LOG_LEVEL", "warn"}}};
+    o.env.insert(o.env.end(), more.begin(), more.end());
+    return o;
+}
+
 TEST(FaultSuite, NothingLostNothingDoubledUnderFaults) {
     FakeStripeServer stripe;
-    LocalStack stack(StackOptions{.replicas = 2,
-                                  .postgres = true,
-                                  .expiration_window_seconds = 5,
-                                  .auth_rate = 1000,
-                                  .env = {{"PAYMENT_GATEWAY", "stripe"},
-                                          {"STRIPE_API_BASE", stripe.BaseUrl()},
-                                          {"STRIPE_KEY", stripe.ApiKey()},
-                                          {"LOG_LEVEL", "warn"},
-                                          // Poison that is decodable (a version or record nobody
-                                          // has) is a "not yet" until this horizon; 60 s is past
-                                          // the 30 s ack wait after which a killed replica's
-                                          // in-flight event comes back, so no real event of the
-                                          // run can reach it.
-                                          {"NATS_RETRY_HORIZON_SECONDS", "60"}}});
+    // Poison that is decodable (a version or record nobody has) is a "not yet" until this
+    // horizon; 60 s is past the 30 s ack wait after which a killed replica's in-flight event
+    // comes back, so no real event of the run can reach it.
+    LocalStack stack(ChaosStack(stripe, {{"NATS_RETRY_HORIZON_SECONDS", "60"}}));
     load::LoadOptions load;
     load.base_url = stack.IngressUrl();
     load.concurrency = 6;
@@ -62,14 +67,9 @@ double OutageSeconds() {
 
 TEST_P(OutageTest, NothingDeadLetteredAndEverythingSettlesAfterALongOutage) {
     FakeStripeServer stripe;
-    LocalStack stack(StackOptions{.replicas = 2,
-                                  .postgres = true,
-                                  .expiration_window_seconds = 5,
-                                  .auth_rate = 1000,
-                                  .env = {{"PAYMENT_GATEWAY", "stripe"},
-                                          {"STRIPE_API_BASE", stripe.BaseUrl()},
-                                          {"STRIPE_KEY", stripe.ApiKey()},
-                                          {"LOG_LEVEL", "warn"}}});
+    // The default 1 h retry horizon: an event waiting for its predecessor, which the outage
+    // holds, must not be dead-lettered (the outage's whole point).
+    LocalStack stack(ChaosStack(stripe));
     load::LoadOptions load;
     load.base_url = stack.IngressUrl();
     // Two buyers and sellers without pause: about 12 orders a second, so a 3-minute Redis

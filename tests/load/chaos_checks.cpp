@@ -61,26 +61,23 @@ GatewayLedger::GatewayLedger(const std::vector<test::FakeStripeServer::Call>& ca
     }
 }
 
-int GatewayLedger::Captured(const std::string& order) const {
+int GatewayLedger::Count(const std::string& order,
+                         const std::function<bool(const std::string&)>& which) const {
     auto it = charges.find(order);
     if (it == charges.end()) {
         return 0;
     }
-    return static_cast<int>(
-        std::count_if(it->second.begin(), it->second.end(), [&](const std::string& id) {
-            return captured.contains(id);
-        }));
+    return static_cast<int>(std::count_if(it->second.begin(), it->second.end(), which));
+}
+
+int GatewayLedger::Captured(const std::string& order) const {
+    return Count(order, [&](const std::string& id) { return captured.contains(id); });
 }
 
 int GatewayLedger::Held(const std::string& order) const {
-    auto it = charges.find(order);
-    if (it == charges.end()) {
-        return 0;
-    }
-    return static_cast<int>(
-        std::count_if(it->second.begin(), it->second.end(), [&](const std::string& id) {
-            return !captured.contains(id) && !released.contains(id);
-        }));
+    return Count(order, [&](const std::string& id) {
+        return !captured.contains(id) && !released.contains(id);
+    });
 }
 
 }  // namespace ticketing::load

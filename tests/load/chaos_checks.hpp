@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -54,6 +55,11 @@ struct GatewayLedger {
     std::size_t charge_count = 0;
     std::size_t capture_count = 0;
     std::size_t release_count = 0;
+
+private:
+    // The order's authorised charges for which `which` is true.
+    int Count(const std::string& order,
+              const std::function<bool(const std::string&)>& which) const;
 };
 
 }  // namespace ticketing::load
