@@ -34,8 +34,8 @@ const ROOT = path.dirname(API_DIR);
 //   tickets-mine          GET /api/tickets/mine with each ticket's state
 //   payments-config       GET /api/payments/config
 //   ingress-405           a method a path does not list is 405 in the error format (DESIGN.md
-//                         section 13); today the services answer 404
-const PENDING_BY_DEFAULT = ['ingress-405'];
+//                         section 13), from the ingress's method list (infra/local/nginx.conf.in)
+const PENDING_BY_DEFAULT = [];
 const PENDING = new Set(
   (process.env.CONTRACT_PENDING ?? PENDING_BY_DEFAULT.join(','))
     .split(',')
@@ -218,6 +218,17 @@ function message(text) {
   return (_answer, body) => {
     const got = (body?.errors ?? []).map((e) => e.message);
     return got.includes(text) ? [] : [`error messages ${JSON.stringify(got)}, expected "${text}"`];
+  };
+}
+
+// A 405's Allow header: present, and without the method refused.
+function allowWithout(method) {
+  return (answer) => {
+    const allow = answer.headers.allow;
+    if (!allow) {
+      return ['no Allow header'];
+    }
+    return allow.split(',').map((m) => m.trim()).includes(method) ? [`Allow lists ${method}: ${allow}`] : [];
   };
 }
 
@@ -566,13 +577,15 @@ async function walk(c, stack) {
   });
   await c.step('a method the path does not list', {
     method: 'PATCH', path: `/api/tickets/${t1}`, operation: false, json: { title: 'x' }, cookie: seller.cookie,
-    expect: 405, pending: 'ingress-405',
+    expect: 405, pending: 'ingress-405', assert: all(message('Method not allowed'), allowWithout('PATCH')),
   });
   await c.step('a method the path does not list', {
     method: 'DELETE', path: '/api/users/currentuser', operation: false, expect: 405, pending: 'ingress-405',
+    assert: all(message('Method not allowed'), allowWithout('DELETE')),
   });
   await c.step('a method no path lists (nginx refuses TRACE itself)', {
     method: 'TRACE', path: '/api/tickets', operation: false, expect: 405, pending: 'ingress-405',
+    assert: all(message('Method not allowed'), allowWithout('TRACE')),
   });
 
   if (stack) {
