@@ -233,24 +233,45 @@ class LocalStack:
         return private, public
 
     def nats_users(self):
-        """{user: password} from the nats-server configuration run.sh wrote."""
+        """{user: password} of the NATS users run.sh made, wherever it keeps them: the
+        nats-server configuration ({user: ..., password: ...}), one file per user under a path
+        naming nats (nats/tickets.password), or the services' NATS_USER/NATS_PASSWORD or NATS_URL
+        (nats://user:password@...) in supervisord.conf when given there literally."""
         users = {}
-        pattern = re.compile(r'user\s*[:=]\s*"?([A-Za-z0-9_.-]+)"?\s*[,\s]\s*'
-                             r'(?:password|pass)\s*[:=]\s*"?([^"\s,}]+)"?')
+        pair = re.compile(r'user\s*[:=]\s*"?([A-Za-z0-9_.-]+)"?\s*[,\s]\s*'
+                          r'(?:password|pass)\s*[:=]\s*"?([^"\s,}$]+)"?')
         for path in self.config_files():
-            if "nats" in path.name:
-                users.update(pattern.findall(_read(path)))
+            where = str(path.relative_to(self.dir)).lower()
+            if "nats" not in where:
+                continue
+            text = _read(path)
+            users.update(pair.findall(text))
+            names = [n for n in SERVICES + ["ops"] if n in path.stem.lower()]
+            if names and "\n" not in text.strip() and text.strip():
+                users.setdefault(names[0], text.strip())
+        for env in self.supervisord_programs().values():
+            user = re.search(r'NATS_USER="([^"%]+)"', env)
+            password = re.search(r'NATS_PASSWORD="([^"%]+)"', env)
+            if user and password:
+                users.setdefault(user.group(1), password.group(1))
+            for name, secret in re.findall(r"nats://([^:/@\s\"]+):([^@\s\"]+)@", env):
+                users.setdefault(name, secret)
         return users
 
     def redis_passwords(self):
-        """Passwords of the Redis configuration or ACL file run.sh wrote."""
+        """Passwords of the Redis configuration or ACL file run.sh wrote (requirepass, or an ACL
+        user's >password), of a file under a path naming redis, and of a literal REDIS_URL."""
         found = set()
         for path in self.config_files():
-            if "redis" not in path.name:
+            if "redis" not in str(path.relative_to(self.dir)).lower():
                 continue
             text = _read(path)
             found.update(re.findall(r"^\s*requirepass\s+\"?([^\"\s]+)", text, re.M))
             found.update(re.findall(r"^\s*user\s+\S+\s+.*?>(\S+)", text, re.M))
+            if "\n" not in text.strip() and re.search(r"(secret|password|pass)", path.name, re.I):
+                found.add(text.strip())
+        for env in self.supervisord_programs().values():
+            found.update(re.findall(r"redis://(?:[^:/@\s\"]*):([^@\s\"]+)@", env))
         return found
 
     def secret_values(self):
