@@ -11,7 +11,7 @@ PACKAGES=(
   libnats-dev libhiredis-dev nlohmann-json3-dev
   librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
   libsoci-dev libsqlite3-dev libpq-dev
-  libsodium-dev libjwt-dev libssl-dev libcurl4-openssl-dev libspdlog-dev libcli11-dev
+  libsodium-dev libjwt-dev libssl-dev libicu-dev libcurl4-openssl-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers used by the local stack and the test harness
   nats-server redis-server postgresql nginx supervisor sqlite3

@@ -42,6 +42,8 @@ int Serve() {
 
     bus::ConnectionOptions bus_options;
     bus_options.url = config.common.nats_url;
+    bus_options.user = config.common.nats_user;
+    bus_options.password = config.common.nats_password;
     bus_options.name = "expiration";
     bus_options.stream_replicas = config.common.nats_stream_replicas;
     auto connection = bus::NatsConnection::Connect(bus_options);
@@ -56,6 +58,7 @@ int Serve() {
     expiration::ExpirationWorker worker(worker_queue, publisher, clock, metrics);
 
     http::ServerOptions http_options;
+    http_options.address = config.common.http_address;
     http_options.port = static_cast<std::uint16_t>(config.common.http_port);
     http_options.workers = static_cast<std::size_t>(config.common.http_workers);
     http::Server server(http_options, http::Router{}, registry);
@@ -64,7 +67,7 @@ int Serve() {
 
     log::Info("expiration service starting",
               {{"redis", expiration::Describe(config.redis)},
-               {"nats", config.common.nats_url},
+               {"nats", config::MaskCredentials(config.common.nats_url)},
                {"http_port", config.common.http_port}});
     worker.Start();
     // Last, so it is destroyed first: no handler runs once the worker and queues go.
@@ -83,7 +86,7 @@ int Serve() {
 
 int Replay(const service::ReplayOptions& options) {
     config::EnvReader env;
-    auto config = expiration::ExpirationConfig::FromEnv(env, config::CommonConfig::Sessions::kNone);
+    auto config = expiration::ExpirationConfig::FromEnv(env);
     env.Finish();
     return expiration::ReplayJobs(config, options.force, std::cout, std::cerr);
 }

@@ -36,7 +36,7 @@ int Serve() {
     orders::OrderService service(rt.db(), clock, ids, std::chrono::seconds(window), wake);
     orders::Listeners listeners({rt.db(), clock, wake});
     listeners.SubscribeAll(rt.subscriber());
-    auth::SessionSettings session{cfg.jwt_key, cfg.session_ttl, &clock};
+    const auth::SessionSettings session = rt.Sessions();
     return rt.Serve(orders::BuildRouter(service, session));
 }
 

@@ -65,7 +65,7 @@ int Serve() {
     payments::Listeners listeners({rt.db(), service});
     listeners.SubscribeAll(rt.subscriber());
     payments::RecoveryWorker recovery(service, std::chrono::seconds(30));
-    auth::SessionSettings session{cfg.jwt_key, cfg.session_ttl, &clock};
+    const auth::SessionSettings session = rt.Sessions();
     return rt.Serve(payments::BuildRouter(
         service, session, {gateway_cfg.kind, gateway_cfg.stripe_publishable_key}));
 }

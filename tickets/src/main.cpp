@@ -37,7 +37,7 @@ int Serve() {
     tickets::TicketService service(rt.db(), clock, ids, wake);
     tickets::Listeners listeners({rt.db(), clock, wake});
     listeners.SubscribeAll(rt.subscriber());
-    auth::SessionSettings session{cfg.jwt_key, cfg.session_ttl, &clock};
+    const auth::SessionSettings session = rt.Sessions();
     return rt.Serve(tickets::BuildRouter(service, session));
 }
 

@@ -4,6 +4,8 @@
 
 #include <sodium.h>
 
+#include "common/http/errors.hpp"
+
 namespace ticketing::auth_service {
 
 // Holds one of the max_concurrent places for the duration of a hash.
@@ -11,7 +13,14 @@ class Argon2PasswordHasher::Slot {
 public:
     explicit Slot(Argon2PasswordHasher& h) : h_(h) {
         std::unique_lock lock(h_.mu_);
+        if (h_.running_ >= h_.max_concurrent_ && h_.waiting_ >= h_.max_waiting_) {
+            // The queue is full: answer at once (503 with Retry-After) rather than make every
+            // sign-in wait behind a flood of them.
+            throw http::ServiceUnavailableError("Server busy, please retry");
+        }
+        ++h_.waiting_;
         h_.cv_.wait(lock, [this] { return h_.running_ < h_.max_concurrent_; });
+        --h_.waiting_;
         ++h_.running_;
     }
     ~Slot() {
@@ -36,8 +45,12 @@ Argon2PasswordHasher::Limits Argon2PasswordHasher::Minimum() {
     return {crypto_pwhash_OPSLIMIT_MIN, crypto_pwhash_MEMLIMIT_MIN};
 }
 
-Argon2PasswordHasher::Argon2PasswordHasher(std::size_t max_concurrent, Limits limits)
-    : limits_(limits), max_concurrent_(max_concurrent == 0 ? 1 : max_concurrent) {
+Argon2PasswordHasher::Argon2PasswordHasher(std::size_t max_concurrent,
+                                           std::size_t max_waiting,
+                                           Limits limits)
+    : limits_(limits),
+      max_concurrent_(max_concurrent == 0 ? 1 : max_concurrent),
+      max_waiting_(max_waiting) {
     if (sodium_init() < 0) {
         throw std::runtime_error("libsodium could not be initialised");
     }

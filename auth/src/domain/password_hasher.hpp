@@ -1,7 +1,9 @@
 // PasswordHasher: the port that turns passwords into stored hashes and checks them.
 // Argon2PasswordHasher is the production one (libsodium's Argon2id, interactive limits: about
 // 64 MiB and tens of milliseconds per hash); it lets only a few hashes run at once so a burst of
-// sign-ins cannot exhaust memory: the others wait their turn. Tests of logic may use a fast fake.
+// sign-ins cannot exhaust memory: up to max_waiting others wait their turn, and beyond that a
+// hash is refused at once with http::ServiceUnavailableError (503 with Retry-After: DESIGN.md
+// section 13). Tests of logic may use a fast fake.
 // Thread-safety: implementations are safe from any thread.
 #pragma once
 
@@ -32,7 +34,9 @@ public:
     // The smallest limits libsodium accepts: for tests that hash many passwords.
     static Limits Minimum();
 
-    explicit Argon2PasswordHasher(std::size_t max_concurrent, Limits limits = Interactive());
+    Argon2PasswordHasher(std::size_t max_concurrent,
+                         std::size_t max_waiting,
+                         Limits limits = Interactive());
 
     std::string Hash(std::string_view password) override;
     bool Verify(std::string_view hash, std::string_view password) override;
@@ -44,7 +48,9 @@ private:
     std::size_t max_concurrent_;
     std::mutex mu_;
     std::condition_variable cv_;
+    std::size_t max_waiting_;
     std::size_t running_ = 0;
+    std::size_t waiting_ = 0;
 };
 
 }  // namespace ticketing::auth_service

@@ -1,5 +1,6 @@
 #include "common/auth/session.hpp"
 
+#include <stdexcept>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +18,29 @@ constexpr std::size_t kMaxCookieValueLength = 8192;
 constexpr int kCookieBase64Variant = sodium_base64_VARIANT_ORIGINAL;
 
 }  // namespace
+
+void RevocationList::Revoke(const std::string& jti, std::int64_t exp_seconds, util::TimePoint now) {
+    const std::int64_t now_ms = util::ToEpochMs(now);
+    std::lock_guard lock(mu_);
+    revoked_[jti] = exp_seconds;
+    // Drop what has expired at most once a minute: an expired token is refused anyway.
+    if (now_ms >= next_prune_ms_) {
+        next_prune_ms_ = now_ms + 60'000;
+        std::erase_if(revoked_, [now_ms](const auto& entry) {
+            return entry.second * 1000 <= now_ms;
+        });
+    }
+}
+
+bool RevocationList::IsRevoked(std::string_view jti) const {
+    std::lock_guard lock(mu_);
+    return revoked_.find(std::string(jti)) != revoked_.end();
+}
+
+std::size_t RevocationList::size() const {
+    std::lock_guard lock(mu_);
+    return revoked_.size();
+}
 
 std::string SessionCookieValue(std::string_view token) {
     const std::string json = nlohmann::json{{"jwt", token}}.dump();
@@ -75,7 +99,10 @@ std::string SignOutSetCookie() {
 std::string IssueToken(const std::string& id,
                        const std::string& email,
                        const SessionSettings& settings) {
-    return SignJwt(id, email, settings.jwt_key, settings.clock->Now(), settings.ttl);
+    if (!settings.signer) {
+        throw std::logic_error("IssueToken: this service holds no signing key");
+    }
+    return SignJwt(id, email, *settings.signer, settings.clock->Now(), settings.ttl);
 }
 
 std::optional<UserPayload> CurrentUserFromCookie(std::optional<std::string_view> cookie_value,
@@ -87,7 +114,11 @@ std::optional<UserPayload> CurrentUserFromCookie(std::optional<std::string_view>
     if (!token) {
         return std::nullopt;
     }
-    return VerifyJwt(*token, settings.jwt_key, settings.clock->Now());
+    auto user = VerifyJwt(*token, settings.keys, settings.clock->Now());
+    if (user && settings.revoked != nullptr && settings.revoked->IsRevoked(user->jti)) {
+        return std::nullopt;
+    }
+    return user;
 }
 
 std::optional<UserPayload> CurrentUser(const http::Request& request,

@@ -7,6 +7,8 @@
 #include "common/events/events.hpp"
 #include "common/log/log.hpp"
 
+#include "common/config/env.hpp"
+
 #include "nats_handles.hpp"
 
 namespace ticketing::bus {
@@ -16,7 +18,7 @@ void OnDisconnected(natsConnection*, void* closure) {
     auto* h = static_cast<NatsHandles*>(closure);
     h->connected.store(false);
     if (!h->closing.load()) {
-        log::Warn("bus disconnected, reconnecting", {{"url", h->options.url}});
+        log::Warn("bus disconnected, reconnecting", {{"url", h->masked_url}});
     }
 }
 
@@ -37,7 +39,7 @@ void OnReconnected(natsConnection*, void* closure) {
         h->connected.store(true);
     }
     h->cv.notify_all();
-    log::Info("bus reconnected", {{"url", h->options.url}});
+    log::Info("bus reconnected", {{"url", h->masked_url}});
 }
 
 // With RetryOnFailedConnect the first successful connect arrives here.
@@ -48,11 +50,34 @@ void OnConnected(natsConnection*, void* closure) {
         h->connected.store(true);
     }
     h->cv.notify_all();
-    log::Info("bus connected", {{"url", h->options.url}});
+    log::Info("bus connected", {{"url", h->masked_url}});
 }
 
 void OnAsyncError(natsConnection*, natsSubscription*, natsStatus err, void*) {
     log::Warn("bus asynchronous error", {{"error", natsStatus_GetText(err)}});
+}
+
+void EnsureStream(jsCtx* js, jsStreamConfig& cfg);
+
+// A file-stored stream of one subject, limits retention, `max_age` (0: forever), 2-minute
+// duplicate window.
+void EnsureOneSubjectStream(jsCtx* js,
+                            const std::string& name,
+                            const std::string& subject,
+                            std::chrono::nanoseconds max_age,
+                            int replicas) {
+    const char* subjects[] = {subject.c_str()};
+    jsStreamConfig cfg;
+    jsStreamConfig_Init(&cfg);
+    cfg.Name = name.c_str();
+    cfg.Subjects = subjects;
+    cfg.SubjectsLen = 1;
+    cfg.Storage = js_FileStorage;
+    cfg.Retention = js_LimitsPolicy;
+    cfg.MaxAge = ToNatsNanos(max_age);
+    cfg.Duplicates = ToNatsNanos(std::chrono::minutes(2));
+    cfg.Replicas = replicas;
+    EnsureStream(js, cfg);
 }
 
 void Check(natsStatus s, const char* what) {
@@ -144,6 +169,7 @@ std::unique_ptr<NatsConnection> NatsConnection::Connect(const ConnectionOptions&
     std::unique_ptr<NatsConnection> c(new NatsConnection());
     NatsHandles& h = *c->handles_;
     h.options = options;
+    h.masked_url = config::MaskCredentials(options.url);
     Check(natsOptions_Create(&h.opts), "creating NATS options");
     std::vector<std::string> servers = SplitServerUrls(options.url);
     if (servers.size() > 1) {
@@ -157,6 +183,10 @@ std::unique_ptr<NatsConnection> NatsConnection::Connect(const ConnectionOptions&
         Check(natsOptions_SetURL(h.opts, options.url.c_str()), "setting NATS_URL");
     }
     Check(natsOptions_SetName(h.opts, options.name.c_str()), "setting connection name");
+    if (!options.user.empty()) {
+        Check(natsOptions_SetUserInfo(h.opts, options.user.c_str(), options.password.c_str()),
+              "setting the NATS user");
+    }
     // Never give up: the default stops after about two minutes (DESIGN.md section 5).
     Check(natsOptions_SetMaxReconnect(h.opts, -1), "setting unlimited reconnects");
     Check(natsOptions_SetReconnectWait(h.opts, ToNatsMillis(options.reconnect_wait)),
@@ -178,7 +208,7 @@ std::unique_ptr<NatsConnection> NatsConnection::Connect(const ConnectionOptions&
     } else if (s != NATS_NOT_YET_CONNECTED) {
         throw BusError(NatsErrorText("connecting to NATS", s));
     } else {
-        log::Warn("bus not reachable yet, retrying in the background", {{"url", options.url}});
+        log::Warn("bus not reachable yet, retrying in the background", {{"url", h.masked_url}});
     }
     Check(natsConnection_JetStream(&h.js, h.conn, nullptr), "creating JetStream context");
     if (options.initial_wait.count() > 0) {
@@ -200,7 +230,7 @@ bool NatsConnection::WaitConnected(std::chrono::milliseconds deadline) const {
 
 void NatsConnection::EnsureStreams() {
     if (!WaitConnected(std::chrono::seconds(0))) {
-        throw BusError("cannot provision streams: not connected to " + handles_->options.url);
+        throw BusError("cannot provision streams: not connected to " + handles_->masked_url);
     }
     std::array<const char*, events::kAllSubjects.size()> subjects{};
     std::array<std::string, events::kAllSubjects.size()> storage;
@@ -221,17 +251,19 @@ void NatsConnection::EnsureStreams() {
     main.Replicas = handles_->options.stream_replicas;
     EnsureStream(handles_->js, main);
 
-    const std::string dlq_name(kDeadLetterStreamName);
-    const char* dlq_subjects[] = {"deadletter.>"};
-    jsStreamConfig dlq;
-    jsStreamConfig_Init(&dlq);
-    dlq.Name = dlq_name.c_str();
-    dlq.Subjects = dlq_subjects;
-    dlq.SubjectsLen = 1;
-    dlq.Storage = js_FileStorage;
-    dlq.Retention = js_LimitsPolicy;
-    dlq.Replicas = handles_->options.stream_replicas;
-    EnsureStream(handles_->js, dlq);
+    // Dead letters are kept until an operator handles them.
+    EnsureOneSubjectStream(handles_->js,
+                           std::string(kDeadLetterStreamName),
+                           "deadletter.>",
+                           std::chrono::nanoseconds(0),
+                           handles_->options.stream_replicas);
+    // Revoked sessions: kept a year (the longest SESSION_TTL_SECONDS), read whole by every
+    // process that checks sessions (service::Runtime's revocation feed).
+    EnsureOneSubjectStream(handles_->js,
+                           std::string(kSessionsStreamName),
+                           std::string(events::kSessionRevoked.name),
+                           std::chrono::hours(24 * 366),
+                           handles_->options.stream_replicas);
 }
 
 const ConnectionOptions& NatsConnection::options() const {

@@ -41,6 +41,7 @@ inline natsStatus PublishWithId(jsCtx* js, natsMsg* msg, const std::string& id, 
 
 struct NatsHandles {
     ConnectionOptions options;
+    std::string masked_url;  // options.url with credentials masked: what logs show
     natsOptions* opts = nullptr;
     natsConnection* conn = nullptr;
     jsCtx* js = nullptr;

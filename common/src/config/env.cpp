@@ -8,7 +8,6 @@
 namespace ticketing::config {
 namespace {
 
-constexpr std::size_t kMinJwtKeyBytes = 32;
 
 std::string JoinLines(const std::vector<std::string>& lines) {
     std::string out = "invalid configuration:";
@@ -121,12 +120,15 @@ void EnvReader::Finish() const {
 CommonConfig CommonConfig::FromEnv(EnvReader& env, std::string service, Sessions sessions) {
     CommonConfig config;
     if (sessions == Sessions::kVerified) {
-        config.jwt_key = env.Required("JWT_KEY");
-        if (!config.jwt_key.empty() && config.jwt_key.size() < kMinJwtKeyBytes) {
-            env.AddProblem("JWT_KEY must be at least 32 bytes");
-        }
+        config.jwt_public_keys_dir = env.Required("JWT_PUBLIC_KEYS_DIR");
     }
     config.nats_url = env.Optional("NATS_URL", "nats://127.0.0.1:4222");
+    config.nats_user = env.Optional("NATS_USER", "");
+    config.nats_password = env.Optional("NATS_PASSWORD", "");
+    if (!config.nats_user.empty() && config.nats_password.empty()) {
+        env.AddProblem("NATS_PASSWORD must be defined when NATS_USER is");
+    }
+    config.http_address = env.Optional("HTTP_ADDRESS", "0.0.0.0");
     std::string data_dir = env.Optional("TICKETING_DATA_DIR", "./.data");
     while (data_dir.size() > 1 && data_dir.back() == '/') {
         data_dir.pop_back();
@@ -147,6 +149,39 @@ CommonConfig CommonConfig::FromEnv(EnvReader& env, std::string service, Sessions
     config.nats_stream_replicas = static_cast<int>(env.Int("NATS_STREAM_REPLICAS", 1, 1, 5));
     config.service = std::move(service);
     return config;
+}
+
+std::string MaskCredentials(std::string_view urls) {
+    std::string out;
+    std::size_t start = 0;
+    while (start <= urls.size()) {
+        auto comma = urls.find(',', start);
+        auto url = urls.substr(start, comma == std::string_view::npos ? comma : comma - start);
+        // scheme://user:password@host...: the userinfo ends at the last '@' before the path.
+        const auto scheme = url.find("://");
+        const auto authority_start = scheme == std::string_view::npos ? 0 : scheme + 3;
+        const auto path = url.find('/', authority_start);
+        const auto authority = url.substr(
+            authority_start, path == std::string_view::npos ? path : path - authority_start);
+        const auto at = authority.rfind('@');
+        if (at != std::string_view::npos) {
+            const auto userinfo = authority.substr(0, at);
+            const auto colon = userinfo.find(':');
+            out += std::string(url.substr(0, authority_start));
+            // A userinfo without ':' is a token (NATS token auth): all of it is secret.
+            out += colon == std::string_view::npos ? std::string("***")
+                                                   : std::string(userinfo.substr(0, colon)) + ":***";
+            out += std::string(url.substr(authority_start + at));
+        } else {
+            out += std::string(url);
+        }
+        if (comma == std::string_view::npos) {
+            break;
+        }
+        out += ',';
+        start = comma + 1;
+    }
+    return out;
 }
 
 }  // namespace ticketing::config

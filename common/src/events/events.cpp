@@ -167,6 +167,10 @@ json ToJson(const PaymentCreated& e) {
     return {{"id", e.id}, {"orderId", e.order_id}, {"stripeId", e.stripe_id}};
 }
 
+json ToJson(const SessionRevoked& e) {
+    return {{"jti", e.jti}, {"userId", e.user_id}, {"expiresAt", util::FormatIso8601(e.expires_at)}};
+}
+
 template <>
 TicketCreated FromJson<TicketCreated>(const json& j) {
     Reader r(j, "");
@@ -229,6 +233,12 @@ PaymentCreated FromJson<PaymentCreated>(const json& j) {
     return {r.String("id"), r.String("orderId"), r.String("stripeId")};
 }
 
+template <>
+SessionRevoked FromJson<SessionRevoked>(const json& j) {
+    Reader r(j, "");
+    return {r.String("jti"), r.String("userId"), r.Time("expiresAt")};
+}
+
 template <class Event>
 std::string Encode(const Event& e) {
     return ToJson(e).dump(-1, ' ', false, json::error_handler_t::replace);
@@ -254,6 +264,7 @@ TICKETING_INSTANTIATE(OrderCancelled)
 TICKETING_INSTANTIATE(OrderCompleted)
 TICKETING_INSTANTIATE(ExpirationComplete)
 TICKETING_INSTANTIATE(PaymentCreated)
+TICKETING_INSTANTIATE(SessionRevoked)
 #undef TICKETING_INSTANTIATE
 
 }  // namespace ticketing::events

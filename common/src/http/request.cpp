@@ -198,4 +198,19 @@ void Request::SetRequestContext(std::string request_id, std::string traceparent)
     trace_id_ = traceparent_.size() >= 35 ? traceparent_.substr(3, 32) : std::string();
 }
 
+std::string Request::ClientAddress() const {
+    auto forwarded = Header("x-forwarded-for");
+    if (!forwarded) {
+        return peer_address_;
+    }
+    auto last = forwarded->substr(forwarded->rfind(',') + 1);
+    while (!last.empty() && last.front() == ' ') {
+        last.remove_prefix(1);
+    }
+    while (!last.empty() && last.back() == ' ') {
+        last.remove_suffix(1);
+    }
+    return last.empty() ? peer_address_ : std::string(last);
+}
+
 }  // namespace ticketing::http

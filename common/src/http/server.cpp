@@ -21,9 +21,88 @@
 #include "worker_pool.hpp"
 
 namespace ticketing::http {
+
+// RESTinio's default traits plus a cap on open connections (ServerOptions::max_connections):
+// at the cap the server stops accepting until one closes.
+struct ServerTraits : restinio::default_traits_t {
+    static constexpr bool use_connection_count_limiter = true;
+};
+
 namespace {
 
-using RestServer = restinio::http_server_t<restinio::default_traits_t>;
+// A request RESTinio cannot parse (an unknown method, bad syntax, a line or header over the
+// limits) gets an answer in the contract's format before the connection closes: without one a
+// proxy counts the closed connection as a failed upstream and takes the replica out of rotation.
+struct ParseErrorAnswer {
+    int status;
+    std::string_view reason;
+    std::string_view message;
+};
+
+ParseErrorAnswer AnswerFor(http_errno err) {
+    switch (err) {
+        case HPE_INVALID_METHOD:
+            return {501, "Not Implemented", "Method not implemented"};
+        case HPE_CB_url:
+            return {414, "URI Too Long", "Request URI is too long"};
+        case HPE_HEADER_OVERFLOW:
+        case HPE_CB_header_field:
+        case HPE_CB_header_value:
+            return {431, "Request Header Fields Too Large", "Request headers are too large"};
+        case HPE_CB_headers_complete:  // a Content-Length over the limit
+        case HPE_CB_body:
+            return {413, "Payload Too Large", "Request body is too large"};
+        default:
+            return {400, "Bad Request", "Malformed request"};
+    }
+}
+
+}  // namespace
+}  // namespace ticketing::http
+
+// RESTinio 0.6 closes a connection on a parse error without answering ("TODO: handle case when
+// there are some request in process"). This explicit specialisation of its parsing step, for
+// our traits only, answers first when no earlier request of the connection is still in
+// progress (otherwise it closes as RESTinio does: a response cannot overtake the pending ones).
+template <>
+inline void restinio::impl::connection_t<ticketing::http::ServerTraits>::consume_data(
+    const char* data, std::size_t length) {
+    auto& parser = m_input.m_parser;
+    const auto nparsed =
+        http_parser_execute(&parser, &(m_settings->m_parser_settings), data, length);
+    m_input.m_buf.consumed_bytes(nparsed);
+    if (HPE_OK != parser.http_errno && HPE_PAUSED != parser.http_errno) {
+        if (!m_response_coordinator.empty()) {
+            close();
+            return;
+        }
+        const auto answer = ticketing::http::AnswerFor(HTTP_PARSER_ERRNO(&parser));
+        const std::string body = R"({"errors":[{"message":")" + std::string(answer.message) +
+                                 R"("}]})";
+        auto text = std::make_shared<std::string>(
+            "HTTP/1.1 " + std::to_string(answer.status) + " " + std::string(answer.reason) +
+            "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
+            std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+        asio_ns::async_write(
+            m_socket,
+            asio_ns::buffer(*text),
+            asio_ns::bind_executor(
+                this->get_executor(),
+                [this, ctx = shared_from_this(), text](const asio_ns::error_code&,
+                                                       std::size_t) noexcept { close(); }));
+        return;
+    }
+    if (m_input.m_parser_ctx.m_message_complete) {
+        on_request_message_complete();
+    } else {
+        consume_message();
+    }
+}
+
+namespace ticketing::http {
+namespace {
+
+using RestServer = restinio::http_server_t<ServerTraits>;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::string_view kHex = "0123456789abcdef";
@@ -117,12 +196,16 @@ const char* ReasonPhrase(int status) {
             return "Forbidden";
         case 404:
             return "Not Found";
+        case 405:
+            return "Method Not Allowed";
         case 409:
             return "Conflict";
         case 413:
             return "Payload Too Large";
         case 415:
             return "Unsupported Media Type";
+        case 431:
+            return "Request Header Fields Too Large";
         case 429:
             return "Too Many Requests";
         case 500:
@@ -138,6 +221,9 @@ const char* ReasonPhrase(int status) {
 
 Response ErrorResponse(const HttpError& e) {
     Response r = Response::Text(e.status(), e.Body(), "application/json; charset=utf-8");
+    if (e.status() == 503 || e.status() == 429) {
+        r.AddHeader("Retry-After", std::to_string(e.retry_after_seconds()));
+    }
     return r;
 }
 
@@ -165,19 +251,26 @@ public:
     }
 
     void Start() {
-        workers_ = std::make_unique<WorkerPool>(std::max<std::size_t>(1, options_.workers));
+        workers_ = std::make_unique<WorkerPool>(std::max<std::size_t>(1, options_.workers),
+                                                std::max<std::size_t>(1, options_.queue_limit));
         std::promise<std::uint16_t> bound;
         auto bound_future = bound.get_future();
         auto settings =
-            restinio::server_settings_t<restinio::default_traits_t>{}
+            restinio::server_settings_t<ServerTraits>{}
                 .address(options_.address)
                 .port(options_.port)
                 .request_handler([this](auto req) { return OnRequest(std::move(req)); })
-                .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}.max_body_size(
-                    static_cast<std::uint64_t>(options_.max_body_bytes) * 16))
+                .incoming_http_msg_limits(
+                    restinio::incoming_http_msg_limits_t{}
+                        .max_body_size(static_cast<std::uint64_t>(options_.max_body_bytes) * 16)
+                        .max_url_size(8 * 1024)
+                        .max_field_name_size(1024)
+                        .max_field_value_size(8 * 1024)
+                        .max_field_count(100))
                 .handle_request_timeout(options_.handler_timeout)
-                .read_next_http_message_timelimit(std::chrono::seconds(75))
-                .write_http_response_timelimit(std::chrono::seconds(30))
+                .read_next_http_message_timelimit(options_.read_timeout)
+                .write_http_response_timelimit(options_.write_timeout)
+                .max_parallel_connections(std::max<std::size_t>(1, options_.max_connections))
                 .max_pipelined_requests(16)
                 .concurrent_accepts_count(std::max<std::size_t>(1, options_.io_threads))
                 .acceptor_post_bind_hook([&bound](restinio::asio_ns::ip::tcp::acceptor& a) {
@@ -322,6 +415,7 @@ private:
                                      : RandomHexString(32);
         call->request.SetRequestContext(std::move(request_id),
                                         ChildTraceparent(call->request.Header("traceparent")));
+        call->request.SetPeerAddress(raw->remote_endpoint().address().to_string());
         call->raw = std::move(raw);
 
         if (call->request.body().size() > options_.max_body_bytes) {
@@ -333,17 +427,35 @@ private:
             match = router_.Find(call->request.method(), call->request.path());
         }
         if (!match) {
-            Finish(*call, ErrorResponse(NotFoundError()));
+            Finish(*call, Unmatched(call->request));
             return restinio::request_accepted();
         }
         call->route = match->route;
         call->request.SetParams(std::move(match->params));
         if (call->route->dispatch == Dispatch::kInline) {
             Run(*call);
-        } else {
-            workers_->Post([this, call] { Run(*call); });
+        } else if (!workers_->TryPost([this, call] { Run(*call); })) {
+            // The queue in front of the workers is full: shed the request now rather than let
+            // every client wait behind it.
+            Finish(*call, ErrorResponse(ServiceUnavailableError("Server busy, please retry")));
         }
         return restinio::request_accepted();
+    }
+
+    // No route: 405 with Allow when the path exists for other methods, else 404.
+    Response Unmatched(const Request& request) const {
+        auto allowed = builtin_.AllowedMethods(request.path());
+        for (Method m : router_.AllowedMethods(request.path())) {
+            allowed.push_back(m);
+        }
+        if (allowed.empty()) {
+            return ErrorResponse(NotFoundError());
+        }
+        std::string allow;
+        for (Method m : allowed) {
+            allow += (allow.empty() ? "" : ", ") + std::string(MethodName(m));
+        }
+        return ErrorResponse(HttpError(405, "Method not allowed")).AddHeader("Allow", allow);
     }
 
     // The one error middleware: typed errors become their status and the contract's body;

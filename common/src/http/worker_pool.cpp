@@ -2,7 +2,7 @@
 
 namespace ticketing::http {
 
-WorkerPool::WorkerPool(std::size_t threads) {
+WorkerPool::WorkerPool(std::size_t threads, std::size_t queue_limit) : queue_limit_(queue_limit) {
     threads_.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
         threads_.emplace_back([this] { Loop(); });
@@ -13,10 +13,13 @@ WorkerPool::~WorkerPool() {
     Shutdown();
 }
 
-void WorkerPool::Post(std::function<void()> task) {
+bool WorkerPool::TryPost(std::function<void()> task) {
     bool wake = false;
     {
         std::lock_guard lock(mu_);
+        if (tasks_.size() >= queue_limit_) {
+            return false;
+        }
         tasks_.push_back(std::move(task));
         // Under load every worker is busy and will find the task when it comes back for the
         // next one: waking nobody then saves a futex call per request.
@@ -25,6 +28,7 @@ void WorkerPool::Post(std::function<void()> task) {
     if (wake) {
         cv_.notify_one();
     }
+    return true;
 }
 
 void WorkerPool::Shutdown() {

@@ -15,12 +15,14 @@ namespace ticketing::http {
 
 class WorkerPool final {
 public:
-    explicit WorkerPool(std::size_t threads);
+    // At most `queue_limit` tasks wait for a thread; TryPost refuses more.
+    WorkerPool(std::size_t threads, std::size_t queue_limit);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
     WorkerPool& operator=(const WorkerPool&) = delete;
 
-    void Post(std::function<void()> task);
+    // False (and the task not queued) when queue_limit tasks are already waiting.
+    bool TryPost(std::function<void()> task);
     void Shutdown();
 
 private:
@@ -29,6 +31,7 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;
     std::deque<std::function<void()>> tasks_;
+    std::size_t queue_limit_;
     bool stopping_ = false;
     std::size_t idle_ = 0;  // workers waiting for a task
     std::vector<std::thread> threads_;

@@ -50,6 +50,8 @@ std::unique_ptr<bus::NatsConnection> ConnectTool(const config::CommonConfig& cfg
                                                  const std::string& tool) {
     bus::ConnectionOptions co;
     co.url = cfg.nats_url;
+    co.user = cfg.nats_user;
+    co.password = cfg.nats_password;
     co.name = cfg.service + "-" + tool;
     co.stream_replicas = cfg.nats_stream_replicas;
     co.initial_wait = std::chrono::seconds(10);

@@ -76,7 +76,7 @@ int RunReplay(const config::CommonConfig& cfg,
 
     auto connection = ConnectTool(cfg, "replay");
     if (!connection->IsConnected()) {
-        progress << "replay " << cfg.service << ": NATS at " << cfg.nats_url << " is unreachable\n";
+        progress << "replay " << cfg.service << ": NATS at " << config::MaskCredentials(cfg.nats_url) << " is unreachable\n";
         return 1;
     }
     if (!options.force) {

@@ -2,7 +2,9 @@
 
 #include <iostream>
 
+#include "common/auth/session.hpp"
 #include "common/bus/connection.hpp"
+#include "common/bus/follower.hpp"
 #include "common/bus/outbox.hpp"
 #include "common/bus/publisher.hpp"
 #include "common/bus/subscriber.hpp"
@@ -10,16 +12,21 @@
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/events/events.hpp"
+#include "common/util/clock.hpp"
 
 namespace ticketing::service {
 
 // Members in construction order; destroyed in reverse, so the subscriber goes first.
 struct Runtime::Parts {
     metrics::Registry registry;
+    util::SystemClock clock;
+    auth::RevocationList revocations;
     std::unique_ptr<db::Database> db;
     std::unique_ptr<bus::NatsConnection> connection;
     std::unique_ptr<bus::NatsPublisher> publisher;
     std::unique_ptr<bus::OutboxRelay> relay;
+    std::unique_ptr<bus::StreamFollower> revocation_feed;  // before the revocations die
     std::unique_ptr<bus::NatsSubscriber> subscriber;  // last: "subscriptions must be the last fields"
     std::vector<bus::RetentionRule> also_prune;
 };
@@ -50,6 +57,8 @@ void Runtime::OpenDatabase(const std::vector<db::Migration>& own) {
 void Runtime::ConnectBus(std::chrono::seconds bus_wait) {
     bus::ConnectionOptions options;
     options.url = cfg_.nats_url;
+    options.user = cfg_.nats_user;
+    options.password = cfg_.nats_password;
     options.name = cfg_.service;
     options.stream_replicas = cfg_.nats_stream_replicas;
     options.initial_wait = std::chrono::seconds(0);
@@ -59,11 +68,11 @@ void Runtime::ConnectBus(std::chrono::seconds bus_wait) {
     while (!parts_->connection->WaitConnected(std::chrono::milliseconds(200)) &&
            std::chrono::steady_clock::now() < deadline) {
         if (http::TerminationSignalPending()) {
-            throw StartupInterrupted("stopped while waiting for NATS at " + cfg_.nats_url);
+            throw StartupInterrupted("stopped while waiting for NATS at " + config::MaskCredentials(cfg_.nats_url));
         }
     }
     if (!parts_->connection->IsConnected()) {
-        throw bus::BusError("NATS at " + cfg_.nats_url + " unreachable for " +
+        throw bus::BusError("NATS at " + config::MaskCredentials(cfg_.nats_url) + " unreachable for " +
                             std::to_string(bus_wait.count()) + " s");
     }
     parts_->connection->EnsureStreams();
@@ -75,6 +84,25 @@ void Runtime::ConnectBus(std::chrono::seconds bus_wait) {
         parts_->relay = std::make_unique<bus::OutboxRelay>(
             *parts_->db, *parts_->publisher, parts_->registry, ro);
         parts_->relay->Start();
+    }
+    if (!cfg_.jwt_public_keys_dir.empty()) {
+        // Every replica holds every revoked session (DESIGN.md section 13).
+        parts_->revocation_feed = std::make_unique<bus::StreamFollower>(
+            *parts_->connection,
+            std::string(bus::kSessionsStreamName),
+            std::string(events::kSessionRevoked.name),
+            [parts = parts_.get()](std::string_view payload) {
+                try {
+                    const auto e = events::Decode<events::SessionRevoked>(payload);
+                    parts->revocations.Revoke(
+                        e.jti,
+                        std::chrono::floor<std::chrono::seconds>(e.expires_at.time_since_epoch())
+                            .count(),
+                        parts->clock.Now());
+                } catch (const events::DecodeError& e) {
+                    log::Error("undecodable session:revoked skipped", {{"error", e.what()}});
+                }
+            });
     }
     if (!queue_group_.empty()) {
         bus::SubscriberOptions so;
@@ -91,6 +119,16 @@ void Runtime::ConnectBus(std::chrono::seconds bus_wait) {
 
 void Runtime::PruneAlso(bus::RetentionRule rule) {
     parts_->also_prune.push_back(std::move(rule));
+}
+
+auth::SessionSettings Runtime::Sessions(std::optional<auth::SigningKey> signer) const {
+    auth::SessionSettings settings;
+    settings.keys = auth::VerificationKeys::FromDirectory(cfg_.jwt_public_keys_dir);
+    settings.signer = std::move(signer);
+    settings.ttl = cfg_.session_ttl;
+    settings.clock = &parts_->clock;
+    settings.revoked = &parts_->revocations;
+    return settings;
 }
 
 metrics::Registry& Runtime::metrics() {
@@ -127,6 +165,7 @@ bus::EventSubscriber& Runtime::subscriber() {
 
 int Runtime::Serve(http::Router router) {
     http::ServerOptions options;
+    options.address = cfg_.http_address;
     options.port = static_cast<std::uint16_t>(cfg_.http_port);
     options.workers = static_cast<std::size_t>(cfg_.http_workers);
     http::Server server(options, std::move(router), parts_->registry);
@@ -139,6 +178,7 @@ int Runtime::Serve(http::Router router) {
     server.RunUntilSignal();
     // Listeners next, so no handler runs while the rest shuts down.
     parts_->subscriber.reset();
+    parts_->revocation_feed.reset();
     if (parts_->relay) {
         parts_->relay->Stop();
     }

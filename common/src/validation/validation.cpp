@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
+#include <unicode/unorm2.h>
+#include <unicode/ustring.h>
 
 namespace ticketing::validation {
 namespace {
@@ -138,6 +140,95 @@ std::string Validator::TrimmedString(std::string_view field,
         return {};
     }
     return std::string(trimmed);
+}
+
+namespace {
+
+// The code points of valid UTF-8 (nlohmann's parser accepted only valid UTF-8).
+template <class F>
+void ForEachCodePoint(std::string_view text, F&& f) {
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        const std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        char32_t cp = len == 1 ? c : len == 2 ? (c & 0x1F) : len == 3 ? (c & 0x0F) : (c & 0x07);
+        for (std::size_t k = 1; k < len && i + k < text.size(); ++k) {
+            cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+        }
+        f(cp);
+        i += len;
+    }
+}
+
+bool IsForbiddenInText(char32_t cp) {
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || (cp >= 0x202A && cp <= 0x202E) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// NFC through ICU; nullopt if ICU refuses (it does not for valid UTF-8).
+std::optional<std::string> Nfc(std::string_view text) {
+    UErrorCode status = U_ZERO_ERROR;
+    const UNormalizer2* nfc = unorm2_getNFCInstance(&status);
+    if (U_FAILURE(status)) {
+        return std::nullopt;
+    }
+    std::u16string utf16(text.size() + 1, u'\0');
+    int32_t len16 = 0;
+    u_strFromUTF8(utf16.data(), static_cast<int32_t>(utf16.size()), &len16, text.data(),
+                  static_cast<int32_t>(text.size()), &status);
+    if (U_FAILURE(status)) {
+        return std::nullopt;
+    }
+    utf16.resize(static_cast<std::size_t>(len16));
+    if (unorm2_isNormalized(nfc, utf16.data(), len16, &status) && U_SUCCESS(status)) {
+        return std::string(text);
+    }
+    status = U_ZERO_ERROR;
+    std::u16string normal(utf16.size() * 3 + 1, u'\0');
+    const int32_t len_normal = unorm2_normalize(nfc, utf16.data(), len16, normal.data(),
+                                                static_cast<int32_t>(normal.size()), &status);
+    if (U_FAILURE(status)) {
+        return std::nullopt;
+    }
+    std::string out(static_cast<std::size_t>(len_normal) * 3 + 1, '\0');
+    int32_t len8 = 0;
+    u_strToUTF8(out.data(), static_cast<int32_t>(out.size()), &len8, normal.data(), len_normal,
+                &status);
+    if (U_FAILURE(status)) {
+        return std::nullopt;
+    }
+    out.resize(static_cast<std::size_t>(len8));
+    return out;
+}
+
+}  // namespace
+
+std::string Validator::Text(std::string_view field,
+                            std::size_t min,
+                            std::size_t max,
+                            std::string_view message,
+                            std::string_view characters_message) {
+    const std::string* value = StringField(field);
+    if (value == nullptr) {
+        Fail(field, message);
+        return {};
+    }
+    bool forbidden = false;
+    ForEachCodePoint(*value, [&forbidden](char32_t cp) { forbidden |= IsForbiddenInText(cp); });
+    if (forbidden) {
+        Fail(field, characters_message);
+        return {};
+    }
+    auto normal = Nfc(TrimAscii(*value));
+    if (!normal) {
+        Fail(field, characters_message);
+        return {};
+    }
+    const std::size_t length = Utf8Length(*normal);
+    if (length < min || length > max) {
+        Fail(field, message);
+        return {};
+    }
+    return std::move(*normal);
 }
 
 std::string Validator::Email(std::string_view field, std::string_view message) {

@@ -2,14 +2,14 @@
 
 namespace ticketing::expiration {
 
-ExpirationConfig ExpirationConfig::FromEnv(config::EnvReader& env,
-                                           config::CommonConfig::Sessions sessions) {
+ExpirationConfig ExpirationConfig::FromEnv(config::EnvReader& env) {
     ExpirationConfig config;
-    config.common = config::CommonConfig::FromEnv(env, "expiration", sessions);
+    config.common =
+        config::CommonConfig::FromEnv(env, "expiration", config::CommonConfig::Sessions::kNone);
     if (auto endpoint = ParseRedisUrl(config.common.redis_url)) {
         config.redis = *endpoint;
     } else {
-        env.AddProblem("REDIS_URL must be redis://host:port[/db]");
+        env.AddProblem("REDIS_URL must be redis://[user:password@]host:port[/db]");
     }
     return config;
 }

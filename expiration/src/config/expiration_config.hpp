@@ -14,11 +14,8 @@ struct ExpirationConfig {
     RedisEndpoint redis;
 
     // Records problems in `env` without throwing; the caller calls env.Finish().
-    // The service verifies no sessions, but JWT_KEY is required of every service all the same
-    // (one shared configuration); `replay` passes kNone.
-    static ExpirationConfig FromEnv(
-        config::EnvReader& env,
-        config::CommonConfig::Sessions sessions = config::CommonConfig::Sessions::kVerified);
+    // The service checks no sessions, so it holds no key at all (DESIGN.md section 13).
+    static ExpirationConfig FromEnv(config::EnvReader& env);
 };
 
 }  // namespace ticketing::expiration

@@ -21,11 +21,13 @@ int ReplayJobs(const ExpirationConfig& config,
     log::Init("expiration", log::Level::kWarn);
     bus::ConnectionOptions co;
     co.url = config.common.nats_url;
+    co.user = config.common.nats_user;
+    co.password = config.common.nats_password;
     co.name = "expiration-replay";
     co.initial_wait = 10s;
     auto connection = bus::NatsConnection::Connect(co);
     if (!connection->IsConnected()) {
-        progress << "replay expiration: NATS at " << config.common.nats_url << " is unreachable\n";
+        progress << "replay expiration: NATS at " << config::MaskCredentials(config.common.nats_url) << " is unreachable\n";
         return 1;
     }
     if (!force) {

@@ -33,10 +33,17 @@ std::optional<RedisEndpoint> ParseRedisUrl(std::string_view url) {
         authority = rest.substr(0, slash);
         path = rest.substr(slash + 1);
     }
-    if (authority.find('@') != std::string_view::npos) {
-        return std::nullopt;
-    }
     RedisEndpoint endpoint;
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+        const auto userinfo = authority.substr(0, at);
+        const auto colon = userinfo.find(':');
+        if (colon == std::string_view::npos || colon + 1 == userinfo.size()) {
+            return std::nullopt;
+        }
+        endpoint.user = std::string(userinfo.substr(0, colon));
+        endpoint.password = std::string(userinfo.substr(colon + 1));
+        authority = authority.substr(at + 1);
+    }
     std::string_view port_text;
     if (authority.starts_with('[')) {
         auto close = authority.find(']');
@@ -86,7 +93,8 @@ std::optional<RedisEndpoint> ParseRedisUrl(std::string_view url) {
 
 std::string Describe(const RedisEndpoint& endpoint) {
     bool ipv6 = endpoint.host.find(':') != std::string::npos;
-    return (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" +
+    return (endpoint.user.empty() ? "" : endpoint.user + "@") +
+           (ipv6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" +
            std::to_string(endpoint.port) + "/" + std::to_string(endpoint.db);
 }
 

@@ -13,15 +13,18 @@ struct RedisEndpoint {
     std::string host;
     std::uint16_t port = 6379;
     int db = 0;
+    std::string user;      // a Redis ACL user; empty: "default"
+    std::string password;  // empty: no AUTH
 
     bool operator==(const RedisEndpoint&) const = default;
 };
 
-// Parses "redis://host[:port][/db]" (host may be a bracketed IPv6 address; port defaults to
-// 6379, db to 0). nullopt for anything else, including credentials, which are not supported.
+// Parses "redis://[[user]:password@]host[:port][/db]" (host may be a bracketed IPv6 address;
+// port defaults to 6379, db to 0; user and password are taken as written, so they must not
+// hold '@', ':' or '/'). nullopt for anything else, including a user without a password.
 std::optional<RedisEndpoint> ParseRedisUrl(std::string_view url);
 
-// "host:port/db", for logs.
+// "[user@]host:port/db", for logs: never the password.
 std::string Describe(const RedisEndpoint& endpoint);
 
 // True for every maxmemory-policy but "noeviction": allkeys-* would drop jobs under memory

@@ -154,6 +154,13 @@ public:
         redisEnableKeepAlive(ctx.get());
         ctx_ = std::move(ctx);
         try {
+            if (!endpoint.password.empty()) {
+                if (endpoint.user.empty()) {
+                    Command({"AUTH", endpoint.password});
+                } else {
+                    Command({"AUTH", endpoint.user, endpoint.password});
+                }
+            }
             if (endpoint.db != 0) {
                 Command({"SELECT", std::to_string(endpoint.db)});
             }

@@ -7,7 +7,13 @@ namespace ticketing::payments {
 
 GatewayConfig GatewayConfig::FromEnv(config::EnvReader& env) {
     GatewayConfig c;
-    c.kind = env.OneOf("PAYMENT_GATEWAY", "sandbox", {"sandbox", "stripe"});
+    // Required (DESIGN.md section 13): a deployment that forgot it must not silently take no
+    // money. The local stack and the tests say "sandbox" explicitly.
+    if (env.Required("PAYMENT_GATEWAY").empty()) {
+        c.kind = "sandbox";
+    } else {
+        c.kind = env.OneOf("PAYMENT_GATEWAY", "sandbox", {"sandbox", "stripe"});
+    }
     c.stripe_api_base = env.Optional("STRIPE_API_BASE", "https://api.stripe.com");
     if (!c.stripe_api_base.starts_with("https://") && !c.stripe_api_base.starts_with("http://")) {
         env.AddProblem("STRIPE_API_BASE must be an http:// or https:// URL");

@@ -1,6 +1,7 @@
 // The payments service's own configuration (DESIGN.md section 10): which PaymentGateway to run
 // and how to reach Stripe.
-//   PAYMENT_GATEWAY   sandbox (default) | stripe
+//   PAYMENT_GATEWAY   sandbox | stripe, required (no default: forgetting it must not mean that
+//                     no money is taken)
 //   STRIPE_KEY        required when PAYMENT_GATEWAY=stripe (a secret: never logged or echoed)
 //   STRIPE_API_BASE   default https://api.stripe.com; an http:// or https:// URL
 //   STRIPE_PUBLISHABLE_KEY  optional: the "pk_..." key the storefront's Stripe.js uses (public)

@@ -17,6 +17,10 @@ http::Handler CreatePaymentHandler(PaymentService& service, const auth::SessionS
         auto user = auth::RequireAuth(req, session);
         validation::Validator v(req.JsonBody());
         std::string token = v.RequiredString("token", "Token is required");
+        // Stripe's tokens and payment method ids are short; nothing longer is a token.
+        if (token.size() > 255) {
+            v.Fail("token", "Token must be at most 255 characters");
+        }
         std::string order_id = v.Id("orderId", "OrderId is required");
         v.Check();
         Payment payment = service.Pay(user.id, order_id, token, req.traceparent());

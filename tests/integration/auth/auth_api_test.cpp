@@ -9,13 +9,16 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include "common/bus/outbox.hpp"
 #include "common/db/database.hpp"
+#include "common/events/events.hpp"
 #include "common/db/migrations.hpp"
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/testing/fake_clock.hpp"
 #include "common/testing/http_client.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 #include "common/util/ids.hpp"
@@ -23,6 +26,7 @@
 #include "domain/auth_service.hpp"
 #include "handlers/handlers.hpp"
 #include "storage/migrations.hpp"
+#include "storage/sql_session_revoker.hpp"
 #include "storage/user_repository.hpp"
 
 namespace ticketing::auth_service {
@@ -32,7 +36,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using test::HttpClient;
 
-constexpr const char* kKey = "auth-integration-test-key-32-bytes-long";
 constexpr const char* kSignUp = "/api/users/signup";
 constexpr const char* kSignIn = "/api/users/signin";
 constexpr const char* kSignOut = "/api/users/signout";
@@ -66,16 +69,18 @@ protected:
             url = "sqlite://" + (dir_.Path() / "auth.db").string();
         }
         db_ = db::Database::Open(url, 16);
-        db::RunMigrations(*db_, Migrations());
+        db::RunMigrations(
+            *db_, bus::WithBusMigrations(db_->kind() == db::Database::Kind::kPostgres, Migrations()));
         users_ = std::make_unique<SqlUserRepository>(*db_);
-        hasher_ = std::make_unique<Argon2PasswordHasher>(4, Argon2PasswordHasher::Minimum());
+        hasher_ = std::make_unique<Argon2PasswordHasher>(4, 64, Argon2PasswordHasher::Minimum());
         ids_ = std::make_unique<util::ObjectIdGenerator>(clock_);
         service_ = std::make_unique<AuthService>(*users_, *hasher_, *ids_, clock_);
-        session_ = {kKey, 86400s, &clock_};
+        session_ = test::TestSessionSettings(clock_);
+        revoker_ = std::make_unique<SqlSessionRevoker>(*db_, clock_, nullptr);
         http::ServerOptions o;
         o.address = "127.0.0.1";
         o.port = 0;
-        server_ = std::make_unique<http::Server>(o, BuildRouter(*service_, session_), registry_);
+        server_ = std::make_unique<http::Server>(o, BuildRouter({*service_, session_, *revoker_, per_address_, per_account_}), registry_);
         server_->Start();
         base_ = "http://127.0.0.1:" + std::to_string(server_->port());
         client_ = std::make_unique<HttpClient>(base_);
@@ -101,6 +106,9 @@ protected:
     std::unique_ptr<util::ObjectIdGenerator> ids_;
     std::unique_ptr<AuthService> service_;
     auth::SessionSettings session_;
+    std::unique_ptr<SqlSessionRevoker> revoker_;
+    Throttle per_address_{1000, 1000, clock_};
+    Throttle per_account_{1000, 1000, clock_};
     metrics::Registry registry_;
     std::unique_ptr<http::Server> server_;
     std::string base_;
@@ -235,6 +243,69 @@ TEST_P(AuthApiTest, SignOutClearsTheCookieWithTheExactHeader) {
               "session=; path=/; expires=Thu, 01 Jan 1970 00:00:00 GMT; httponly; samesite=lax");
 }
 
+// Sign-out with a valid session records its revocation in the outbox (published by the relay
+// as session:revoked, which every service follows); without one it records nothing.
+TEST_P(AuthApiTest, SignOutRecordsTheRevocationOfAValidSession) {
+    std::string cookie = SignUpCookie();
+    auto user = CurrentUser(cookie)["currentUser"];
+    ASSERT_EQ(client_->Post(kSignOut, "").status, 200);  // no cookie: nothing to revoke
+    EXPECT_EQ(bus::Outbox::Backlog(*db_), 0);
+    auto r = client_->Post(kSignOut, "", {{"Cookie", cookie}});
+    EXPECT_EQ(r.status, 200);
+    ASSERT_EQ(bus::Outbox::Backlog(*db_), 1);
+    std::string subject;
+    std::string payload;
+    db_->WithSession([&](soci::session& s) {
+        s << "SELECT subject, payload FROM outbox", soci::into(subject), soci::into(payload);
+    });
+    EXPECT_EQ(subject, "session:revoked");
+    auto event = events::Decode<events::SessionRevoked>(payload);
+    EXPECT_EQ(event.user_id, user["id"]);
+    EXPECT_EQ(util::ToEpochMs(event.expires_at) / 1000, user["exp"].get<std::int64_t>());
+    EXPECT_EQ(event.jti.size(), 32u);
+}
+
+TEST_P(AuthApiTest, SignInRefusesAPasswordOver128Characters) {
+    SignUpCookie();
+    auto r = client_->Post(kSignIn, Body("test@test.com", std::string(129, 'p')));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json()["errors"][0]["field"], "password");
+    EXPECT_EQ(client_->Post(kSignIn, Body("test@test.com", std::string(400 * 1024, 'p'))).status,
+              400);
+}
+
+// The service limits attempts itself (with no ingress in front): per client address for both
+// routes, per account for sign-in. Statuses asserted one by one.
+TEST_P(AuthApiTest, SignInIsThrottledPerAccountAndPerAddress) {
+    Throttle per_address(1.0, 3, clock_);
+    Throttle per_account(1.0 / 60, 2, clock_);
+    http::ServerOptions o;
+    o.address = "127.0.0.1";
+    o.port = 0;
+    http::Server server(
+        o, BuildRouter({*service_, session_, *revoker_, per_address, per_account}), registry_);
+    server.Start();
+    HttpClient client("http://127.0.0.1:" + std::to_string(server.port()));
+    const test::Headers from_a{{"X-Forwarded-For", "203.0.113.7"}};
+    const test::Headers from_b{{"X-Forwarded-For", "198.51.100.1, 203.0.113.9"}};
+    // Account: two attempts, then 429 even from another address.
+    EXPECT_EQ(client.Post(kSignIn, Body("victim@test.com", "guess-1"), from_a).status, 400);
+    EXPECT_EQ(client.Post(kSignIn, Body("victim@test.com", "guess-2"), from_a).status, 400);
+    auto refused = client.Post(kSignIn, Body("victim@test.com", "guess-3"), from_b);
+    EXPECT_EQ(refused.status, 429);
+    EXPECT_EQ(refused.Json()["errors"][0]["message"], "Too many requests, please retry later");
+    EXPECT_EQ(refused.Header("retry-after").value_or(""), "60");
+    // Address A has spent two of its three; the third goes, the fourth is refused, whatever
+    // the account; address B (its last X-Forwarded-For entry) is not affected.
+    EXPECT_EQ(client.Post(kSignUp, Body("new@test.com", "password"), from_a).status, 201);
+    EXPECT_EQ(client.Post(kSignIn, Body("other@test.com", "password"), from_a).status, 429);
+    EXPECT_EQ(client.Post(kSignIn, Body("other@test.com", "password"), from_b).status, 400);
+    // A second later address A may try again.
+    clock_.Advance(1s);
+    EXPECT_EQ(client.Post(kSignIn, Body("other@test.com", "password"), from_a).status, 400);
+    server.Stop();
+}
+
 // ---- currentuser ----
 
 TEST_P(AuthApiTest, CurrentUserWithCookieReturnsThePayload) {
@@ -256,8 +327,11 @@ TEST_P(AuthApiTest, CurrentUserWithExpiredTokenIsNull) {
 }
 
 TEST_P(AuthApiTest, CurrentUserWithForgedTokenIsNull) {
-    auth::SessionSettings other{"some-other-key-that-is-32-bytes-long!", 86400s, &clock_};
-    std::string forged = auth::IssueToken("5f1a2b3c4d5e6f7a8b9c0d1e", "test@test.com", other);
+    std::string forged = auth::SignJwt("5f1a2b3c4d5e6f7a8b9c0d1e",
+                                       "test@test.com",
+                                       test::SessionKeys().stranger,
+                                       clock_.Now(),
+                                       86400s);
     EXPECT_TRUE(
         CurrentUser("session=" + auth::SessionCookieValue(forged))["currentUser"].is_null());
 }

@@ -18,6 +18,7 @@
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/testing/http_client.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 #include "common/testing/servers.hpp"
@@ -37,7 +38,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using test::HttpClient;
 
-constexpr const char* kKey = "orders-integration-test-key-32-bytes!!";
 constexpr const char* kBuyer = "6a1b2c3d4e5f6a7b8c9d0e01";
 constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
 
@@ -68,7 +68,7 @@ protected:
         so.queue_group = "orders-service";
         subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
         listeners_->SubscribeAll(*subscriber_);
-        session_ = {kKey, 86400s, &clock_};
+        session_ = test::TestSessionSettings(clock_);
         http::ServerOptions o;
         o.address = "127.0.0.1";
         o.port = 0;

@@ -6,6 +6,7 @@
 
 #include "common/testing/http_client.hpp"
 #include "common/testing/process.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/testing/servers.hpp"
 
 namespace ticketing::orders {
@@ -18,11 +19,10 @@ TEST(OrdersProcess, BecomesReadyServesAndStopsCleanly) {
     test::TempDir dir;
     auto port = test::FreePort();
     test::ChildProcess p({TICKETING_ORDERS_BIN},
-                         {{"JWT_KEY", "a-process-test-key-that-is-32-bytes"},
-                          {"HTTP_PORT", std::to_string(port)},
+                         test::WithSessionKeys({{"HTTP_PORT", std::to_string(port)},
                           {"NATS_URL", nats.Url()},
                           {"DATABASE_URL", "sqlite://" + (dir.Path() / "orders.db").string()},
-                          {"LOG_LEVEL", "warn"}});
+                          {"LOG_LEVEL", "warn"}}));
     std::string base = "http://127.0.0.1:" + std::to_string(port);
     ASSERT_TRUE(test::WaitUntil([&] { return test::HttpClient(base).Get("/readyz").status == 200; }, 30s))
         << p.ReadLog();
@@ -33,8 +33,7 @@ TEST(OrdersProcess, BecomesReadyServesAndStopsCleanly) {
 
 TEST(OrdersProcess, InvalidWindowIsAConfigurationError) {
     test::ChildProcess p({TICKETING_ORDERS_BIN},
-                         {{"JWT_KEY", "a-process-test-key-that-is-32-bytes"},
-                          {"EXPIRATION_WINDOW_SECONDS", "0"}});
+                         test::WithSessionKeys({{"EXPIRATION_WINDOW_SECONDS", "0"}}));
     EXPECT_EQ(p.Wait(10s), 1);
     EXPECT_NE(p.ReadLog().find("EXPIRATION_WINDOW_SECONDS"), std::string::npos) << p.ReadLog();
 }

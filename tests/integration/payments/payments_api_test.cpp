@@ -22,6 +22,7 @@
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/testing/http_client.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 #include "common/testing/servers.hpp"
@@ -42,7 +43,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using test::HttpClient;
 
-constexpr const char* kKey = "payments-integration-test-key-32-bytes!";
 constexpr const char* kBuyer = "6a1b2c3d4e5f6a7b8c9d0e01";
 constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
 
@@ -146,7 +146,7 @@ protected:
         so.queue_group = "payments-service";
         subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
         listeners_->SubscribeAll(*subscriber_);
-        session_ = {kKey, 86400s, &clock_};
+        session_ = test::TestSessionSettings(clock_);
         http::ServerOptions o;
         o.address = "127.0.0.1";
         o.port = 0;
@@ -262,6 +262,15 @@ TEST_P(PaymentsApiTest, PayRequiresTokenAndOrderId) {
     EXPECT_EQ(r.Json(), json::parse(R"({"errors":[
         {"message":"Token is required","field":"token"},
         {"message":"OrderId is required","field":"orderId"}]})"));
+}
+
+TEST_P(PaymentsApiTest, PayRefusesATokenOver255Characters) {
+    auto order = KnownOrder();
+    auto r = Pay(order, std::string(256, 't'));
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json(), json::parse(R"({"errors":[
+        {"message":"Token must be at most 255 characters","field":"token"}]})"));
+    EXPECT_EQ(Pay(order, std::string(100 * 1024, 't')).status, 400);
 }
 
 TEST_P(PaymentsApiTest, PayForAnUnknownOrderIs404) {

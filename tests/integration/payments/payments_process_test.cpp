@@ -13,6 +13,7 @@
 #include "common/testing/fake_stripe_server.hpp"
 #include "common/testing/http_client.hpp"
 #include "common/testing/process.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/testing/servers.hpp"
 #include "common/testing/stream_reader.hpp"
 #include "common/util/ids.hpp"
@@ -25,7 +26,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kJwtKey = "a-process-test-key-that-is-32-bytes";
 
 bool Ready(const std::string& base) {
     return test::HttpClient(base).Get("/readyz").status == 200;
@@ -36,11 +36,11 @@ TEST(PaymentsProcess, BecomesReadyServesAndStopsCleanly) {
     test::TempDir dir;
     auto port = test::FreePort();
     test::ChildProcess p({TICKETING_PAYMENTS_BIN},
-                         {{"JWT_KEY", kJwtKey},
-                          {"HTTP_PORT", std::to_string(port)},
+                         test::WithSessionKeys({{"HTTP_PORT", std::to_string(port)},
                           {"NATS_URL", nats.Url()},
+                          {"PAYMENT_GATEWAY", "sandbox"},
                           {"DATABASE_URL", "sqlite://" + (dir.Path() / "payments.db").string()},
-                          {"LOG_LEVEL", "warn"}});
+                          {"LOG_LEVEL", "warn"}}));
     std::string base = "http://127.0.0.1:" + std::to_string(port);
     ASSERT_TRUE(test::WaitUntil([&] { return Ready(base); }, 30s)) << p.ReadLog();
     EXPECT_EQ(test::HttpClient(base).Post("/api/payments", "{}").status, 401);
@@ -68,18 +68,17 @@ TEST(PaymentsProcess, PaysThroughTheStripeGatewayWithoutLoggingSecrets) {
     }
     auto port = test::FreePort();
     test::ChildProcess p({TICKETING_PAYMENTS_BIN},
-                         {{"JWT_KEY", kJwtKey},
-                          {"HTTP_PORT", std::to_string(port)},
+                         test::WithSessionKeys({{"HTTP_PORT", std::to_string(port)},
                           {"NATS_URL", nats.Url()},
                           {"DATABASE_URL", db_url},
                           {"PAYMENT_GATEWAY", "stripe"},
                           {"STRIPE_KEY", stripe.ApiKey()},
                           {"STRIPE_API_BASE", stripe.BaseUrl()},
-                          {"LOG_LEVEL", "debug"}});
+                          {"LOG_LEVEL", "debug"}}));
     std::string base = "http://127.0.0.1:" + std::to_string(port);
     ASSERT_TRUE(test::WaitUntil([&] { return Ready(base); }, 30s)) << p.ReadLog();
 
-    auth::SessionSettings session{kJwtKey, 3600s, &clock};
+    const auto session = test::TestSessionSettings(clock, 3600s);
     test::Headers cookie{
         {"Cookie",
          "session=" + auth::SessionCookieValue(auth::IssueToken(buyer, "b@test.com", session))}};
@@ -111,9 +110,17 @@ TEST(PaymentsProcess, PaysThroughTheStripeGatewayWithoutLoggingSecrets) {
     EXPECT_EQ(log.find("tok_visa"), std::string::npos);
 }
 
+// A deployment that forgets PAYMENT_GATEWAY must not start and silently take no money.
+TEST(PaymentsProcess, AMissingGatewayIsAConfigurationError) {
+    test::ChildProcess p({TICKETING_PAYMENTS_BIN}, test::WithSessionKeys({}));
+    EXPECT_EQ(p.Wait(10s), 1);
+    EXPECT_NE(p.ReadLog().find("PAYMENT_GATEWAY must be defined"), std::string::npos)
+        << p.ReadLog();
+}
+
 TEST(PaymentsProcess, StripeGatewayWithoutAKeyIsAConfigurationError) {
     test::ChildProcess p({TICKETING_PAYMENTS_BIN},
-                         {{"JWT_KEY", kJwtKey}, {"PAYMENT_GATEWAY", "stripe"}});
+                         test::WithSessionKeys({{"PAYMENT_GATEWAY", "stripe"}}));
     EXPECT_EQ(p.Wait(10s), 1);
     EXPECT_NE(p.ReadLog().find("STRIPE_KEY must be defined"), std::string::npos) << p.ReadLog();
 }

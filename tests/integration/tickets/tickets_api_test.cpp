@@ -21,6 +21,7 @@
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/testing/http_client.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 #include "common/testing/servers.hpp"
@@ -40,7 +41,6 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using test::HttpClient;
 
-constexpr const char* kKey = "tickets-integration-test-key-32-bytes!";
 constexpr const char* kSeller = "6a1b2c3d4e5f6a7b8c9d0e01";
 constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
 constexpr const char* kOrder = "7a1b2c3d4e5f6a7b8c9d0e01";
@@ -78,7 +78,7 @@ protected:
         so.queue_group = "tickets-service";
         subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
         listeners_->SubscribeAll(*subscriber_);
-        session_ = {kKey, 86400s, &clock_};
+        session_ = test::TestSessionSettings(clock_);
         http::ServerOptions o;
         o.address = "127.0.0.1";
         o.port = 0;
@@ -211,6 +211,38 @@ TEST_P(TicketsApiTest, CreateRejectsEmptyOrMissingTitle) {
         EXPECT_EQ(r.status, 400) << body;
         EXPECT_EQ(r.Json(), expected) << body;
     }
+}
+
+// Titles (DESIGN.md section 13): NUL (which PostgreSQL would cut the text at while SQLite keeps
+// it), other C0 and C1 controls and bidirectional overrides are refused; the rest is stored,
+// answered and published NFC-normalised, the same on both backends.
+TEST_P(TicketsApiTest, CreateRejectsControlAndBidiCharactersInTitles) {
+    const json expected = json::parse(
+        R"({"errors":[{"message":"Title must not contain control or bidirectional formatting characters","field":"title"}]})");
+    for (const std::string& title : {std::string("Con") + '\0' + "cert",
+                                    std::string("Con\tcert"),
+                                    std::string("Concert\n"),
+                                    std::string("Con\x1b[31mcert"),
+                                    std::string("Con\x7f" "cert"),
+                                    std::string("Con\u0085cert"),    // NEL, a C1 control
+                                    std::string("Con\u202Etrecnoc"),  // right-to-left override
+                                    std::string("Con\u2066cert\u2069")}) {
+        auto r = client_->Post(kTickets, Body(title, 10), As(kSeller));
+        EXPECT_EQ(r.status, 400) << json(title).dump();
+        EXPECT_EQ(r.Json(), expected) << json(title).dump();
+    }
+}
+
+TEST_P(TicketsApiTest, CreateStoresAndPublishesTitlesNfcNormalised) {
+    const std::string decomposed = "Cafe\u0301 concert";  // e + combining acute
+    const std::string composed = "Caf\u00e9 concert";
+    auto r = client_->Post(kTickets, Body("  " + decomposed + " ", 10), As(kSeller));
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(r.Json()["title"], composed);
+    EXPECT_EQ(Show(r.Json()["id"])["title"], composed);
+    ASSERT_TRUE(WaitForStream("ticket:created", 1));
+    EXPECT_EQ(events::Decode<events::TicketCreated>(Stream("ticket:created")[0].payload).title,
+              composed);
 }
 
 TEST_P(TicketsApiTest, CreateRejectsNegativeOrMissingPrice) {

@@ -7,6 +7,7 @@
 #include "common/auth/session.hpp"
 #include "common/testing/http_client.hpp"
 #include "common/testing/process.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/testing/servers.hpp"
 #include "common/testing/stream_reader.hpp"
 
@@ -15,18 +16,15 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr const char* kKey = "a-process-test-key-that-is-32-bytes";
-
 TEST(TicketsProcess, BecomesReadyServesPublishesAndStopsCleanly) {
     test::NatsServer nats;
     test::TempDir dir;
     auto port = test::FreePort();
     test::ChildProcess p({TICKETING_TICKETS_BIN},
-                         {{"JWT_KEY", kKey},
-                          {"HTTP_PORT", std::to_string(port)},
+                         test::WithSessionKeys({{"HTTP_PORT", std::to_string(port)},
                           {"NATS_URL", nats.Url()},
                           {"DATABASE_URL", "sqlite://" + (dir.Path() / "tickets.db").string()},
-                          {"LOG_LEVEL", "warn"}});
+                          {"LOG_LEVEL", "warn"}}));
     std::string base = "http://127.0.0.1:" + std::to_string(port);
     ASSERT_TRUE(
         test::WaitUntil([&] { return test::HttpClient(base).Get("/readyz").status == 200; }, 30s))
@@ -35,7 +33,7 @@ TEST(TicketsProcess, BecomesReadyServesPublishesAndStopsCleanly) {
     EXPECT_EQ(client.Post("/api/tickets", R"({"title":"Concert","price":20})").status, 401);
 
     util::SystemClock clock;
-    auth::SessionSettings session{kKey, std::chrono::seconds(3600), &clock};
+    const auto session = test::TestSessionSettings(clock, std::chrono::seconds(3600));
     std::string cookie = "session=" + auth::SessionCookieValue(auth::IssueToken(
                                           "6a1b2c3d4e5f6a7b8c9d0e01", "p@test.com", session));
     auto r = client.Post("/api/tickets", R"({"title":"Concert","price":20})", {{"Cookie", cookie}});
@@ -52,10 +50,11 @@ TEST(TicketsProcess, BecomesReadyServesPublishesAndStopsCleanly) {
     EXPECT_EQ(p.Wait(30s), 0) << p.ReadLog();
 }
 
-TEST(TicketsProcess, MissingJwtKeyStopsTheService) {
-    test::ChildProcess p({TICKETING_TICKETS_BIN}, {{"JWT_KEY", ""}});
+TEST(TicketsProcess, MissingPublicKeysStopTheService) {
+    test::ChildProcess p({TICKETING_TICKETS_BIN}, {});
     EXPECT_EQ(p.Wait(10s), 1);
-    EXPECT_NE(p.ReadLog().find("JWT_KEY must be defined"), std::string::npos) << p.ReadLog();
+    EXPECT_NE(p.ReadLog().find("JWT_PUBLIC_KEYS_DIR must be defined"), std::string::npos)
+        << p.ReadLog();
 }
 
 TEST(TicketsProcess, UnknownCommandIsAUsageError) {

@@ -101,7 +101,7 @@ TEST_F(AuthServiceTest, SignInChecksAHashEvenForAnUnknownEmail) {
 }
 
 TEST(Argon2PasswordHasher, VerifiesTheRightPasswordOnly) {
-    Argon2PasswordHasher hasher(2, Argon2PasswordHasher::Minimum());
+    Argon2PasswordHasher hasher(2, 8, Argon2PasswordHasher::Minimum());
     std::string hash = hasher.Hash("correct horse battery");
     EXPECT_TRUE(hash.starts_with("$argon2id$"));
     EXPECT_TRUE(hasher.Verify(hash, "correct horse battery"));
@@ -109,12 +109,12 @@ TEST(Argon2PasswordHasher, VerifiesTheRightPasswordOnly) {
 }
 
 TEST(Argon2PasswordHasher, SaltsEveryHash) {
-    Argon2PasswordHasher hasher(2, Argon2PasswordHasher::Minimum());
+    Argon2PasswordHasher hasher(2, 8, Argon2PasswordHasher::Minimum());
     EXPECT_NE(hasher.Hash("same password"), hasher.Hash("same password"));
 }
 
 TEST(Argon2PasswordHasher, MalformedHashIsAMismatch) {
-    Argon2PasswordHasher hasher(1, Argon2PasswordHasher::Minimum());
+    Argon2PasswordHasher hasher(1, 8, Argon2PasswordHasher::Minimum());
     EXPECT_FALSE(hasher.Verify("", "x"));
     EXPECT_FALSE(hasher.Verify("$argon2id$garbage", "x"));
     EXPECT_FALSE(hasher.Verify(std::string(500, 'a'), "x"));

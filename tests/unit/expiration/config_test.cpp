@@ -12,18 +12,18 @@ namespace {
 
 TEST(ParseRedisUrl, ReadsHostPortAndDb) {
     EXPECT_EQ(ParseRedisUrl("redis://redis.internal:6380/2"),
-              (RedisEndpoint{"redis.internal", 6380, 2}));
+              (RedisEndpoint{"redis.internal", 6380, 2, "", ""}));
 }
 
 TEST(ParseRedisUrl, DefaultsToPort6379AndDb0) {
-    EXPECT_EQ(ParseRedisUrl("redis://127.0.0.1"), (RedisEndpoint{"127.0.0.1", 6379, 0}));
-    EXPECT_EQ(ParseRedisUrl("redis://localhost/"), (RedisEndpoint{"localhost", 6379, 0}));
-    EXPECT_EQ(ParseRedisUrl("redis://localhost:7000"), (RedisEndpoint{"localhost", 7000, 0}));
+    EXPECT_EQ(ParseRedisUrl("redis://127.0.0.1"), (RedisEndpoint{"127.0.0.1", 6379, 0, "", ""}));
+    EXPECT_EQ(ParseRedisUrl("redis://localhost/"), (RedisEndpoint{"localhost", 6379, 0, "", ""}));
+    EXPECT_EQ(ParseRedisUrl("redis://localhost:7000"), (RedisEndpoint{"localhost", 7000, 0, "", ""}));
 }
 
 TEST(ParseRedisUrl, AcceptsABracketedIpv6Host) {
-    EXPECT_EQ(ParseRedisUrl("redis://[::1]:6390/1"), (RedisEndpoint{"::1", 6390, 1}));
-    EXPECT_EQ(ParseRedisUrl("redis://[::1]"), (RedisEndpoint{"::1", 6379, 0}));
+    EXPECT_EQ(ParseRedisUrl("redis://[::1]:6390/1"), (RedisEndpoint{"::1", 6390, 1, "", ""}));
+    EXPECT_EQ(ParseRedisUrl("redis://[::1]"), (RedisEndpoint{"::1", 6379, 0, "", ""}));
 }
 
 TEST(ParseRedisUrl, RejectsAnythingElse) {
@@ -41,16 +41,25 @@ TEST(ParseRedisUrl, RejectsAnythingElse) {
                             "redis://localhost/x",
                             "redis://localhost/-1",
                             "redis://localhost/1/2",
-                            "redis://user:secret@localhost:6379",
+                            "redis://user@localhost:6379",
+                            "redis://user:@localhost:6379",
                             "redis://[::1",
                             "redis://[::1]6379"}) {
         EXPECT_FALSE(ParseRedisUrl(url).has_value()) << url;
     }
 }
 
+TEST(ParseRedisUrl, ReadsAnAclUserAndPassword) {
+    EXPECT_EQ(ParseRedisUrl("redis://expiration:s3cr3t@redis:6379/1"),
+              (RedisEndpoint{"redis", 6379, 1, "expiration", "s3cr3t"}));
+    EXPECT_EQ(ParseRedisUrl("redis://:s3cr3t@127.0.0.1"),
+              (RedisEndpoint{"127.0.0.1", 6379, 0, "", "s3cr3t"}));
+}
+
 TEST(Describe, NamesHostPortAndDb) {
-    EXPECT_EQ(Describe({"localhost", 6379, 3}), "localhost:6379/3");
-    EXPECT_EQ(Describe({"::1", 6379, 0}), "[::1]:6379/0");
+    EXPECT_EQ(Describe({"localhost", 6379, 3, "", ""}), "localhost:6379/3");
+    EXPECT_EQ(Describe({"redis", 6379, 0, "expiration", "s3cr3t"}), "expiration@redis:6379/0");
+    EXPECT_EQ(Describe({"::1", 6379, 0, "", ""}), "[::1]:6379/0");
 }
 
 TEST(IsEvictingPolicy, OnlyNoevictionKeepsJobsSafe) {
@@ -73,21 +82,19 @@ config::EnvReader Env(std::map<std::string, std::string> vars) {
     });
 }
 
-const std::string kJwtKey(32, 'k');
-
 TEST(ExpirationConfig, ReadsTheRedisEndpointFromRedisUrl) {
-    auto env = Env({{"JWT_KEY", kJwtKey}, {"REDIS_URL", "redis://cache:6390/4"}});
+    auto env = Env({{"REDIS_URL", "redis://cache:6390/4"}});
     auto config = ExpirationConfig::FromEnv(env);
     EXPECT_NO_THROW(env.Finish());
-    EXPECT_EQ(config.redis, (RedisEndpoint{"cache", 6390, 4}));
+    EXPECT_EQ(config.redis, (RedisEndpoint{"cache", 6390, 4, "", ""}));
     EXPECT_EQ(config.common.service, "expiration");
 }
 
 TEST(ExpirationConfig, DefaultsToTheLocalRedis) {
-    auto env = Env({{"JWT_KEY", kJwtKey}});
+    auto env = Env({});
     auto config = ExpirationConfig::FromEnv(env);
     EXPECT_NO_THROW(env.Finish());
-    EXPECT_EQ(config.redis, (RedisEndpoint{"127.0.0.1", 6379, 0}));
+    EXPECT_EQ(config.redis, (RedisEndpoint{"127.0.0.1", 6379, 0, "", ""}));
 }
 
 TEST(ExpirationConfig, ReportsAMalformedRedisUrlWithTheOtherProblems) {
@@ -99,11 +106,12 @@ TEST(ExpirationConfig, ReportsAMalformedRedisUrlWithTheOtherProblems) {
     } catch (const config::ConfigError& e) {
         const auto& problems = e.problems();
         EXPECT_NE(
-            std::find(problems.begin(), problems.end(), "REDIS_URL must be redis://host:port[/db]"),
+            std::find(problems.begin(),
+                      problems.end(),
+                      "REDIS_URL must be redis://[user:password@]host:port[/db]"),
             problems.end());
-        EXPECT_NE(std::find(problems.begin(), problems.end(), "JWT_KEY must be defined"),
-                  problems.end());
-        EXPECT_EQ(problems.size(), 3u);
+        // No session key is asked of expiration (it checks no session).
+        EXPECT_EQ(problems.size(), 2u);
     }
 }
 

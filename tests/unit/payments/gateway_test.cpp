@@ -231,8 +231,14 @@ config::EnvReader Env(std::map<std::string, std::string> vars) {
         });
 }
 
-TEST(GatewayConfig, DefaultsToTheSandbox) {
+TEST(GatewayConfig, TheGatewayMustBeNamed) {
     auto env = Env({});
+    GatewayConfig::FromEnv(env);
+    EXPECT_EQ(env.problems(), std::vector<std::string>{"PAYMENT_GATEWAY must be defined"});
+}
+
+TEST(GatewayConfig, TheSandboxWhenAskedFor) {
+    auto env = Env({{"PAYMENT_GATEWAY", "sandbox"}});
     auto c = GatewayConfig::FromEnv(env);
     EXPECT_TRUE(env.problems().empty());
     EXPECT_EQ(c.kind, "sandbox");

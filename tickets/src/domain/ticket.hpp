@@ -16,6 +16,8 @@
 namespace ticketing::tickets {
 
 inline constexpr std::string_view kTitleRequired = "Title is required";
+inline constexpr std::string_view kTitleCharacters =
+    "Title must not contain control or bidirectional formatting characters";
 inline constexpr std::string_view kCannotEditReserved = "Cannot edit a reserved ticket";
 inline constexpr std::size_t kMaxTitleLength = 200;
 

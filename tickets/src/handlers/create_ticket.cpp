@@ -11,7 +11,7 @@ http::Handler CreateTicketHandler(TicketService& service, const auth::SessionSet
     return [&service, &session](http::Request& req) {
         auto user = auth::RequireAuth(req, session);
         validation::Validator v(req.JsonBody());
-        std::string title = v.TrimmedString("title", 1, kMaxTitleLength, kTitleRequired);
+        std::string title = v.Text("title", 1, kMaxTitleLength, kTitleRequired, kTitleCharacters);
         auto price = v.Price("price");
         v.Check();
         Ticket ticket = service.Create(user.id, title, *price, req.traceparent());

@@ -16,6 +16,7 @@ namespace ticketing::bus {
 
 inline constexpr std::string_view kStreamName = "TICKETING";
 inline constexpr std::string_view kDeadLetterStreamName = "TICKETING_DLQ";
+inline constexpr std::string_view kSessionsStreamName = "TICKETING_SESSIONS";
 
 // Header names (metadata travels in NATS headers, never in the payload).
 inline constexpr const char* kMsgIdHeader = "Nats-Msg-Id";

@@ -25,6 +25,9 @@ public:
 struct ConnectionOptions {
     std::string url = "nats://127.0.0.1:4222";
     std::string name = "ticketing";  // shown in the server's connection list
+    // The service's NATS user (NATS_USER, NATS_PASSWORD); empty: none, or the URL carries it.
+    std::string user;
+    std::string password;
     std::chrono::milliseconds reconnect_wait{250};
     // Stream replicas: 1 locally, 3 on the Kubernetes JetStream cluster.
     int stream_replicas = 1;
@@ -55,7 +58,8 @@ public:
 
     // Creates or updates the TICKETING stream (file storage, the seven subjects, limits
     // retention with no age limit, 2-minute duplicate window) and TICKETING_DLQ
-    // ("deadletter.>"). Throws BusError when the server refuses or cannot be reached.
+    // ("deadletter.>") and TICKETING_SESSIONS ("session:revoked", kept a year). Throws BusError
+    // when the server refuses or cannot be reached.
     void EnsureStreams();
 
     const ConnectionOptions& options() const;

@@ -74,11 +74,18 @@ private:
 // What every service reads (DESIGN.md section 10).
 struct CommonConfig {
     std::string service;
-    std::string jwt_key;       // JWT_KEY, required, at least 32 bytes
-    std::string nats_url;      // NATS_URL, default nats://127.0.0.1:4222
+    // JWT_PUBLIC_KEYS_DIR: the directory of <kid>.pem public keys sessions are checked with
+    // (DESIGN.md section 13); required by the services that check sessions.
+    std::string jwt_public_keys_dir;
+    std::string nats_url;      // NATS_URL, default nats://127.0.0.1:4222 (credentials in it are
+                               // accepted and masked wherever it is logged)
+    std::string nats_user;     // NATS_USER: the service's own NATS user (optional)
+    std::string nats_password; // NATS_PASSWORD: required when NATS_USER is set
+    std::string http_address;  // HTTP_ADDRESS, default 0.0.0.0 (the local stack: 127.0.0.1)
     std::string database_url;  // DATABASE_URL, default sqlite://<data dir>/<service>.db where the
                                // data dir is TICKETING_DATA_DIR or ./.data
-    std::string redis_url;     // REDIS_URL, default redis://127.0.0.1:6379
+    std::string redis_url;     // REDIS_URL, default redis://127.0.0.1:6379; may carry
+                               // user:password@ (a Redis ACL user)
     int http_port = 3000;      // HTTP_PORT, 1..65535
     std::string log_level;     // LOG_LEVEL, default info; one of trace, debug, info, warn, error
     std::chrono::seconds session_ttl{86400};  // SESSION_TTL_SECONDS, 1..31536000 (one year)
@@ -92,11 +99,16 @@ struct CommonConfig {
 
     // Reads the variables above, recording problems in `env` without throwing: the caller reads
     // its own variables, then calls env.Finish() so that every problem is reported together.
-    // kNone: a command that serves no requests (replay, dump) neither needs nor reads JWT_KEY.
+    // kNone: a service or command that checks no sessions (expiration; replay, dump) neither
+    // needs nor reads JWT_PUBLIC_KEYS_DIR.
     enum class Sessions { kVerified, kNone };
     static CommonConfig FromEnv(EnvReader& env,
                                 std::string service,
                                 Sessions sessions = Sessions::kVerified);
 };
+
+// The URL (or comma-separated list of URLs) with every password replaced by "***"
+// ("nats://tickets:***@nats:4222"): what logs and error messages show.
+std::string MaskCredentials(std::string_view urls);
 
 }  // namespace ticketing::config

@@ -42,6 +42,11 @@ inline constexpr std::array<Subject, 7> kAllSubjects = {kTicketCreated,
                                                         kExpirationComplete,
                                                         kPaymentCreated};
 
+// Sign-out (DESIGN.md section 13): not part of the TICKETING stream (no service's state is
+// built from it), but of TICKETING_SESSIONS, which every process that checks sessions reads
+// from its start.
+inline constexpr Subject kSessionRevoked{"session:revoked"};
+
 // Where undecodable or exhausted events go: "deadletter.<subject>" in the TICKETING_DLQ stream.
 std::string DeadLetterSubject(std::string_view subject);
 
@@ -130,6 +135,15 @@ struct PaymentCreated {
     bool operator==(const PaymentCreated&) const = default;
 };
 
+// A signed-out token: refused everywhere until it expires anyway.
+struct SessionRevoked {
+    static constexpr Subject kSubject = kSessionRevoked;
+    std::string jti;
+    std::string user_id;
+    util::TimePoint expires_at;
+    bool operator==(const SessionRevoked&) const = default;
+};
+
 // JSON mapping, one pair per event (found by argument-dependent lookup from Encode/Decode).
 nlohmann::json ToJson(const TicketCreated& e);
 nlohmann::json ToJson(const TicketUpdated& e);
@@ -138,6 +152,7 @@ nlohmann::json ToJson(const OrderCancelled& e);
 nlohmann::json ToJson(const OrderCompleted& e);
 nlohmann::json ToJson(const ExpirationComplete& e);
 nlohmann::json ToJson(const PaymentCreated& e);
+nlohmann::json ToJson(const SessionRevoked& e);
 
 template <class Event>
 Event FromJson(const nlohmann::json& j);

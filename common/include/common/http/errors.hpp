@@ -5,6 +5,9 @@
 // Thread-safety: plain values, safe to copy across threads.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -26,13 +29,19 @@ public:
     HttpError(int status, const std::string& message);
 
     int status() const noexcept { return status_; }
+    // Seconds a client should wait before retrying; sent as Retry-After with 429 and 503.
+    int retry_after_seconds() const noexcept { return retry_after_seconds_; }
     const std::vector<FieldError>& errors() const noexcept { return errors_; }
     // The contract's JSON body: {"errors":[...]}.
     std::string Body() const;
 
+protected:
+    void set_retry_after_seconds(int seconds) { retry_after_seconds_ = seconds; }
+
 private:
     int status_;
     std::vector<FieldError> errors_;
+    int retry_after_seconds_ = 1;
 };
 
 // 400, one entry per failed rule, each with its field.
@@ -81,6 +90,15 @@ public:
 class UnsupportedMediaTypeError final : public HttpError {
 public:
     UnsupportedMediaTypeError() : HttpError(415, "Content-Type must be application/json") {}
+};
+
+// 429, a client over a rate limit (the ingress's, or auth's own per address and account).
+class TooManyRequestsError final : public HttpError {
+public:
+    explicit TooManyRequestsError(std::chrono::seconds retry_after)
+        : HttpError(429, "Too many requests, please retry later") {
+        set_retry_after_seconds(static_cast<int>(std::max<std::int64_t>(1, retry_after.count())));
+    }
 };
 
 // 503, a dependency (database, bus, Redis) is down. Thrown by adapters; the message is generic

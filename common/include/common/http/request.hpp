@@ -58,6 +58,13 @@ public:
     void SetParams(std::map<std::string, std::string, std::less<>> params) {
         params_ = std::move(params);
     }
+    // The address of the peer that connected (the ingress, behind one).
+    const std::string& peer_address() const noexcept { return peer_address_; }
+    void SetPeerAddress(std::string address) { peer_address_ = std::move(address); }
+    // The client's address: the last X-Forwarded-For entry (the one our ingress appended) when
+    // there is one, else the peer's. Services are reachable only through the ingress (they bind
+    // 127.0.0.1 locally; NetworkPolicies in Kubernetes), so that entry is the ingress's word.
+    std::string ClientAddress() const;
 
     ~Request();
     Request(Request&&) noexcept;
@@ -73,6 +80,7 @@ private:
     std::string request_id_;
     std::string trace_id_;
     std::string traceparent_;
+    std::string peer_address_;
     mutable std::unique_ptr<nlohmann::json> json_;
 };
 

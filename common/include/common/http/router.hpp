@@ -50,9 +50,13 @@ public:
         const Route* route;
         std::map<std::string, std::string, std::less<>> params;
     };
-    // The first route whose method and pattern match; a trailing slash is ignored. ":name"
-    // matches one non-empty segment.
+    // The first route whose method and pattern match. ":name" matches one non-empty segment.
+    // Only canonical paths match: a path with an empty segment ("//", a trailing '/') or a
+    // "." or ".." segment matches nothing.
     std::optional<Match> Find(Method method, std::string_view path) const;
+    // The methods of the routes whose pattern matches `path` (for 405's Allow), in
+    // registration order; empty when none does.
+    std::vector<Method> AllowedMethods(std::string_view path) const;
 
 private:
     std::vector<Route> routes_;

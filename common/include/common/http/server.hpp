@@ -2,8 +2,12 @@
 // asio type appears here). It adds what every service needs around the Router:
 //   - request ids (X-Request-Id taken or made) and W3C traceparent (taken or made),
 //   - a body size limit (413) and the contract's error format for every error, including 404
-//     for unknown routes and 500 "Something went wrong" for unexpected exceptions,
-//   - a worker pool so blocking handlers never stall the I/O threads,
+//     for unknown routes, 405 (with Allow) for a known path with another method, an answer
+//     (400, 413, 414, 431, 501) to a request that cannot be parsed instead of a closed
+//     connection, and 500 "Something went wrong" for unexpected exceptions,
+//   - a worker pool with a bounded queue so blocking handlers never stall the I/O threads and
+//     a flood is answered 503 with Retry-After rather than queued without end,
+//   - a cap on open connections and read/write time limits,
 //   - one access-log line per request and request metrics (count by route and status, latency),
 //   - GET /healthz, GET /readyz (pluggable readiness checks) and GET /metrics,
 //   - graceful shutdown: stop accepting, finish in-flight requests, then return.
@@ -27,10 +31,18 @@ class Registry;
 namespace ticketing::http {
 
 struct ServerOptions {
-    std::string address = "0.0.0.0";
-    std::uint16_t port = 3000;  // 0: any free port (see Server::port())
+    std::string address = "0.0.0.0";  // HTTP_ADDRESS (the local stack binds 127.0.0.1)
+    std::uint16_t port = 3000;         // 0: any free port (see Server::port())
     std::size_t io_threads = 2;
     std::size_t workers = 16;  // HTTP_WORKERS
+    // Requests waiting for a worker beyond this are answered 503 with Retry-After at once.
+    std::size_t queue_limit = 1024;
+    // Open connections beyond this wait in the listen backlog until one closes.
+    std::size_t max_connections = 2048;
+    // A connection idle (or sending a request) longer than this is closed; so is one that does
+    // not take its response within write_timeout.
+    std::chrono::milliseconds read_timeout{std::chrono::seconds(10)};
+    std::chrono::milliseconds write_timeout{std::chrono::seconds(10)};
     // Larger JSON bodies are answered 413. Bodies beyond 16× this are cut off by closing the
     // connection (the ingress limits bodies to 1 MB before they get here).
     std::size_t max_body_bytes = 1024 * 1024;

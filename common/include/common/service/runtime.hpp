@@ -20,10 +20,12 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "common/auth/session.hpp"
 #include "common/config/env.hpp"
 #include "common/db/migrations.hpp"
 #include "common/http/router.hpp"
@@ -67,6 +69,12 @@ public:
     // starts the outbox relay (when a database is open) and creates the subscriber. Throws
     // bus::BusError when the server stays unreachable, so the process manager restarts it.
     void ConnectBus(std::chrono::seconds bus_wait = std::chrono::seconds(60));
+
+    // The session settings of a service that checks sessions: the public keys of
+    // JWT_PUBLIC_KEYS_DIR (throws std::runtime_error when they cannot be read), the revoked
+    // sessions this process follows once ConnectBus ran, and `signer` for auth. The settings
+    // refer to the runtime, which must outlive them.
+    auth::SessionSettings Sessions(std::optional<auth::SigningKey> signer = std::nullopt) const;
 
     const config::CommonConfig& config() const { return cfg_; }
     metrics::Registry& metrics();

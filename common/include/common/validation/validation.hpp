@@ -41,6 +41,16 @@ public:
                               std::size_t min,
                               std::size_t max,
                               std::string_view message);
+    // Display text such as a ticket's title (DESIGN.md section 13): TrimmedString's rule, after
+    // the value is NFC-normalised, and no C0 or C1 control character (NUL, tab and newline
+    // included) and no bidirectional embedding, override or isolate (U+202A-U+202E,
+    // U+2066-U+2069) anywhere; those fail with `characters_message`. Returns the trimmed,
+    // normalised value, so both database backends and the events hold the same text.
+    std::string Text(std::string_view field,
+                     std::size_t min,
+                     std::size_t max,
+                     std::string_view message,
+                     std::string_view characters_message);
     // An email address: trimmed and lower-cased (ASCII), then at most 254 characters, exactly one
     // '@', a local part of 1..64 characters, a domain of dot-separated non-empty labels (letters,
     // digits, '-', or non-ASCII; not starting or ending with '-') with at least two labels and a

@@ -4,6 +4,12 @@
 
 #include <condition_variable>
 #include <future>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <mutex>
 #include <thread>
 
@@ -41,9 +47,10 @@ public:
         std::unique_lock lock(mu_);
         return cv_.wait_for(lock, deadline, [this] { return open_; });
     }
-    bool WaitForWaiter(std::chrono::milliseconds deadline) {
+    bool WaitForWaiter(std::chrono::milliseconds deadline) { return WaitForWaiters(1, deadline); }
+    bool WaitForWaiters(int n, std::chrono::milliseconds deadline) {
         std::unique_lock lock(mu_);
-        return cv_.wait_for(lock, deadline, [this] { return waiting_ > 0; });
+        return cv_.wait_for(lock, deadline, [this, n] { return waiting_ >= n; });
     }
 
 private:
@@ -52,6 +59,33 @@ private:
     bool open_ = false;
     int waiting_ = 0;
 };
+
+// Sends raw bytes to 127.0.0.1:port and returns everything the server writes until it closes
+// the connection (or 5 s pass: the test then fails on what it got).
+std::string RawExchange(std::uint16_t port, const std::string& bytes) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{5, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string out;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(bytes.size())) {
+        char buf[4096];
+        for (;;) {
+            auto n = ::recv(fd, buf, sizeof buf, 0);
+            if (n <= 0) {
+                break;
+            }
+            out.append(buf, static_cast<std::size_t>(n));
+        }
+    }
+    ::close(fd);
+    return out;
+}
 
 class ServerTest : public ::testing::Test {
 protected:
@@ -85,6 +119,7 @@ protected:
         options.io_threads = 1;
         options.workers = 4;
         options.max_body_bytes = 4096;
+        options.queue_limit = 2;
         server_ = std::make_unique<Server>(options, std::move(router), registry_);
         server_->AddReadinessCheck("database", [this] { return database_up_.load(); });
         server_->AddReadinessCheck("bus", [] { return true; });
@@ -120,7 +155,8 @@ TEST_F(ServerTest, PassesRouteParameters) {
 
 TEST_F(ServerTest, UnknownRouteIs404InContractFormat) {
     HttpClient client(base_);
-    for (auto r : {client.Get("/nope"), client.Delete("/hello"), client.Get("/items/1/2")}) {
+    for (auto r : {client.Get("/nope"), client.Get("/items/1/2"), client.Get("/hello/"),
+                   client.Get("//hello"), client.Get("/items/1/")}) {
         EXPECT_EQ(r.status, 404);
         EXPECT_EQ(r.Json(), nlohmann::json::parse(R"({"errors":[{"message":"Not Found"}]})"));
     }
@@ -169,8 +205,13 @@ TEST_F(ServerTest, HugeBodyIsRefusedWithoutReadingItAll) {
     HttpClient client(base_);
     std::string huge(1024 * 1024, 'x');
     auto r = client.Post("/echo", huge);
-    // Beyond 16x the limit the server drops the connection rather than buffer the body.
+    // Beyond 16x the limit the server answers from the Content-Length alone and closes the
+    // connection rather than buffer the body (a client still sending may see the reset first).
     EXPECT_TRUE(r.status == 0 || r.status == 413) << r.status;
+    const auto raw = RawExchange(server_->port(),
+                                 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                 "application/json\r\nContent-Length: 1048576\r\n\r\n{");
+    EXPECT_EQ(raw.rfind("HTTP/1.1 413 ", 0), 0u) << raw;
     HttpClient fresh(base_);
     EXPECT_EQ(fresh.Get("/hello").status, 200);
 }
@@ -274,6 +315,83 @@ TEST_F(ServerTest, StopFinishesInFlightRequestAndRefusesNewConnections) {
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.Json()["opened"], true);
     EXPECT_EQ(stopped.wait_for(10s), std::future_status::ready);
+}
+
+TEST_F(ServerTest, KnownPathWithAnotherMethodIs405WithAllow) {
+    HttpClient client(base_);
+    for (auto r : {client.Delete("/hello"), client.Send("PATCH", "/items/1", "{}", {}),
+                   client.Send("TRACE", "/hello", std::nullopt, {})}) {
+        EXPECT_EQ(r.status, 405);
+        EXPECT_EQ(r.Json(),
+                  nlohmann::json::parse(R"({"errors":[{"message":"Method not allowed"}]})"));
+    }
+    EXPECT_EQ(client.Delete("/hello").Header("allow").value_or(""), "GET");
+    // The connection is still in use afterwards: nothing was closed.
+    EXPECT_EQ(client.Get("/hello").status, 200);
+}
+
+// What a proxy must never see is a closed connection: it would count the replica as failed.
+// Each unparseable request gets its status and the contract's JSON, then the connection closes.
+TEST_F(ServerTest, UnparseableRequestsAreAnsweredInContractFormat) {
+    const auto port = server_->port();
+    struct Case {
+        const char* what;
+        std::string bytes;
+        const char* status_line;
+    };
+    const std::vector<Case> cases = {
+        {"unknown method", "FOO /hello HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 501 "},
+        {"bad request line", "GET /hello HTTP/9\r\n\r\n", "HTTP/1.1 400 "},
+        {"two Content-Lengths",
+         "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}",
+         "HTTP/1.1 400 "},
+        {"header over the limit",
+         "GET /hello HTTP/1.1\r\nHost: x\r\nCookie: " + std::string(9000, 'a') + "\r\n\r\n",
+         "HTTP/1.1 431 "},
+        {"URI over the limit",
+         "GET /" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n",
+         "HTTP/1.1 414 "},
+        {"NUL in the request line", std::string("GET /hel") + '\0' + "lo HTTP/1.1\r\n\r\n",
+         "HTTP/1.1 400 "},
+    };
+    for (const auto& c : cases) {
+        const auto answer = RawExchange(port, c.bytes);
+        EXPECT_EQ(answer.rfind(c.status_line, 0), 0u) << c.what << ": " << answer;
+        EXPECT_NE(answer.find("Content-Type: application/json"), std::string::npos) << c.what;
+        EXPECT_NE(answer.find(R"({"errors":[{"message":")"), std::string::npos) << c.what;
+    }
+    // The server is unharmed.
+    EXPECT_EQ(HttpClient(base_).Get("/hello").status, 200);
+}
+
+// A full queue in front of the workers sheds load at once with 503 and Retry-After.
+TEST_F(ServerTest, FullWorkerQueueIs503WithRetryAfter) {
+    // Four workers held by /slow, then two requests queued behind them (queue_limit 2).
+    std::vector<std::future<test::HttpResult>> held;
+    for (int i = 0; i < 4; ++i) {
+        held.push_back(
+            std::async(std::launch::async, [this] { return HttpClient(base_).Get("/slow"); }));
+    }
+    ASSERT_TRUE(gate_.WaitForWaiters(4, 5s));
+    for (int i = 0; i < 2; ++i) {
+        held.push_back(
+            std::async(std::launch::async, [this] { return HttpClient(base_).Get("/hello"); }));
+    }
+    // The queued two are counted in flight; the next one finds the queue full.
+    ASSERT_TRUE(test::WaitUntil(
+        [this] {
+            auto m = HttpClient(base_).Get("/metrics").body;
+            return m.find("http_requests_in_flight 7") != std::string::npos;
+        },
+        5s));
+    auto shed = HttpClient(base_).Get("/hello");
+    EXPECT_EQ(shed.status, 503);
+    EXPECT_EQ(shed.Header("retry-after").value_or(""), "1");
+    EXPECT_EQ(shed.Json()["errors"][0]["message"], "Server busy, please retry");
+    gate_.Open();
+    for (auto& f : held) {
+        EXPECT_EQ(f.get().status, 200);
+    }
 }
 
 }  // namespace

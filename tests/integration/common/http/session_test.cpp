@@ -11,14 +11,13 @@
 #include "common/metrics/registry.hpp"
 #include "common/testing/fake_clock.hpp"
 #include "common/testing/http_client.hpp"
+#include "common/testing/session_keys.hpp"
 
 namespace ticketing::auth {
 namespace {
 
 using namespace std::chrono_literals;
 using test::HttpClient;
-
-constexpr const char* kKey = "an-integration-test-key-of-32-bytes!!";
 
 std::string Base64Url(std::string_view in) {
     std::string out(sodium_base64_encoded_len(in.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING),
@@ -40,7 +39,7 @@ class SessionTest : public ::testing::Test {
 protected:
     void SetUp() override {
         log::Init("test", log::Level::kWarn);
-        settings_ = {kKey, 3600s, &clock_};
+        settings_ = test::TestSessionSettings(clock_, 3600s, &revoked_);
         http::Router router;
         router.Post("/signin", [this](http::Request& r) {
             auto token = IssueToken("5f1a2b3c4d5e6f7a8b9c0d1e", "a@b.co", settings_);
@@ -74,6 +73,7 @@ protected:
     }
 
     test::FakeClock clock_;
+    RevocationList revoked_;
     SessionSettings settings_;
     metrics::Registry registry_;
     std::unique_ptr<http::Server> server_;
@@ -122,10 +122,56 @@ TEST_F(SessionTest, ExpiredTokenMeansNotSignedIn) {
 }
 
 TEST_F(SessionTest, TokenSignedWithAnotherKeyMeansNotSignedIn) {
-    SessionSettings other{"another-key-that-is-also-32-bytes-long", 3600s, &clock_};
-    std::string forged = IssueToken("5f1a2b3c4d5e6f7a8b9c0d1e", "a@b.co", other);
+    // Same kid, another private key: what a service holding only public keys could try.
+    std::string forged = SignJwt("5f1a2b3c4d5e6f7a8b9c0d1e",
+                                 "a@b.co",
+                                 test::SessionKeys().stranger,
+                                 clock_.Now(),
+                                 3600s);
     EXPECT_TRUE(CurrentUserWith(Cookie(forged)).is_null());
     EXPECT_EQ(client_->Get("/private", {{"Cookie", Cookie(forged)}}).status, 401);
+}
+
+TEST_F(SessionTest, RevokedTokenMeansNotSignedInUntilItExpires) {
+    std::string cookie = test::CookiePair(client_->Post("/signin", "{}"), "session");
+    std::string other = test::CookiePair(client_->Post("/signin", "{}"), "session");
+    auto user = CurrentUserWith(cookie);
+    ASSERT_FALSE(user.is_null());
+    auto token = TokenFromSessionCookie(cookie.substr(std::string("session=").size()));
+    ASSERT_TRUE(token.has_value());
+    auto payload = VerifyJwt(*token, test::SessionKeys().keys, clock_.Now());
+    ASSERT_TRUE(payload.has_value());
+    revoked_.Revoke(payload->jti, payload->exp, clock_.Now());
+    EXPECT_TRUE(CurrentUserWith(cookie).is_null());
+    EXPECT_EQ(client_->Get("/private", {{"Cookie", cookie}}).status, 401);
+    // Only that token: another session of the same user still works.
+    EXPECT_FALSE(CurrentUserWith(other).is_null());
+}
+
+// The header decides nothing but the key: HS256 signed with the public key's PEM as the HMAC
+// secret (the classic algorithm confusion), an unknown kid and no kid are all refused.
+TEST_F(SessionTest, OnlyEs256WithAKnownKidIsAccepted) {
+    auto now = util::ToEpochMs(clock_.Now()) / 1000;
+    std::string payload = Base64Url(nlohmann::json{{"id", "5f1a2b3c4d5e6f7a8b9c0d1e"},
+                                                   {"email", "a@b.co"},
+                                                   {"iat", now},
+                                                   {"exp", now + 3600},
+                                                   {"jti", "x"}}
+                                        .dump());
+    std::string real = SignJwt("5f1a2b3c4d5e6f7a8b9c0d1e", "a@b.co", test::SessionKeys().signer,
+                               clock_.Now(), 3600s);
+    std::string real_signature = real.substr(real.rfind('.') + 1);
+    for (const std::string& header : {std::string(R"({"alg":"HS256","kid":"test-key"})"),
+                                      std::string(R"({"alg":"ES256","kid":"other-key"})"),
+                                      std::string(R"({"alg":"ES256"})"),
+                                      std::string(R"({"alg":"ES384","kid":"test-key"})")}) {
+        std::string token = Base64Url(header) + "." + payload + "." + real_signature;
+        EXPECT_TRUE(CurrentUserWith(Cookie(token)).is_null()) << header;
+    }
+    // The real token with its payload swapped keeps its signature but fails it.
+    std::string swapped = real.substr(0, real.find('.')) + "." + payload + "." + real_signature;
+    EXPECT_TRUE(CurrentUserWith(Cookie(swapped)).is_null());
+    EXPECT_FALSE(CurrentUserWith(Cookie(real)).is_null());
 }
 
 TEST_F(SessionTest, AlgNoneTokenMeansNotSignedIn) {
@@ -145,11 +191,15 @@ TEST_F(SessionTest, GarbageCookiesMeanNotSignedIn) {
     for (const std::string& c : {std::string("session=%%%"),
                                  std::string("session="),
                                  std::string("session=eyJqd3QiOiJ4In0="),  // {"jwt":"x"}
-                                 std::string("session=") + std::string(10000, 'A')}) {
+                                 std::string("session=") + std::string(8000, 'A')}) {
         auto r = client_->Get("/currentuser", {{"Cookie", c}});
         EXPECT_EQ(r.status, 200) << c.substr(0, 40);
         EXPECT_TRUE(r.Json()["currentUser"].is_null()) << c.substr(0, 40);
     }
+    // A header value over 8 KB (nginx's own line limit) is refused in the contract's format.
+    auto r = client_->Get("/currentuser", {{"Cookie", "session=" + std::string(10000, 'A')}});
+    EXPECT_EQ(r.status, 431);
+    EXPECT_EQ(r.Json()["errors"][0]["message"], "Request headers are too large");
 }
 
 }  // namespace

@@ -12,7 +12,20 @@ namespace {
 
 using std::chrono::seconds;
 
-constexpr const char* kKey = "0123456789abcdef0123456789abcdef";
+const KeyPairPem& Pair() {
+    static const KeyPairPem pair = GenerateKeyPair();
+    return pair;
+}
+
+SessionSettings Settings(const util::Clock& clock, const RevocationList* revoked) {
+    SessionSettings s;
+    s.keys = VerificationKeys::FromPem({{"k1", Pair().public_pem}});
+    s.signer = SigningKey(Pair().private_pem, "k1");
+    s.ttl = seconds(3600);
+    s.clock = &clock;
+    s.revoked = revoked;
+    return s;
+}
 
 http::Request RequestWithCookie(std::optional<std::string> cookie_header) {
     std::vector<std::pair<std::string, std::string>> headers;
@@ -25,7 +38,8 @@ http::Request RequestWithCookie(std::optional<std::string> cookie_header) {
 class SessionTest : public ::testing::Test {
 protected:
     test::FakeClock clock_;
-    SessionSettings settings_{kKey, seconds(3600), &clock_};
+    RevocationList revoked_;
+    SessionSettings settings_ = Settings(clock_, &revoked_);
 };
 
 TEST(SessionCookieValue, IsBase64OfJwtJson) {
@@ -93,7 +107,8 @@ TEST_F(SessionTest, CurrentUserIsNullForGarbageCookie) {
 }
 
 TEST_F(SessionTest, CurrentUserIsNullForForgedToken) {
-    const SessionSettings attacker{"fedcba9876543210fedcba9876543210", seconds(3600), &clock_};
+    SessionSettings attacker = settings_;
+    attacker.signer = SigningKey(GenerateKeyPair().private_pem, "k1");
     const std::string forged = IssueToken("6b02bd200123456789abcdef", "a@b.co", attacker);
 
     const auto user =
@@ -125,6 +140,42 @@ TEST_F(SessionTest, RequireAuthReturnsSignedInUser) {
         RequireAuth(RequestWithCookie("session=" + SessionCookieValue(token)), settings_);
 
     EXPECT_EQ(user.id, "id1");
+}
+
+TEST_F(SessionTest, ARevokedTokenIsNotSignedInAndOthersAre) {
+    const std::string token = IssueToken("id1", "a@b.co", settings_);
+    const std::string other = IssueToken("id1", "a@b.co", settings_);
+    const auto user = CurrentUserFromCookie(SessionCookieValue(token), settings_);
+    ASSERT_TRUE(user.has_value());
+
+    revoked_.Revoke(user->jti, user->exp, clock_.Now());
+
+    EXPECT_FALSE(CurrentUserFromCookie(SessionCookieValue(token), settings_).has_value());
+    EXPECT_TRUE(CurrentUserFromCookie(SessionCookieValue(other), settings_).has_value());
+    EXPECT_THROW(RequireAuth(RequestWithCookie("session=" + SessionCookieValue(token)), settings_),
+                 http::NotAuthorizedError);
+}
+
+// A revocation is kept until the token's exp, then dropped (the token is invalid anyway).
+TEST(RevocationList, ForgetsRevocationsOnceTheirTokensExpire) {
+    test::FakeClock clock;
+    RevocationList list;
+    const std::int64_t now_s = util::ToEpochMs(clock.Now()) / 1000;
+    list.Revoke("short", now_s + 10, clock.Now());
+    list.Revoke("long", now_s + 3600, clock.Now());
+    EXPECT_TRUE(list.IsRevoked("short"));
+    EXPECT_EQ(list.size(), 2u);
+    clock.Advance(seconds(120));  // past "short"'s exp and the once-a-minute pruning interval
+    list.Revoke("third", now_s + 3600, clock.Now());
+    EXPECT_FALSE(list.IsRevoked("short"));
+    EXPECT_TRUE(list.IsRevoked("long"));
+    EXPECT_EQ(list.size(), 2u);
+}
+
+TEST_F(SessionTest, IssuingWithoutASigningKeyIsAProgrammingError) {
+    SessionSettings verifier_only = settings_;
+    verifier_only.signer.reset();
+    EXPECT_THROW(IssueToken("id1", "a@b.co", verifier_only), std::logic_error);
 }
 
 TEST_F(SessionTest, RequireAuthThrowsNotAuthorizedWhenSignedOut) {

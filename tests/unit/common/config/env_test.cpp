@@ -9,7 +9,7 @@
 namespace ticketing::config {
 namespace {
 
-constexpr const char* kSecretKey = "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t";  // 34 bytes
+constexpr const char* kKeysDir = "/etc/ticketing/jwt-public-keys";
 
 EnvReader ReaderOf(std::map<std::string, std::string> vars) {
     return EnvReader(
@@ -114,13 +114,15 @@ TEST(EnvReader, FinishDoesNotThrowWithoutProblems) {
 }
 
 TEST(CommonConfig, FromEnvAppliesDefaults) {
-    EnvReader env = ReaderOf({{"JWT_KEY", kSecretKey}});
+    EnvReader env = ReaderOf({{"JWT_PUBLIC_KEYS_DIR", kKeysDir}});
 
     const CommonConfig config = CommonConfig::FromEnv(env, "tickets");
 
     EXPECT_NO_THROW(env.Finish());
     EXPECT_EQ(config.service, "tickets");
-    EXPECT_EQ(config.jwt_key, kSecretKey);
+    EXPECT_EQ(config.jwt_public_keys_dir, kKeysDir);
+    EXPECT_EQ(config.http_address, "0.0.0.0");
+    EXPECT_EQ(config.nats_user, "");
     EXPECT_EQ(config.nats_url, "nats://127.0.0.1:4222");
     EXPECT_EQ(config.database_url, "sqlite://./.data/tickets.db");
     EXPECT_EQ(config.redis_url, "redis://127.0.0.1:6379");
@@ -133,8 +135,11 @@ TEST(CommonConfig, FromEnvAppliesDefaults) {
 }
 
 TEST(CommonConfig, FromEnvReadsEveryVariable) {
-    EnvReader env = ReaderOf({{"JWT_KEY", kSecretKey},
+    EnvReader env = ReaderOf({{"JWT_PUBLIC_KEYS_DIR", kKeysDir},
                               {"NATS_URL", "nats://bus:4222"},
+                              {"NATS_USER", "orders"},
+                              {"NATS_PASSWORD", "pw"},
+                              {"HTTP_ADDRESS", "127.0.0.1"},
                               {"DATABASE_URL", "postgresql://db/orders"},
                               {"REDIS_URL", "redis://cache:6379"},
                               {"HTTP_PORT", "4000"},
@@ -148,6 +153,9 @@ TEST(CommonConfig, FromEnvReadsEveryVariable) {
 
     EXPECT_NO_THROW(env.Finish());
     EXPECT_EQ(config.nats_url, "nats://bus:4222");
+    EXPECT_EQ(config.nats_user, "orders");
+    EXPECT_EQ(config.nats_password, "pw");
+    EXPECT_EQ(config.http_address, "127.0.0.1");
     EXPECT_EQ(config.database_url, "postgresql://db/orders");
     EXPECT_EQ(config.redis_url, "redis://cache:6379");
     EXPECT_EQ(config.http_port, 4000);
@@ -160,7 +168,7 @@ TEST(CommonConfig, FromEnvReadsEveryVariable) {
 
 TEST(CommonConfig, FromEnvPutsDefaultDatabaseInDataDir) {
     EnvReader env =
-        ReaderOf({{"JWT_KEY", kSecretKey}, {"TICKETING_DATA_DIR", "/var/lib/ticketing/"}});
+        ReaderOf({{"JWT_PUBLIC_KEYS_DIR", kKeysDir}, {"TICKETING_DATA_DIR", "/var/lib/ticketing/"}});
 
     const CommonConfig config = CommonConfig::FromEnv(env, "auth");
 
@@ -179,7 +187,7 @@ TEST(CommonConfig, FromEnvReportsEveryProblemAtOnce) {
 
     EXPECT_EQ(env.problems(),
               (std::vector<std::string>{
-                  "JWT_KEY must be defined",
+                  "JWT_PUBLIC_KEYS_DIR must be defined",
                   "HTTP_PORT must be an integer between 1 and 65535",
                   "LOG_LEVEL must be one of trace, debug, info, warn, error",
                   "SESSION_TTL_SECONDS must be an integer between 1 and 31536000",
@@ -189,19 +197,39 @@ TEST(CommonConfig, FromEnvReportsEveryProblemAtOnce) {
               }));
 }
 
-TEST(CommonConfig, FromEnvRejectsShortJwtKeyWithoutPrintingIt) {
-    EnvReader env = ReaderOf({{"JWT_KEY", "tooshort-secret"}});
+TEST(CommonConfig, FromEnvWantsANatsPasswordWithTheUser) {
+    EnvReader env = ReaderOf({{"JWT_PUBLIC_KEYS_DIR", kKeysDir}, {"NATS_USER", "tickets"}});
 
-    CommonConfig::FromEnv(env, "auth");
-    const std::string message = FinishMessage(env);
+    CommonConfig::FromEnv(env, "tickets");
 
-    EXPECT_NE(message.find("JWT_KEY must be at least 32 bytes"), std::string::npos);
-    EXPECT_EQ(message.find("tooshort-secret"), std::string::npos);
+    EXPECT_EQ(env.problems(),
+              std::vector<std::string>{"NATS_PASSWORD must be defined when NATS_USER is"});
+}
+
+TEST(CommonConfig, ExpirationNeedsNoSessionKeys) {
+    EnvReader env = ReaderOf({});
+
+    CommonConfig::FromEnv(env, "expiration", CommonConfig::Sessions::kNone);
+
+    EXPECT_TRUE(env.problems().empty());
+}
+
+TEST(MaskCredentials, HidesPasswordsAndTokensInEveryUrl) {
+    EXPECT_EQ(MaskCredentials("nats://tickets:s3cr3t@nats:4222"), "nats://tickets:***@nats:4222");
+    EXPECT_EQ(MaskCredentials("nats://a:p1@n1:4222, nats://a:p2@n2:4222,nats://n3:4222"),
+              "nats://a:***@n1:4222, nats://a:***@n2:4222,nats://n3:4222");
+    EXPECT_EQ(MaskCredentials("nats://s3cr3ttoken@nats:4222"), "nats://***@nats:4222");
+    EXPECT_EQ(MaskCredentials("redis://expiration:p@ss@redis:6379/0"),
+              "redis://expiration:***@redis:6379/0");
+    EXPECT_EQ(MaskCredentials("postgresql://u:pw@db/orders?sslmode=require"),
+              "postgresql://u:***@db/orders?sslmode=require");
+    EXPECT_EQ(MaskCredentials("sqlite:///var/lib/t/a@b.db"), "sqlite:///var/lib/t/a@b.db");
+    EXPECT_EQ(MaskCredentials("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
 }
 
 TEST(CommonConfig, FromEnvNeverPrintsValues) {
     EnvReader env = ReaderOf(
-        {{"JWT_KEY", kSecretKey}, {"HTTP_PORT", "s3cr3t-port"}, {"LOG_LEVEL", "s3cr3t-level"}});
+        {{"JWT_PUBLIC_KEYS_DIR", kKeysDir}, {"HTTP_PORT", "s3cr3t-port"}, {"LOG_LEVEL", "s3cr3t-level"}});
 
     CommonConfig::FromEnv(env, "auth");
     const std::string message = FinishMessage(env);

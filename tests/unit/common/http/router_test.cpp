@@ -26,10 +26,41 @@ TEST(Router, FindCapturesNamedParameters) {
     EXPECT_EQ(match->params.at("item"), "7");
 }
 
-TEST(Router, FindIgnoresTrailingSlash) {
+// One canonical path form (DESIGN.md section 13): a variant of a rate-limited route that the
+// ingress might not recognise must not reach the route either.
+TEST(Router, OnlyTheCanonicalPathMatches) {
     Router router;
-    router.Post("/api/users/signup", Returns(201));
-    EXPECT_TRUE(router.Find(Method::kPost, "/api/users/signup/").has_value());
+    router.Post("/api/users/signin", Returns(200));
+    EXPECT_TRUE(router.Find(Method::kPost, "/api/users/signin").has_value());
+    for (const char* variant : {"/api/users/signin/",
+                                "/api/users//signin",
+                                "//api/users/signin",
+                                "/api/users/./signin",
+                                "/api/users/x/../signin",
+                                "/api/users/signin/.",
+                                "api/users/signin",
+                                "/api/users/%73ignin",
+                                ""}) {
+        EXPECT_FALSE(router.Find(Method::kPost, variant).has_value()) << variant;
+        EXPECT_TRUE(router.AllowedMethods(variant).empty()) << variant;
+    }
+}
+
+TEST(Router, RootPathIsCanonical) {
+    Router router;
+    router.Get("/", Returns(200));
+    EXPECT_TRUE(router.Find(Method::kGet, "/").has_value());
+}
+
+TEST(Router, AllowedMethodsListsEveryMethodOfThePath) {
+    Router router;
+    router.Get("/api/tickets/:id", Returns(200));
+    router.Put("/api/tickets/:id", Returns(200));
+    router.Get("/api/tickets", Returns(200));
+    EXPECT_EQ(router.AllowedMethods("/api/tickets/1"),
+              (std::vector<Method>{Method::kGet, Method::kPut}));
+    EXPECT_EQ(router.AllowedMethods("/api/tickets"), (std::vector<Method>{Method::kGet}));
+    EXPECT_TRUE(router.AllowedMethods("/api/orders").empty());
 }
 
 TEST(Router, FindDistinguishesMethods) {
