@@ -81,7 +81,12 @@ def _rate_limited(ctx, path, body):
           f"may), answers {by_status}")
     problems = [p for a in answers if a.status == 429 for p in error_problems(a)]
     check(not problems, f"429 answers: {problems[0] if problems else ''}")
-    return f"{n} at once: {reached} reached auth (at most {allowed}), answers {by_status}"
+    # auth throttles too (with Retry-After): the ingress's own limit must hold by itself.
+    by_ingress = sum(1 for a in answers if a.status == 429 and not a.header("retry-after"))
+    check(by_ingress > 0, f"no 429 of the ingress's own (those of auth carry Retry-After): "
+                          f"answers {by_status}")
+    return (f"{n} at once: {reached} reached auth (at most {allowed}), {by_ingress} refused by "
+            f"the ingress, answers {by_status}")
 
 
 # A wrong password for an account that does not exist (auth still checks it, at a password
