@@ -11,10 +11,24 @@ cmake --preset "$PRESET" >/dev/null
 cmake --build "build/$PRESET" --target ticketing-auth
 
 work=$(mktemp -d)
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+cleanup() {
+  [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
+  [ -n "${nats_pid:-}" ] && kill "$nats_pid" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$work"
+}
 trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-JWT_KEY=bench-key-that-is-at-least-32-bytes-long HTTP_PORT=$PORT LOG_LEVEL=warn \
+NATS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# auth publishes sign-outs (session:revoked) on the bus.
+nats-server -js -sd "$work/nats" -a 127.0.0.1 -p "$NATS_PORT" >"$work/nats.log" 2>&1 &
+nats_pid=$!
+# Session keys (DESIGN.md section 13): auth signs with the private one, the others check.
+. scripts/session-keys.sh
+make_session_keys "$work/jwt" bench
+export JWT_PRIVATE_KEY_FILE="$work/jwt/signing/bench.pem" JWT_KEY_ID=bench \
+  JWT_PUBLIC_KEYS_DIR="$work/jwt/public"
+HTTP_PORT=$PORT LOG_LEVEL=warn NATS_URL="nats://127.0.0.1:$NATS_PORT" \
+  AUTH_RATE_PER_ADDRESS=1000000 AUTH_RATE_PER_ACCOUNT=1000000 \
   DATABASE_URL="sqlite://$work/auth.db" "./build/$PRESET/auth/ticketing-auth" &
 pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done

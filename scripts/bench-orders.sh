@@ -19,9 +19,15 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 NATS_PORT=$(port); AUTH_PORT=$(port); ORDERS_PORT=$(port)
-export JWT_KEY=bench-key-that-is-at-least-32-bytes-long LOG_LEVEL=warn
+# Session keys (DESIGN.md section 13): auth signs with the private one, the others check.
+. scripts/session-keys.sh
+make_session_keys "$work/jwt" bench
+export JWT_PRIVATE_KEY_FILE="$work/jwt/signing/bench.pem" JWT_KEY_ID=bench \
+  JWT_PUBLIC_KEYS_DIR="$work/jwt/public"
+export LOG_LEVEL=warn PAYMENT_GATEWAY=sandbox AUTH_RATE_PER_ADDRESS=1000000 AUTH_RATE_PER_ACCOUNT=1000000
 nats-server -js -sd "$work/nats" -a 127.0.0.1 -p "$NATS_PORT" >"$work/nats.log" 2>&1 & pids+=($!)
-HTTP_PORT=$AUTH_PORT DATABASE_URL="sqlite://$work/auth.db" "./build/$PRESET/auth/ticketing-auth" & pids+=($!)
+HTTP_PORT=$AUTH_PORT DATABASE_URL="sqlite://$work/auth.db" NATS_URL="nats://127.0.0.1:$NATS_PORT" \
+  "./build/$PRESET/auth/ticketing-auth" & pids+=($!)
 HTTP_PORT=$ORDERS_PORT DATABASE_URL="sqlite://$work/orders.db" NATS_URL="nats://127.0.0.1:$NATS_PORT" \
   "./build/$PRESET/orders/ticketing-orders" & pids+=($!)
 ready() { for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$1/readyz" >/dev/null && return 0; sleep 0.1; done; return 1; }

@@ -28,7 +28,12 @@ cleanup() { for ((i=${#pids[@]}-1; i>=0; i--)); do kill "${pids[i]}" 2>/dev/null
 trap cleanup EXIT
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 NATS_PORT=$(port); PORT=$(port)
-export JWT_KEY=bench-key-that-is-at-least-32-bytes-long LOG_LEVEL=warn
+# Session keys (DESIGN.md section 13): auth signs with the private one, the others check.
+. scripts/session-keys.sh
+make_session_keys "$work/jwt" bench
+export JWT_PRIVATE_KEY_FILE="$work/jwt/signing/bench.pem" JWT_KEY_ID=bench \
+  JWT_PUBLIC_KEYS_DIR="$work/jwt/public"
+export LOG_LEVEL=warn PAYMENT_GATEWAY=sandbox AUTH_RATE_PER_ADDRESS=1000000 AUTH_RATE_PER_ACCOUNT=1000000
 nats-server -js -sd "$work/nats" -a 127.0.0.1 -p "$NATS_PORT" >"$work/nats.log" 2>&1 & pids+=($!)
 HTTP_PORT=$PORT DATABASE_URL="sqlite://$work/tickets.db" NATS_URL="nats://127.0.0.1:$NATS_PORT" \
   "./$BUILD/tickets/ticketing-tickets" & pids+=($!)
@@ -36,7 +41,7 @@ BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 300); do curl -fs "$BASE/readyz" >/dev/null && break; sleep 0.1; done
 curl -fs "$BASE/readyz" >/dev/null
 
-cookie="session=$("./$BUILD/tests/bench/ticketing-token" --key "$JWT_KEY" \
+cookie="session=$("./$BUILD/tests/bench/ticketing-token" --key-file "$JWT_PRIVATE_KEY_FILE" \
   --id 6a1b2c3d4e5f6a7b8c9d0e01 --email seller@bench.test)"
 id=$(curl -fs -b "$cookie" -H 'Content-Type: application/json' \
   -d '{"title":"Bench concert","price":20.5}' "$BASE/api/tickets" |

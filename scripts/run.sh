@@ -37,8 +37,15 @@
 #   TICKETING_PRESET      build preset (default release); TICKETING_SKIP_BUILD=1 uses what is built
 #                         (with --containers: the images already built; the storefront's web/dist
 #                         and api/dist as they are: scripts/web-build.sh builds them)
-#   JWT_KEY               when not set, a random key is made once and kept in the data directory
-#                         (mode 600), so sessions survive a restart
+#   JWT_PRIVATE_KEY_FILE, JWT_KEY_ID, JWT_PUBLIC_KEYS_DIR
+#                         the session keys (DESIGN.md section 13); when not all set, an ES256 key
+#                         pair (kid local-1) is made once under <data>/keys/jwt, the private key
+#                         mode 600, so sessions survive a restart
+# Credentials: one NATS user per service (publishing only its own subjects) and an `ops` user for
+# the tools, a Redis ACL user for expiration and a password for Redis's default user, each a
+# random secret made once in <data>/secrets (mode 600) and handed to processes through
+# supervisord's environment, never on a command line or in a generated file but the servers' own
+# configuration (mode 600). Services listen on 127.0.0.1 only (HTTP_ADDRESS).
 #   EXPIRATION_WINDOW_SECONDS, LOG_LEVEL, PAYMENT_GATEWAY, STRIPE_KEY, STRIPE_API_BASE,
 #   STRIPE_PUBLISHABLE_KEY,
 #   NATS_RETRY_HORIZON_SECONDS: passed on
@@ -49,6 +56,10 @@ mkdir -p "$DATA"
 DATA=$(cd "$DATA" && pwd)
 RUN="$DATA/run"
 LOGS="$DATA/logs"
+SECRETS="$DATA/secrets"
+# shellcheck source=scripts/session-keys.sh
+. "$ROOT/scripts/session-keys.sh"
+JWT_DIR="$DATA/keys/jwt"
 CTL=(supervisorctl -c "$RUN/supervisord.conf")
 PRESET=${TICKETING_PRESET:-release}
 BIN=${TICKETING_BIN:-$ROOT/build/$PRESET}
@@ -155,7 +166,17 @@ service_env() {
   # In a container the data directory is the service's volume.
   if [ "${CONTAINERS:-0}" = 1 ]; then data=/var/lib/ticketing; fi
   echo "HTTP_PORT=$(service_port "$svc" "$i")"
+  echo "HTTP_ADDRESS=127.0.0.1"
   echo "NATS_URL=$(nats_urls)"
+  echo "NATS_USER=$svc"
+  case $svc in
+    auth|tickets|orders|payments) echo "JWT_PUBLIC_KEYS_DIR=$(jwt_path public)" ;;
+  esac
+  if [ "$svc" = auth ]; then
+    echo "JWT_PRIVATE_KEY_FILE=$(jwt_path private)"
+    echo "JWT_KEY_ID=$JWT_KEY_ID"
+    echo "AUTH_RATE_PER_ADDRESS=${TICKETING_AUTH_RATE:-10}"
+  fi
   echo "NATS_STREAM_REPLICAS=$NATS_NODES"
   echo "TICKETING_DATA_DIR=$data"
   if [ "$USE_POSTGRES" = 1 ]; then
@@ -163,10 +184,99 @@ service_env() {
   else
     echo "DATABASE_URL=sqlite://$data/$svc.db"
   fi
-  if [ "$svc" = expiration ]; then echo "REDIS_URL=redis://127.0.0.1:$REDIS_PORT"; fi
   if [ -n "${NATS_RETRY_HORIZON_SECONDS:-}" ]; then
     echo "NATS_RETRY_HORIZON_SECONDS=$NATS_RETRY_HORIZON_SECONDS"
   fi
+}
+
+# The secret variables of service $1, NAME=value per line: its NATS password, expiration's
+# REDIS_URL (with its ACL user's password). supervisord gets them through its own environment.
+service_secrets() {
+  local svc=$1
+  echo "NATS_PASSWORD=$(secret "nats-$svc")"
+  if [ "$svc" = expiration ]; then
+    echo "REDIS_URL=redis://expiration:$(secret redis-expiration)@127.0.0.1:$REDIS_PORT"
+  fi
+}
+
+# --- secrets ------------------------------------------------------------------------------------
+# A random secret (48 hex digits) kept in $SECRETS/$1 (mode 600), made once.
+secret() {
+  local file="$SECRETS/$1"
+  if [ ! -s "$file" ]; then
+    (umask 077; mkdir -p "$SECRETS"; od -An -tx1 -N24 /dev/urandom | tr -d ' \n' > "$file")
+  fi
+  cat "$file"
+}
+
+# Where the session keys are, as the services see them ($1: public | private).
+jwt_path() {
+  local public=$JWT_PUBLIC_KEYS_DIR private=$JWT_PRIVATE_KEY_FILE
+  if [ "${CONTAINERS:-0}" = 1 ] && [ "${JWT_GENERATED:-0}" = 1 ]; then
+    public=/etc/ticketing/jwt/public; private=/etc/ticketing/jwt/signing/$JWT_KEY_ID.pem
+  fi
+  if [ "$1" = public ]; then echo "$public"; else echo "$private"; fi
+}
+
+# The ES256 session key pair (DESIGN.md section 13), unless the environment names one.
+session_keys() {
+  if [ -n "${JWT_PRIVATE_KEY_FILE:-}" ] && [ -n "${JWT_PUBLIC_KEYS_DIR:-}" ]; then
+    JWT_GENERATED=0
+    JWT_KEY_ID=${JWT_KEY_ID:-$(basename "$JWT_PRIVATE_KEY_FILE" .pem)}
+    return
+  fi
+  JWT_GENERATED=1
+  JWT_KEY_ID=local-1
+  JWT_PRIVATE_KEY_FILE="$JWT_DIR/signing/$JWT_KEY_ID.pem"
+  JWT_PUBLIC_KEYS_DIR="$JWT_DIR/public"
+  make_session_keys "$JWT_DIR" "$JWT_KEY_ID"
+}
+
+# nats-server's configuration: one user per service, allowed to publish only the subjects it
+# owns plus the JetStream API, acknowledgements, flow control, inboxes and dead letters; `ops`
+# (the tools: replay, dlq, status, the tests' stream readers) may do anything. Mode 600.
+render_nats() {
+  local common='"$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "_INBOX.>", "deadletter.>"'
+  local -A owned=(
+    [auth]='"session:revoked"'
+    [tickets]='"ticket:created", "ticket:updated"'
+    [orders]='"order:created", "order:cancelled", "order:completed"'
+    [expiration]='"expiration:complete"'
+    [payments]='"payment:created"'
+  )
+  local svc
+  (
+    umask 077
+    {
+      echo "# The local stack's NATS users, generated by scripts/run.sh (rewritten at every start)."
+      echo "authorization {"
+      echo "  users: ["
+      for svc in "${SERVICES[@]}"; do
+        echo "    {user: $svc, password: \"$(secret "nats-$svc")\", permissions: {"
+        echo "      publish: {allow: [${owned[$svc]}, $common]}"
+        echo "      subscribe: {allow: [\">\"]}"
+        echo "    }}"
+      done
+      echo "    {user: ops, password: \"$(secret nats-ops)\"}"
+      echo "  ]"
+      echo "}"
+    } > "$RUN/nats.conf"
+  )
+}
+
+# redis-server's configuration: infra/local/redis.conf, the default user with a password (for
+# operators: redis-cli --user default --pass ...), and expiration's ACL user, which may run what
+# the job queue needs but no administration (no CONFIG SET, FLUSHALL, SHUTDOWN...). Mode 600.
+render_redis() {
+  (
+    umask 077
+    {
+      echo "# The local stack's Redis, generated by scripts/run.sh (rewritten at every start)."
+      echo "include $ROOT/infra/local/redis.conf"
+      echo "user default on >$(secret redis-default) ~* &* +@all"
+      echo "user expiration on >$(secret redis-expiration) ~* &* +@all -@admin -@dangerous +config|get +info +ping"
+    } > "$RUN/redis.conf"
+  )
 }
 
 # --- containers (--containers) -------------------------------------------------------------------
@@ -181,7 +291,7 @@ container_name() { echo "ticketing-$INGRESS_PORT-$1"; }
 # filesystem (podman gives /tmp, /run and /var/tmp as tmpfs), no capabilities, no privilege
 # escalation, and the service's volume as its data directory. Host networking: the services reach
 # nats, redis and PostgreSQL on loopback and nginx reaches them there, as without containers.
-# Variables are passed by name only (-e NAME), so their values (JWT_KEY) stay off command lines.
+# Variables are passed by name only (-e NAME), so their values (passwords) stay off command lines.
 # Prints the command, one word per line.
 podman_run() {
   local svc=$1 process=$2; shift 2
@@ -195,11 +305,18 @@ podman_run() {
     --network host --read-only --cap-drop ALL --security-opt no-new-privileges \
     --user 10001:10001 --ulimit "nofile=$nofile:$nofile" --ulimit nproc=4096:4096 \
     --stop-timeout 25 \
-    -v "$volume:/var/lib/ticketing" "$@" "ticketing/$svc:$IMAGE_TAG"
+    -v "$volume:/var/lib/ticketing" $(jwt_volume) "$@" "ticketing/$svc:$IMAGE_TAG"
+}
+
+# The generated session keys, read-only, where jwt_path says they are.
+jwt_volume() {
+  if [ "${JWT_GENERATED:-0}" = 1 ]; then echo "-v $JWT_DIR:/etc/ticketing/jwt:ro"; fi
 }
 
 prepare_volumes() {
   local svc
+  # The image's user reads the session keys (root keeps its access).
+  if [ "$(id -u)" -eq 0 ] && [ "${JWT_GENERATED:-0}" = 1 ]; then chown -R 10001:10001 "$JWT_DIR"; fi
   for svc in "${SERVICES[@]}"; do
     mkdir -p "$DATA/volumes/$svc"
     # The image's user owns its data (root can hand it over; otherwise it must already be so).
@@ -238,7 +355,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 serverurl=unix://$RUN/supervisor.sock
 EOF
     for ((n = 0; n < NATS_NODES; n++)); do
-      local cmd="nats-server -js -sd $DATA/nats-$n -a 127.0.0.1 -p $((NATS_PORT + n)) -m $((NATS_MONITOR_PORT + n))"
+      local cmd="nats-server -c $RUN/nats.conf -js -sd $DATA/nats-$n -a 127.0.0.1 -p $((NATS_PORT + n)) -m $((NATS_MONITOR_PORT + n))"
       if [ "$NATS_NODES" -gt 1 ]; then
         local routes="" r
         for ((r = 0; r < NATS_NODES; r++)); do
@@ -248,7 +365,7 @@ EOF
       fi
       program "nats-$n" "$cmd" "priority=10"
     done
-    program redis "redis-server $ROOT/infra/local/redis.conf --port $REDIS_PORT --dir $DATA/redis" "priority=10"
+    program redis "redis-server $RUN/redis.conf --port $REDIS_PORT --dir $DATA/redis" "priority=10"
     if [ "$USE_POSTGRES" = 1 ]; then
       # Each replica of the four database services pools up to 16 sessions, plus its relay's
       # and a replay's: PostgreSQL's default of 100 connections ran out with 4 replicas.
@@ -258,17 +375,23 @@ EOF
     fi
     for svc in "${SERVICES[@]}"; do
       for ((i = 0; i < REPLICAS; i++)); do
-        env="JWT_KEY=\"%(ENV_JWT_KEY)s\",LOG_LEVEL=\"%(ENV_LOG_LEVEL)s\""
+        env="LOG_LEVEL=\"%(ENV_LOG_LEVEL)s\""
         local kv
         while IFS= read -r kv; do env+=",${kv%%=*}=\"${kv#*=}\""; done < <(service_env "$svc" "$i")
+        # Secrets by reference to supervisord's environment (exported by `secrets`).
+        local upper=${svc^^}
+        while IFS= read -r kv; do
+          env+=",${kv%%=*}=\"%(ENV_SECRET_${upper}_${kv%%=*})s\""
+        done < <(service_secrets "$svc")
         case $svc in
           orders) env+=",EXPIRATION_WINDOW_SECONDS=\"%(ENV_EXPIRATION_WINDOW_SECONDS)s\"" ;;
           payments) env+=",PAYMENT_GATEWAY=\"%(ENV_PAYMENT_GATEWAY)s\",STRIPE_KEY=\"%(ENV_STRIPE_KEY)s\",STRIPE_API_BASE=\"%(ENV_STRIPE_API_BASE)s\",STRIPE_PUBLISHABLE_KEY=\"%(ENV_STRIPE_PUBLISHABLE_KEY)s\"" ;;
         esac
         local command="$BIN/$svc/ticketing-$svc"
         if [ "$CONTAINERS" = 1 ]; then
-          local -a words names=(JWT_KEY LOG_LEVEL)
+          local -a words names=(LOG_LEVEL)
           while IFS= read -r kv; do names+=("${kv%%=*}"); done < <(service_env "$svc" "$i")
+          while IFS= read -r kv; do names+=("${kv%%=*}"); done < <(service_secrets "$svc")
           case $svc in
             orders) names+=(EXPIRATION_WINDOW_SECONDS) ;;
             payments) names+=(PAYMENT_GATEWAY STRIPE_KEY STRIPE_API_BASE STRIPE_PUBLISHABLE_KEY) ;;
@@ -321,10 +444,13 @@ render_nginx() {
   local upstreams="" svc i
   for svc in auth tickets orders payments; do
     upstreams+="  upstream $svc {"$'\n'
+    # Shared by the workers: one failure count per replica, not one per worker.
+    upstreams+="    zone upstream_$svc 64k;"$'\n'
     for ((i = 0; i < REPLICAS; i++)); do
       upstreams+="    server 127.0.0.1:$(service_port "$svc" "$i") max_fails=1 fail_timeout=2s;"$'\n'
     done
-    upstreams+="    keepalive 32;"$'\n'"  }"$'\n'
+    # Idle connections are dropped before the services' own 10 s idle limit closes them.
+    upstreams+="    keepalive 32;"$'\n'"    keepalive_timeout 5s;"$'\n'"  }"$'\n'
   done
   local upstream_file="$RUN/nginx-upstreams.conf"
   printf '%s' "$upstreams" > "$upstream_file"
@@ -382,13 +508,14 @@ create_databases() {
 }
 
 secrets() {
-  if [ -z "${JWT_KEY:-}" ]; then
-    if [ ! -s "$RUN/jwt_key" ]; then
-      (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n' > "$RUN/jwt_key")
-    fi
-    JWT_KEY=$(cat "$RUN/jwt_key")
-  fi
-  export JWT_KEY
+  session_keys
+  # supervisord passes each service its own: SECRET_<SERVICE>_<NAME> (see render_supervisord).
+  local svc kv
+  for svc in "${SERVICES[@]}"; do
+    while IFS= read -r kv; do
+      export "SECRET_${svc^^}_${kv%%=*}=${kv#*=}"
+    done < <(service_secrets "$svc")
+  done
   export LOG_LEVEL=${LOG_LEVEL:-info}
   export EXPIRATION_WINDOW_SECONDS=${EXPIRATION_WINDOW_SECONDS:-900}
   export PAYMENT_GATEWAY=${PAYMENT_GATEWAY:-sandbox}
@@ -490,6 +617,8 @@ start() {
   secrets
   if [ "$USE_POSTGRES" = 1 ]; then init_postgres; fi
   if [ "$CONTAINERS" = 1 ]; then prepare_volumes; remove_containers; fi
+  render_nats
+  render_redis
   render_supervisord
   render_nginx
   if [ "$OBSERVE" = 1 ]; then render_prometheus; fi
@@ -534,11 +663,15 @@ start() {
   fi
 }
 
-# Runs `ticketing-$1 <args>` with the environment of the stack's first replica of $1.
+# Runs `ticketing-$1 <args>` with the environment of the stack's first replica of $1, as the
+# NATS user `ops` (a redriven dead letter is published under its original subject, which the
+# service's own user may not publish).
 run_tool() {
   local svc=$1; shift
   local -a vars
-  mapfile -t vars < <(service_env "$svc" 0)
+  session_keys
+  mapfile -t vars < <(service_env "$svc" 0; service_secrets "$svc")
+  vars+=("NATS_USER=ops" "NATS_PASSWORD=$(secret nats-ops)")
   if [ "${CONTAINERS:-0}" = 1 ]; then
     local -a words
     mapfile -t words < <(podman_run "$svc" "$svc-tool" -i $(printf -- '-e %s ' "${vars[@]%%=*}"))

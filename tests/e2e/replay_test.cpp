@@ -194,7 +194,10 @@ TEST_F(ReplayTest, ExpirationJobsLostWithRedisComeBackAndFire) {
     ASSERT_TRUE(WaitUntil([&] { return Quiet(); }, 20s));  // expiration has scheduled the job
 
     ASSERT_EQ(SupervisorCtl({"stop", "expiration-0"}), 0);
-    ChildProcess flush({"redis-cli", "-p", std::to_string(stack_->IngressPort() + 10), "FLUSHALL"});
+    ChildProcess::Options flush_options;
+    flush_options.argv = {"redis-cli", "-p", std::to_string(stack_->IngressPort() + 10), "FLUSHALL"};
+    flush_options.env = {{"REDISCLI_AUTH", stack_->Secret("redis-default")}};
+    ChildProcess flush(flush_options);
     ASSERT_EQ(flush.Wait(20s), 0);
     std::string out;
     ASSERT_EQ(stack_->Run({"replay", "expiration"}, &out), 0) << out;
@@ -216,7 +219,7 @@ TEST_F(ReplayTest, ReplayIsRefusedWhileTheServiceRuns) {
     o.argv = {
         (std::filesystem::path(TICKETING_BUILD_DIR) / "tickets" / "ticketing-tickets").string(),
         "replay"};
-    o.env = {{"NATS_URL", "nats://127.0.0.1:" + std::to_string(stack_->IngressPort() + 1)},
+    o.env = {{"NATS_URL", stack_->NatsUrl()},
              {"DATABASE_URL", "sqlite://" + (stack_->DataDir() / "tickets.db").string()}};
     ChildProcess replay(o);
     EXPECT_EQ(replay.Wait(60s), 1);

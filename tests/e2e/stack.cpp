@@ -103,8 +103,17 @@ std::string LocalStack::IngressUrl() const {
     return "http://127.0.0.1:" + std::to_string(base_);
 }
 
+std::string LocalStack::Secret(const std::string& name) const {
+    std::ifstream in(dir_.Path() / "secrets" / name);
+    std::string value;
+    std::getline(in, value);
+    return value;
+}
+
 std::string LocalStack::NatsUrl() const {
-    return "nats://127.0.0.1:" + std::to_string(base_ + 1);  // NATS_PORT in scripts/run.sh
+    // As the `ops` user (the services' own users may publish only their subjects).
+    return "nats://ops:" + Secret("nats-ops") + "@127.0.0.1:" +
+           std::to_string(base_ + 1);  // NATS_PORT in scripts/run.sh
 }
 
 std::string LocalStack::PrometheusUrl() const {

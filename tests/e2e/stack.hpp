@@ -39,6 +39,9 @@ public:
     std::string PrometheusUrl() const;
     std::uint16_t IngressPort() const { return base_; }
     const std::filesystem::path& DataDir() const { return dir_.Path(); }
+    // A credential scripts/run.sh made for this stack (<data>/secrets/<name>: nats-ops,
+    // redis-default, ...).
+    std::string Secret(const std::string& name) const;
     std::filesystem::path LogFile(const std::string& process) const;
     // Runs `scripts/run.sh <args>` against this stack; returns its exit code and fills `output`.
     int Run(const std::vector<std::string>& args, std::string* output = nullptr) const;

@@ -99,7 +99,7 @@ THIRD_PARTY_IMAGES = {
 # What each service's NATS user may publish besides its own subjects: the JetStream API (stream
 # and consumer management, pull requests), acknowledgements, inboxes (replies) and, for events
 # it gives up on, the dead-letter subjects (their form is checked against the code).
-NATS_COMMON_PUBLISH = ("$JS.API.>", "$JS.ACK.>", "_INBOX.>")
+NATS_COMMON_PUBLISH = ("$JS.API.>", "$JS.ACK.>", "$JS.FC.>", "_INBOX.>")
 # The subjects each service owns (DESIGN.md section 5; session:revoked section 13).
 NATS_OWNED_SUBJECTS = {
     "auth": ("session:revoked",),

@@ -73,7 +73,16 @@ public:
     }
 
     int Int(const std::string& name) const { return std::stoi(env_.at(name)); }
-    std::string NatsUrl() const { return "nats://127.0.0.1:" + env_.at("NATS_PORT"); }
+    // As the `ops` user (scripts/run.sh keeps its password in <data>/secrets).
+    std::string NatsUrl() const {
+        return "nats://ops:" + Secret("nats-ops") + "@127.0.0.1:" + env_.at("NATS_PORT");
+    }
+    std::string Secret(const std::string& name) const {
+        std::ifstream in(dir_ / "secrets" / name);
+        std::string value;
+        std::getline(in, value);
+        return value;
+    }
     int ServicePort(const std::string& service, int replica) const {
         auto k = std::find(kServices.begin(), kServices.end(), service) - kServices.begin();
         return Int("SERVICE_PORT_BASE") + 10 * static_cast<int>(k) + replica;
@@ -302,7 +311,8 @@ std::vector<std::string> PublishPoison(const std::string& nats_url, int round) {
 }
 
 // When redis-server on `port` first answers PING (polled every 10 ms, for at most a minute).
-util::TimePoint WaitForRedis(int port) {
+util::TimePoint WaitForRedis(int port, const std::string& password) {
+    const std::string ping = "AUTH " + password + "\r\nPING\r\n";
     const auto deadline = Clock::now() + 60s;
     while (Clock::now() < deadline) {
         int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -311,11 +321,21 @@ util::TimePoint WaitForRedis(int port) {
             addr.sin_family = AF_INET;
             addr.sin_port = htons(static_cast<std::uint16_t>(port));
             addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            char reply[16] = {};
-            bool pong = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                        ::send(fd, "PING\r\n", 6, MSG_NOSIGNAL) == 6 &&
-                        ::recv(fd, reply, sizeof reply - 1, 0) > 0 &&
-                        std::string_view(reply).starts_with("+PONG");
+            char reply[64] = {};
+            std::size_t got = 0;
+            bool sent = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                        ::send(fd, ping.data(), ping.size(), MSG_NOSIGNAL) ==
+                            static_cast<ssize_t>(ping.size());
+            // "+OK\r\n" for AUTH, then "+PONG\r\n" (or -LOADING while the AOF loads).
+            while (sent && got < sizeof reply - 1 &&
+                   std::string_view(reply, got).find("\r\n", 5) == std::string_view::npos) {
+                auto n = ::recv(fd, reply + got, sizeof reply - 1 - got, 0);
+                if (n <= 0) {
+                    break;
+                }
+                got += static_cast<std::size_t>(n);
+            }
+            bool pong = std::string_view(reply, got).find("+PONG") != std::string_view::npos;
             ::close(fd);
             if (pong) {
                 return util::SystemClock().Now();
@@ -407,7 +427,7 @@ public:
             // It is back when it answers: supervisorctl itself can take seconds to start on a
             // busy machine, which is not the system's lateness.
             std::thread starter([&] { out = stack_.Ctl({"start", kind}); });
-            *back_at = kind == "redis" ? WaitForRedis(stack_.Int("REDIS_PORT"))
+            *back_at = kind == "redis" ? WaitForRedis(stack_.Int("REDIS_PORT"), stack_.Secret("redis-default"))
                                        : util::SystemClock().Now();
             starter.join();
             if (out.find("started") == std::string::npos) {
