@@ -367,12 +367,14 @@ TEST_F(ServerTest, UnparseableRequestsAreAnsweredInContractFormat) {
 // A full queue in front of the workers sheds load at once with 503 and Retry-After.
 TEST_F(ServerTest, FullWorkerQueueIs503WithRetryAfter) {
     // Four workers held by /slow, then two requests queued behind them (queue_limit 2).
+    // One at a time: each must have reached its worker before the next is queued, or two
+    // arriving together could find the queue full themselves.
     std::vector<std::future<test::HttpResult>> held;
     for (int i = 0; i < 4; ++i) {
         held.push_back(
             std::async(std::launch::async, [this] { return HttpClient(base_).Get("/slow"); }));
+        ASSERT_TRUE(gate_.WaitForWaiters(i + 1, 10s));
     }
-    ASSERT_TRUE(gate_.WaitForWaiters(4, 5s));
     for (int i = 0; i < 2; ++i) {
         held.push_back(
             std::async(std::launch::async, [this] { return HttpClient(base_).Get("/hello"); }));
