@@ -1,13 +1,18 @@
 #include "common/log/log.hpp"
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <thread>
+
+#include <unistd.h>
 #include <memory>
 #include <mutex>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "common/util/clock.hpp"
@@ -15,9 +20,84 @@
 namespace ticketing::log {
 namespace {
 
+// Lines on their way to stderr. A request's log line must not cost a write(2) and a wake-up of
+// whatever reads the pipe (supervisord) each: lines are appended to a buffer that a background
+// thread writes out every 20 ms, or at once when it holds 64 KB or a warning or error arrives.
+// exit() flushes what is left (atexit); a kill -9 can lose the last 20 ms of lines.
+class StderrWriter {
+public:
+    static StderrWriter& Instance() {
+        // Never destroyed: threads may still log while statics are torn down.
+        static auto* writer = new StderrWriter();
+        return *writer;
+    }
+
+    void Append(std::string_view line, bool urgent) {
+        bool wake = false;
+        {
+            std::lock_guard lock(mu_);
+            buffer_.append(line);
+            buffer_.push_back('\n');
+            wake = urgent || buffer_.size() >= kFlushBytes;
+        }
+        if (wake) {
+            cv_.notify_one();
+        }
+    }
+
+    void Flush() {
+        std::lock_guard write_lock(write_mu_);
+        std::string out;
+        {
+            std::lock_guard lock(mu_);
+            out.swap(buffer_);
+        }
+        WriteAll(out);
+    }
+
+private:
+    static constexpr std::size_t kFlushBytes = 64 * 1024;
+
+    StderrWriter() {
+        std::thread([this] { Loop(); }).detach();
+        std::atexit([] { Instance().Flush(); });
+    }
+
+    void Loop() {
+        std::string out;
+        for (;;) {
+            {
+                std::unique_lock lock(mu_);
+                cv_.wait_for(lock, std::chrono::milliseconds(20), [this] {
+                    return buffer_.size() >= kFlushBytes;
+                });
+            }
+            Flush();
+        }
+    }
+
+    static void WriteAll(std::string_view out) {
+        while (!out.empty()) {
+            const auto n = ::write(2, out.data(), out.size());
+            if (n <= 0) {
+                if (n < 0 && errno == EINTR) {
+                    continue;
+                }
+                return;  // stderr is gone: nothing else to tell
+            }
+            out.remove_prefix(static_cast<std::size_t>(n));
+        }
+    }
+
+    std::mutex mu_;        // buffer_
+    std::mutex write_mu_;  // one writer at a time, so lines keep their order
+    std::condition_variable cv_;
+    std::string buffer_;
+};
+
 struct State {
     std::mutex mu;
-    std::shared_ptr<spdlog::logger> logger;
+    std::shared_ptr<spdlog::logger> logger;  // tests' sink (InitForTest); else StderrWriter
     std::string service = "ticketing";
     std::atomic<int> level{static_cast<int>(Level::kInfo)};
 };
@@ -58,19 +138,6 @@ void Install(std::string service, Level level, std::shared_ptr<spdlog::sinks::si
     s.level.store(static_cast<int>(level));
 }
 
-std::shared_ptr<spdlog::logger> Logger() {
-    auto& s = GetState();
-    std::lock_guard lock(s.mu);
-    if (!s.logger) {
-        auto logger = std::make_shared<spdlog::logger>(
-            "ticketing", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-        logger->set_pattern("%v");
-        logger->set_level(spdlog::level::trace);
-        s.logger = std::move(logger);
-    }
-    return s.logger;
-}
-
 }  // namespace
 
 std::optional<Level> ParseLevel(std::string_view text) {
@@ -86,7 +153,11 @@ std::optional<Level> ParseLevel(std::string_view text) {
 }
 
 void Init(std::string service, Level level) {
-    Install(std::move(service), level, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto& s = GetState();
+    std::lock_guard lock(s.mu);
+    s.logger.reset();
+    s.service = std::move(service);
+    s.level.store(static_cast<int>(level));
 }
 
 void InitForTest(std::string service, Level level, std::ostream& out) {
@@ -101,7 +172,7 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
     if (!Enabled(level)) {
         return;
     }
-    auto logger = Logger();
+    std::shared_ptr<spdlog::logger> logger;
     nlohmann::json line = nlohmann::json::object();
     line["time"] = util::FormatIso8601(std::chrono::system_clock::now());
     line["level"] = LevelName(level);
@@ -109,6 +180,7 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
         auto& s = GetState();
         std::lock_guard lock(s.mu);
         line["service"] = s.service;
+        logger = s.logger;
     }
     line["message"] = message;
     if (!t_request_id.empty()) {
@@ -121,7 +193,12 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
         std::visit([&](const auto& v) { line[std::string(f.key)] = v; }, f.value);
     }
     // Replace invalid UTF-8 instead of throwing: a log line must never fail a request.
-    logger->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (logger) {
+        logger->info(text);
+    } else {
+        StderrWriter::Instance().Append(text, level >= Level::kWarn);
+    }
 }
 
 ScopedContext::ScopedContext(std::string request_id, std::string trace_id)
