@@ -11,14 +11,16 @@ cmake --preset "$PRESET" >/dev/null
 cmake --build "build/$PRESET" --target ticketing-auth
 
 work=$(mktemp -d)
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 cleanup() {
   [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null
   [ -n "${nats_pid:-}" ] && kill "$nats_pid" 2>/dev/null
   wait 2>/dev/null; rm -rf "$work"
 }
 trap cleanup EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-NATS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(bench_free_port)
+NATS_PORT=$(bench_free_port)
 # auth publishes sign-outs (session:revoked) on the bus.
 nats-server -js -sd "$work/nats" -a 127.0.0.1 -p "$NATS_PORT" >"$work/nats.log" 2>&1 &
 nats_pid=$!
@@ -33,20 +35,13 @@ HTTP_PORT=$PORT LOG_LEVEL=warn NATS_URL="nats://127.0.0.1:$NATS_PORT" \
 pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
 BASE="http://127.0.0.1:$PORT"
-cookie=$(curl -fs -D - -o /dev/null -H 'Content-Type: application/json' \
-  -d '{"email":"bench@test.com","password":"bench-password"}' "$BASE/api/users/signup" |
-  awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2}')
+cookie=$(bench_signup_cookie "$BASE" bench@test.com)
 
-summary() { # label file
-  printf '%-44s %10s req/s   p50 %9s   p99 %9s   %s\n' "$1" \
-    "$(awk '/Requests\/sec/ {print $2}' "$2")" "$(awk '$1=="50%" {print $2}' "$2")" \
-    "$(awk '$1=="99%" {print $2}' "$2")" "$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$2")"
-}
 echo "== signin: wrk -t2 -c50 -d$DURATION" >&2
 wrk -t2 -c50 -d"$DURATION" --latency -s tests/bench/wrk/signin.lua "$BASE/api/users/signin" > "$work/signin.txt"
 echo "== currentuser: wrk -t2 -c400 -d$DURATION" >&2
 wrk -t2 -c400 -d"$DURATION" --latency -H "Cookie: $cookie" "$BASE/api/users/currentuser" > "$work/current.txt"
 echo
 echo "auth benchmark (same machine; Argon2id interactive limits, PASSWORD_HASH_CONCURRENCY=4):"
-summary "POST /api/users/signin (50 connections)" "$work/signin.txt"
-summary "GET /api/users/currentuser (400 connections)" "$work/current.txt"
+bench_summary "POST /api/users/signin (50 connections)" "$work/signin.txt"
+bench_summary "GET /api/users/currentuser (400 connections)" "$work/current.txt"

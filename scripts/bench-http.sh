@@ -11,42 +11,28 @@ cmake --preset "$PRESET" >/dev/null
 cmake --build build/$PRESET --target ticketing-hello
 
 work=$(mktemp -d)
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 cleanup() {
   [ -n "${hello_pid:-}" ] && kill "$hello_pid" 2>/dev/null || true
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  bench_nginx_stop "$work/nginx"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-HELLO_PORT=$(free_port); NGINX_PORT=$(free_port)
-
-cat > "$work/nginx.conf" <<NGINX
-worker_processes auto;
-pid $work/nginx.pid;
-error_log $work/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $work; proxy_temp_path $work; fastcgi_temp_path $work;
-  uwsgi_temp_path $work; scgi_temp_path $work;
-  server {
+HELLO_PORT=$(bench_free_port); NGINX_PORT=$(bench_free_port)
+bench_nginx_start "$work/nginx" "  server {
     listen 127.0.0.1:$NGINX_PORT reuseport backlog=4096;
-    location /hello { default_type application/json; return 200 '{"hello":"world"}'; }
-  }
-}
-NGINX
-nginx -c "$work/nginx.conf"
-
-wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+    location /hello { default_type application/json; return 200 '{\"hello\":\"world\"}'; }
+  }"
 
 run_wrk() { # key label url
   echo "== $2: wrk -t2 -c400 -d$DURATION --latency $3" >&2
   wrk -t2 -c400 -d"$DURATION" --latency "$3" > "$work/$1.txt"
   local rps p99 errors
-  rps=$(awk '/Requests\/sec/ {print $2}' "$work/$1.txt")
+  rps=$(bench_wrk_value "$work/$1.txt" rps)
   p99=$(awk '$1=="99%" {print $2}' "$work/$1.txt")
-  errors=$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$work/$1.txt")
+  errors=$(bench_wrk_errors "$work/$1.txt")
   printf '%-26s %12s req/s   p99 %9s   %s\n' "$2" "$rps" "$p99" "${errors:-no errors}"
   echo "$rps" > "$work/$1.rps"
 }
@@ -56,11 +42,11 @@ for mode in worker inline; do
   flag=""; [ "$mode" = inline ] && flag="--inline"
   LOG_LEVEL=warn ./build/$PRESET/tests/bench/ticketing-hello --port "$HELLO_PORT" $flag &
   hello_pid=$!
-  wait_port "$HELLO_PORT"
+  bench_wait_port "$HELLO_PORT"
   results+=("$(run_wrk "hello-$mode" "common/http ($mode)" "http://127.0.0.1:$HELLO_PORT/hello")")
   kill -TERM "$hello_pid"; wait "$hello_pid" || true; hello_pid=""
 done
-wait_port "$NGINX_PORT"
+bench_wait_port "$NGINX_PORT"
 results+=("$(run_wrk nginx "nginx return 200" "http://127.0.0.1:$NGINX_PORT/hello")")
 
 echo

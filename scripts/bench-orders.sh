@@ -14,11 +14,12 @@ cmake --preset "$PRESET" >/dev/null
 cmake --build "build/$PRESET" --target ticketing-auth ticketing-orders
 
 work=$(mktemp -d)
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-NATS_PORT=$(port); AUTH_PORT=$(port); ORDERS_PORT=$(port)
+NATS_PORT=$(bench_free_port); AUTH_PORT=$(bench_free_port); ORDERS_PORT=$(bench_free_port)
 # Session keys (DESIGN.md section 13): auth signs with the private one, the others check.
 . scripts/session-keys.sh
 make_session_keys "$work/jwt" bench
@@ -38,23 +39,13 @@ sqlite3 "$work/orders.db" "PRAGMA busy_timeout=10000;
   WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $TICKETS)
   INSERT INTO tickets (id, title, price, version) SELECT printf('%024x', i), 'Concert', 2000, 0 FROM n;"
 
-cookie_of() {
-  curl -fs -D - -o /dev/null -H 'Content-Type: application/json' \
-    -d "{\"email\":\"$1\",\"password\":\"bench-password\"}" "http://127.0.0.1:$AUTH_PORT/api/users/signup" |
-    awk -F'[ ;]' 'tolower($1)=="set-cookie:" {print $2}'
-}
-buyer=$(cookie_of buyer@bench.test)
-reader=$(cookie_of reader@bench.test)
+buyer=$(bench_signup_cookie "http://127.0.0.1:$AUTH_PORT" buyer@bench.test)
+reader=$(bench_signup_cookie "http://127.0.0.1:$AUTH_PORT" reader@bench.test)
 for i in $(seq 1 10); do  # the reader's 10 orders, on the last tickets
   curl -fs -o /dev/null -b "$reader" -H 'Content-Type: application/json' \
     -d "{\"ticketId\":\"$(printf '%024x' $((TICKETS - i)))\"}" "http://127.0.0.1:$ORDERS_PORT/api/orders"
 done
 
-summary() { # label file
-  printf '%-44s %10s req/s   p50 %9s   p99 %9s   %s\n' "$1" \
-    "$(awk '/Requests\/sec/ {print $2}' "$2")" "$(awk '$1=="50%" {print $2}' "$2")" \
-    "$(awk '$1=="99%" {print $2}' "$2")" "$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$2")"
-}
 echo "== POST /api/orders: wrk -t2 -c400 -d$DURATION" >&2
 WRK_THREADS=2 wrk -t2 -c400 -d"$DURATION" --latency -H "Cookie: $buyer" -s tests/bench/wrk/create_orders.lua \
   "http://127.0.0.1:$ORDERS_PORT" > "$work/create.txt"
@@ -63,5 +54,5 @@ wrk -t2 -c400 -d"$DURATION" --latency -H "Cookie: $reader" "http://127.0.0.1:$OR
 created=$(sqlite3 "$work/orders.db" "SELECT COUNT(*) FROM orders")
 echo
 echo "orders benchmark (same machine, SQLite, direct to the service; $created orders created):"
-summary "POST /api/orders (distinct tickets)" "$work/create.txt"
-summary "GET /api/orders (10 orders)" "$work/list.txt"
+bench_summary "POST /api/orders (distinct tickets)" "$work/create.txt"
+bench_summary "GET /api/orders (10 orders)" "$work/list.txt"

@@ -22,12 +22,13 @@ fi
 cmake --build "$BUILD" --target ticketing-tickets ticketing-token
 
 work=$(mktemp -d)
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
 pids=()
 # The service first, then nats-server (so it does not log a lost bus on the way out).
 cleanup() { for ((i=${#pids[@]}-1; i>=0; i--)); do kill "${pids[i]}" 2>/dev/null || true; wait "${pids[i]}" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-NATS_PORT=$(port); PORT=$(port)
+NATS_PORT=$(bench_free_port); PORT=$(bench_free_port)
 # Session keys (DESIGN.md section 13): auth signs with the private one, the others check.
 . scripts/session-keys.sh
 make_session_keys "$work/jwt" bench
@@ -47,11 +48,6 @@ id=$(curl -fs -b "$cookie" -H 'Content-Type: application/json' \
   -d '{"title":"Bench concert","price":20.5}' "$BASE/api/tickets" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
 
-summary() { # label file
-  printf '%-44s %10s req/s   p50 %9s   p99 %9s   %s\n' "$1" \
-    "$(awk '/Requests\/sec/ {print $2}' "$2")" "$(awk '$1=="50%" {print $2}' "$2")" \
-    "$(awk '$1=="99%" {print $2}' "$2")" "$(awk '/Non-2xx|Socket errors/ {printf "%s ", $0}' "$2")"
-}
 echo "== GET /api/tickets/:id: wrk -t2 -c400 -d$DURATION" >&2
 wrk -t2 -c400 -d"$DURATION" --latency "$BASE/api/tickets/$id" > "$work/show.txt"
 echo "== POST /api/tickets: wrk -t2 -c400 -d$DURATION" >&2
@@ -67,6 +63,6 @@ for _ in $(seq 1 300); do  # until the relay has published every ticket:created
 done
 echo
 echo "tickets benchmark (same machine, SQLite, direct to the service; $created tickets, outbox left: $left):"
-summary "GET /api/tickets/:id" "$work/show.txt"
-summary "POST /api/tickets" "$work/create.txt"
-summary "GET /api/tickets?limit=100" "$work/list.txt"
+bench_summary "GET /api/tickets/:id" "$work/show.txt"
+bench_summary "POST /api/tickets" "$work/create.txt"
+bench_summary "GET /api/tickets?limit=100" "$work/list.txt"

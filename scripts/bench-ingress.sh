@@ -1,0 +1,319 @@
+#!/usr/bin/env bash
+# Ingress benchmark (issue 20): the whole stack as users reach it, next to the most any proxied
+# service could do on this machine, in one run.
+#   - starts the stack with the README's command (scripts/run.sh start --detach: SQLite and one
+#     replica unless the options say otherwise) in a temporary data directory on free ports;
+#   - starts beside it the reference: an nginx (worker_processes auto) proxying, HTTP/1.1 with
+#     upstream keepalive 512, to a second server block that returns the body of a real
+#     GET /api/tickets/:id answer;
+#   - measures with wrk -t2 -c400 -d8s --latency: the reference (and, for scale, its upstream
+#     alone: nginx's `return 200` without the proxy, as in scripts/bench-http.sh),
+#     GET /api/tickets/:id, GET /api/tickets?limit=100, POST /api/tickets (signed in),
+#     POST /api/orders (another user, each request a ticket no other has used); then the time
+#     from a PUT /api/tickets/:id's 200 to the orders service's replica holding the new version,
+#     at 100 and at 1000 updates/s;
+#   - prints req/s, p50, p99, errors and the ratio to the reference, the targets of issue 20 with
+#     PASS or MISS, and what used the CPU during each wrk run (top, one second in the middle).
+# Stops everything it started on exit. Exit status: 0 when every figure was measured (a MISS is a
+# result, not a failure), 1 when one could not be, 2 on bad usage.
+# Usage: scripts/bench-ingress.sh [--replicas N] [--postgres]   (passed to scripts/run.sh start;
+#        --replicas above 1 means PostgreSQL)
+# Environment:
+#   BENCH_DURATION          each wrk run (default 8s)
+#   BENCH_CONNECTIONS       wrk's connections (default 400); BENCH_THREADS its threads (default 2)
+#   BENCH_ORDER_TICKETS     tickets made for POST /api/orders (default 12000 per second of the
+#                           duration, enough for 12k orders/s); the POST /api/tickets run makes
+#                           most of them, more are made if it did not make enough
+#   BENCH_PROPAGATION_SECONDS  how long each update rate runs (default 5)
+#   TICKETING_SKIP_BUILD=1, TICKETING_BIN, TICKETING_PRESET: as for scripts/run.sh (default: it
+#                           builds the release preset); TICKETING_AUTH_RATE defaults to 1000 here
+#   TICKETING_KEEP_TEMP=1   keep the temporary directory (the stack's logs and databases)
+set -euo pipefail
+shopt -s extglob
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# scripts/run.sh hands the binaries' paths to supervisord, which needs them absolute.
+if [ -n "${TICKETING_BIN:-}" ]; then TICKETING_BIN=$(cd "$TICKETING_BIN" && pwd); export TICKETING_BIN; fi
+cd "$ROOT"
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+
+DURATION=${BENCH_DURATION:-8s}
+CONNECTIONS=${BENCH_CONNECTIONS:-400}
+THREADS=${BENCH_THREADS:-2}
+PROPAGATION_SECONDS=${BENCH_PROPAGATION_SECONDS:-5}
+# wrk's duration in seconds: 8, 8s, 2m, 1h.
+DURATION_S=$(awk -v d="$DURATION" 'BEGIN {
+  n = d + 0; u = substr(d, length(d)); if (u == "m") n *= 60; else if (u == "h") n *= 3600; print int(n) }')
+if [ "$DURATION_S" -lt 1 ]; then echo "BENCH_DURATION must be at least 1s" >&2; exit 2; fi
+ORDER_TICKETS=${BENCH_ORDER_TICKETS:-$((DURATION_S * 12000))}
+
+RUN_ARGS=()
+while [ $# -gt 0 ]; do
+  case $1 in
+    --replicas) RUN_ARGS+=("$1" "${2:?--replicas needs a number}"); shift ;;
+    --replicas=*|--postgres) RUN_ARGS+=("$1") ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) echo "unknown option: $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+TOOL=(python3 "$ROOT/tests/bench/ingress_tool.py")
+work=$(mktemp -d /tmp/bench-ingress.XXXXXX)
+# PostgreSQL (--replicas N, --postgres) runs as its own user, which must reach its data.
+chmod 755 "$work"
+export TICKETING_DATA_DIR="$work/stack"
+TICKETING_PORT_BASE=$(bench_free_port_range 80)
+export TICKETING_PORT_BASE
+export TICKETING_AUTH_RATE=${TICKETING_AUTH_RATE:-1000}
+BASE="http://127.0.0.1:$TICKETING_PORT_BASE"
+
+cleanup() {
+  local status=$?
+  trap - EXIT INT TERM
+  local pid
+  for pid in $(jobs -p); do kill "$pid" 2>/dev/null || true; done
+  bench_nginx_stop "$work/reference"
+  echo "== stopping the stack" >&2
+  bash scripts/run.sh stop >/dev/null 2>&1 || true
+  if [ "${TICKETING_KEEP_TEMP:-0}" = 1 ]; then
+    echo "kept $work (the stack's logs: $TICKETING_DATA_DIR/logs)" >&2
+  else
+    rm -rf "$work"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+step() { echo "== $*" >&2; }
+fail() { echo "bench-ingress: $*" >&2; exit 1; }
+
+# --- the stack and the reference ----------------------------------------------------------------
+step "starting the stack: scripts/run.sh start --detach ${RUN_ARGS[*]} (data in $TICKETING_DATA_DIR, ingress $BASE)"
+bash scripts/run.sh start --detach "${RUN_ARGS[@]}" >&2 || fail "the stack did not start (logs: $TICKETING_DATA_DIR/logs; TICKETING_KEEP_TEMP=1 keeps them)"
+# shellcheck disable=SC1091
+. "$TICKETING_DATA_DIR/run/stack.env"
+if [ "$USE_POSTGRES" = 1 ]; then
+  ORDERS_DB="postgresql://ticketing@127.0.0.1:$PG_PORT/orders"
+  DATABASE="PostgreSQL"
+else
+  ORDERS_DB="sqlite://$TICKETING_DATA_DIR/orders.db"
+  DATABASE="SQLite"
+fi
+
+step "signing up a seller and a buyer through the ingress"
+SELLER=$(bench_signup_cookie "$BASE" seller@bench.test)
+BUYER=$(bench_signup_cookie "$BASE" buyer@bench.test)
+if [ -z "$SELLER" ] || [ -z "$BUYER" ]; then fail "sign-up through the ingress gave no session cookie"; fi
+
+step "creating 101 tickets (GET one, list 100) and 200 to edit (propagation)"
+"${TOOL[@]}" create --base "$BASE" --cookie "$SELLER" --count 101 > "$work/read-ids.txt"
+"${TOOL[@]}" create --base "$BASE" --cookie "$SELLER" --count 200 > "$work/edit-ids.txt"
+TICKET=$(head -1 "$work/read-ids.txt")
+curl -fsS -o "$work/ticket.json" "$BASE/api/tickets/$TICKET"
+BODY=$(cat "$work/ticket.json")
+case $BODY in *"'"*|*'$'*|*'\'*) fail "the ticket's body does not fit in nginx's return: $BODY" ;; esac
+
+step "starting the reference nginx (proxy with keepalive 512 to a ${#BODY}-byte ticket body)"
+UPSTREAM_PORT=$(bench_free_port); REFERENCE_PORT=$(bench_free_port)
+bench_nginx_start "$work/reference" "  upstream bench_ticket {
+    server 127.0.0.1:$UPSTREAM_PORT;
+    keepalive 512;
+  }
+  server {
+    listen 127.0.0.1:$UPSTREAM_PORT;
+    location / { default_type application/json; return 200 '$BODY'; }
+  }
+  server {
+    listen 127.0.0.1:$REFERENCE_PORT;
+    location / {
+      proxy_pass http://bench_ticket;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+    }
+  }"
+bench_wait_port "$REFERENCE_PORT" || fail "the reference nginx does not listen"
+[ "$(curl -fsS "http://127.0.0.1:$REFERENCE_PORT/api/tickets/$TICKET")" = "$BODY" ] ||
+  fail "the reference does not answer the ticket's body"
+
+# --- measuring ----------------------------------------------------------------------------------
+UNMEASURED=()
+declare -A RPS P50 P99 ERRORS NOTE
+
+# What used the CPU in the middle of a run: top's second frame (one second), % of one core per
+# command name, summed over its processes and threads.
+cpu_sample() { # key
+  sleep "$(awk -v s="$DURATION_S" 'BEGIN { print (s > 2 ? (s - 1) / 2 : 0) }')"
+  top -b -n2 -d1 -w 512 | awk '
+    /^top -/ { frame++ }
+    frame == 2 && seen && $NF != "" { cpu[$NF] += $9 }
+    frame == 2 && $1 == "PID" { seen = 1 }
+    END { for (c in cpu) if (cpu[c] >= 1) printf "%s %.0f\n", c, cpu[c] }' |
+    sort -k2,2nr | head -8 | awk '{ printf "%s%s %s%%", sep, $1, $2; sep = ", " }' > "$work/$1.cpu"
+}
+
+measure() { # key label path-or-url [wrk options...]
+  local key=$1 label=$2 url=$3; shift 3
+  [[ $url == http* ]] || url="$BASE$url"
+  local shown="$*"
+  step "$label: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency ${shown//session=+([^ ])/session=...}${shown:+ }$url"
+  cpu_sample "$key" &
+  local sampler=$!
+  if ! wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" > "$work/$key.txt" 2>&1 ||
+     [ -z "$(bench_wrk_value "$work/$key.txt" rps)" ]; then
+    cat "$work/$key.txt" >&2
+    UNMEASURED+=("$label (wrk failed)")
+    wait "$sampler" || true
+    return 1
+  fi
+  wait "$sampler" || true
+  RPS[$key]=$(bench_wrk_value "$work/$key.txt" rps)
+  P50[$key]=$(bench_wrk_value "$work/$key.txt" p50)
+  P99[$key]=$(bench_wrk_value "$work/$key.txt" p99)
+  ERRORS[$key]=$(bench_wrk_errors "$work/$key.txt")
+  printf '   %s req/s, p50 %s ms, p99 %s ms, %s%s\n' "${RPS[$key]}" "${P50[$key]}" "${P99[$key]}" \
+    "${ERRORS[$key]:-no errors}" "${RPS[reference]:+, ratio $(ratio "$key")}" >&2
+}
+
+ratio() { awk -v a="${RPS[$1]:-}" -v b="${RPS[reference]:-}" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+
+measure reference "reference (nginx proxy, static ticket body)" "http://127.0.0.1:$REFERENCE_PORT/api/tickets/$TICKET" ||
+  fail "the reference could not be measured: no ratio without it"
+# Not a target's base, for scale: nginx answering by itself parses one request where the proxy
+# parses three (the client's, and the upstream's on both of its ends).
+measure direct "nginx return 200, not proxied" "http://127.0.0.1:$UPSTREAM_PORT/api/tickets/$TICKET" || true
+measure get "GET /api/tickets/:id" "/api/tickets/$TICKET" || true
+measure list "GET /api/tickets?limit=100" "/api/tickets?limit=100" || true
+measure create "POST /api/tickets" "/api/tickets" -H "Cookie: $SELLER" -s tests/bench/wrk/create_tickets.lua || true
+
+# Tickets for the orders: those the POST run made, and more if that was not enough.
+step "listing the tickets for POST /api/orders (need $ORDER_TICKETS)"
+"${TOOL[@]}" ids --base "$BASE" --exclude "$work/edit-ids.txt" > "$work/order-ids.txt"
+for _ in 1 2 3; do
+  have=$(wc -l < "$work/order-ids.txt")
+  [ "$have" -ge "$ORDER_TICKETS" ] && break
+  rate=${RPS[create]:-1000}
+  more=$(awk -v n="$((ORDER_TICKETS - have))" -v r="$rate" 'BEGIN { s = int(n / r * 1.3) + 2; print s }')
+  step "$have tickets: making $((ORDER_TICKETS - have)) more (wrk POST /api/tickets for ${more}s)"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"${more}s" -H "Cookie: $SELLER" -s tests/bench/wrk/create_tickets.lua \
+    "$BASE/api/tickets" > "$work/more-tickets.txt"
+  "${TOOL[@]}" ids --base "$BASE" --exclude "$work/edit-ids.txt" > "$work/order-ids.txt"
+done
+have=$(wc -l < "$work/order-ids.txt")
+[ "$have" -ge "$ORDER_TICKETS" ] || UNMEASURED+=("POST /api/orders: only $have of $ORDER_TICKETS tickets could be made")
+step "waiting until the orders service knows all $((have + 200)) tickets (ticket:created consumed)"
+cat "$work/order-ids.txt" "$work/edit-ids.txt" > "$work/all-ids.txt"
+KNOWN=1
+"${TOOL[@]}" known --db "$ORDERS_DB" --ids "$work/all-ids.txt" --timeout 900 || KNOWN=0
+
+# Event propagation: PUT's 200 -> the orders replica at the new version.
+declare -A PROP_P50 PROP_P99 PROP_NOTE
+propagate() { # rate poll-sleep
+  local rate=$1 out
+  step "propagation at $rate updates/s for ${PROPAGATION_SECONDS}s (PUT /api/tickets/:id -> orders' replica)"
+  if ! out=$("${TOOL[@]}" propagation --base "$BASE" --cookie "$SELLER" --db "$ORDERS_DB" \
+      --ids "$work/edit-ids.txt" --rate "$rate" --seconds "$PROPAGATION_SECONDS" --poll-sleep "$2"); then
+    UNMEASURED+=("propagation at $rate/s (the tool failed)")
+    return
+  fi
+  echo "$out" > "$work/propagation-$rate.json"
+  local p50 p99 samples note
+  IFS='|' read -r p50 p99 samples note < <(python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+unseen = ">%d" % (r["settle_s"] * 1000) if r["unseen"] else ""
+fmt = lambda v: unseen if v is None else "%.2f" % v
+bad = {k: v for k, v in r["statuses"].items() if k != "200"}
+note = "%d updates, %.0f/s achieved" % (r["ok"], r["achieved_rate"])
+if bad: note += ", answers " + " ".join("%s x%d" % kv for kv in bad.items())
+if r["unseen"]: note += ", %d never seen in the replica" % r["unseen"]
+print("|".join([fmt(r["p50_ms"]), fmt(r["p99_ms"]), str(r["samples"]), note]))
+' <<< "$out")
+  PROP_P50[$rate]=$p50; PROP_P99[$rate]=$p99; PROP_NOTE[$rate]=$note
+  echo "   p50 $p50 ms, p99 $p99 ms ($note)" >&2
+  if [ "$samples" = 0 ]; then UNMEASURED+=("propagation at $rate/s (no update reached the replica)"); fi
+}
+if [ "$KNOWN" = 1 ]; then
+  # At 100/s the replica is looked at without a pause while an update is pending; at 1000/s,
+  # when one almost always is, every 0.2 ms, so that the looking does not take a core from the
+  # stack. A look through psql costs PostgreSQL a query: there every 0.2 and every 1 ms.
+  if [ "$USE_POSTGRES" = 1 ]; then
+    propagate 100 0.0002
+    propagate 1000 0.001
+  else
+    propagate 100 0
+    propagate 1000 0.0002
+  fi
+else
+  UNMEASURED+=("propagation and POST /api/orders (orders did not learn every ticket in 900 s)")
+fi
+
+if [ "$KNOWN" = 1 ] && [ "$have" -ge "$ORDER_TICKETS" ]; then
+  before=$("${TOOL[@]}" orders --db "$ORDERS_DB")
+  if WRK_TICKET_IDS="$work/order-ids.txt" WRK_THREADS=$THREADS measure order "POST /api/orders (distinct tickets)" \
+      /api/orders -H "Cookie: $BUYER" -s tests/bench/wrk/create_orders.lua; then
+    after=$("${TOOL[@]}" orders --db "$ORDERS_DB")
+    NOTE[order]="$((after - before)) orders created, $(bench_wrk_value "$work/order.txt" requests) answers"
+    if grep -q "ticket ids exhausted in [1-9]" "$work/order.txt"; then
+      UNMEASURED+=("POST /api/orders: the $have tickets ran out (BENCH_ORDER_TICKETS)")
+    fi
+    if [ "$(bench_wrk_value "$work/order.txt" non2xx)" != 0 ]; then
+      UNMEASURED+=("POST /api/orders: answers other than 201 (a ticket reused or unknown to orders)")
+    fi
+  fi
+fi
+
+# --- the table ----------------------------------------------------------------------------------
+verdict() { # key min-ratio max-p99-ms (either may be "")
+  local key=$1
+  [ -n "${RPS[$key]:-}" ] || { echo "-"; return; }
+  awk -v r="$(ratio "$key")" -v p="${P99[$key]}" -v min="$2" -v max="$3" -v errs="${ERRORS[$key]:-}" 'BEGIN {
+    ok = 1
+    if (min != "" && (r == "-" || r + 0 < min + 0)) ok = 0
+    if (max != "" && p + 0 >= max + 0) ok = 0
+    if (errs != "") ok = 0
+    print ok ? "PASS" : "MISS" }'
+}
+prop_verdict() { # rate p50|p99 max-ms
+  local value
+  if [ "$2" = p50 ]; then value=${PROP_P50[$1]:-}; else value=${PROP_P99[$1]:-}; fi
+  if [ -z "$value" ]; then echo "-"; return; fi
+  awk -v v="$value" -v max="$3" 'BEGIN { print (v !~ /^>/ && v + 0 < max + 0) ? "PASS" : "MISS" }'
+}
+row() { printf '%-38s %10s %9s %9s %6s  %-24s %s\n' "$@"; }
+wrk_row() { # key label target verdict
+  row "$2" "${RPS[$1]:--}" "${P50[$1]:--}" "${P99[$1]:--}" "$(ratio "$1")" "$3" "$4"
+}
+
+echo
+echo "Ingress benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $DATABASE, $REPLICAS replica(s) per service; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; p50 and p99 in ms):"
+row "figure" "req/s" "p50" "p99" "ratio" "target" "result"
+wrk_row reference "reference (nginx proxy, static body)" "" ""
+wrk_row direct "(nginx return 200, not proxied)" "" ""
+wrk_row get "GET /api/tickets/:id" ">= 0.70, p99 < 30 ms" "$(verdict get 0.7 30)"
+wrk_row list "GET /api/tickets?limit=100" "" ""
+wrk_row create "POST /api/tickets" ">= 0.25, p99 < 60 ms" "$(verdict create 0.25 60)"
+wrk_row order "POST /api/orders (distinct tickets)" ">= 0.15" "$(verdict order 0.15 "")"
+row "propagation PUT -> orders, 100/s" "-" "${PROP_P50[100]:--}" "${PROP_P99[100]:--}" "-" "p50 < 0.5 ms" "$(prop_verdict 100 p50 0.5)"
+row "propagation PUT -> orders, 1000/s" "-" "${PROP_P50[1000]:--}" "${PROP_P99[1000]:--}" "-" "p99 < 5 ms" "$(prop_verdict 1000 p99 5)"
+echo
+for key in reference direct get list create order; do
+  [ -n "${ERRORS[$key]:-}" ] && echo "errors, $key: ${ERRORS[$key]}"
+done
+[ -n "${NOTE[order]:-}" ] && echo "POST /api/orders: ${NOTE[order]}"
+for rate in 100 1000; do
+  [ -n "${PROP_NOTE[$rate]:-}" ] && echo "propagation at $rate/s: ${PROP_NOTE[$rate]}"
+done
+echo
+echo "CPU in the middle of each run (top, 1 s; % of one core, by command):"
+for key in reference direct get list create order; do
+  [ -s "$work/$key.cpu" ] && printf '  %-10s %s\n' "$key" "$(cat "$work/$key.cpu")"
+done
+if [ ${#UNMEASURED[@]} -gt 0 ]; then
+  echo
+  echo "not measured:"
+  printf '  %s\n' "${UNMEASURED[@]}"
+  exit 1
+fi
+exit 0
