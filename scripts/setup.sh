@@ -14,7 +14,7 @@ PACKAGES=(
   libsodium-dev libjwt-dev libssl-dev libicu-dev libcurl4-openssl-dev libspdlog-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # servers used by the local stack and the test harness
-  nats-server redis-server postgresql nginx supervisor sqlite3 openssl
+  nats-server redis-server postgresql nginx supervisor sqlite3 openssl libjemalloc2
   # the Kubernetes manifest check (tests/k8s)
   python3-yaml
   # alert rules checked with promtool (tests/prometheus); the server of scripts/run.sh --observe
