@@ -1,18 +1,12 @@
 // ticketing-orders: reserve, list, show and cancel orders; keeps a replica of the tickets and
 // reacts to expirations and payments (DESIGN.md sections 4 and 5).
-// Composition root: configuration, adapters, wiring, run. Nothing else.
-#include <iostream>
-#include <string>
+// Composition root: configuration, then the one builder every service uses.
+#include <memory>
 
-#include "common/auth/session.hpp"
-#include "common/bus/outbox.hpp"
 #include "common/service/commands.hpp"
-#include "common/service/runtime.hpp"
-#include "common/util/ids.hpp"
+#include "common/service/service_builder.hpp"
 
-#include "domain/order_service.hpp"
-#include "handlers/handlers.hpp"
-#include "listeners/listeners.hpp"
+#include "assembly.hpp"
 #include "replay/orders_replayer.hpp"
 #include "storage/migrations.hpp"
 
@@ -23,21 +17,13 @@ using namespace ticketing;
 int Serve() {
     config::EnvReader env;
     auto cfg = config::CommonConfig::FromEnv(env, "orders");
-    auto window = env.Int("EXPIRATION_WINDOW_SECONDS", 900, 1, 7 * 24 * 3600);
+    orders::Settings settings;
+    settings.expiration_window =
+        std::chrono::seconds(env.Int("EXPIRATION_WINDOW_SECONDS", 900, 1, 7 * 24 * 3600));
     env.Finish();
-
-    service::Runtime rt(cfg, "orders-service");
-    rt.OpenDatabase(orders::Migrations());
-    rt.ConnectBus();
-
-    util::SystemClock clock;
-    util::ObjectIdGenerator ids(clock);
-    auto wake = [&rt] { rt.relay().Wake(); };
-    orders::OrderService service(rt.db(), clock, ids, std::chrono::seconds(window), wake);
-    orders::Listeners listeners({rt.db(), clock, wake});
-    listeners.SubscribeAll(rt.subscriber());
-    const auth::SessionSettings session = rt.Sessions();
-    return rt.Serve(orders::BuildRouter(service, session));
+    service::ServiceBuilder builder(cfg, "orders-service");
+    orders::Assemble(builder, settings);
+    return builder.Serve();
 }
 
 }  // namespace

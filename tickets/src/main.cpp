@@ -1,21 +1,14 @@
 // ticketing-tickets: create, list, show and edit tickets; reserves and releases them as orders
 // are created and cancelled (DESIGN.md sections 4 and 5).
-// Composition root: configuration, adapters, wiring, run. Nothing else.
-#include <iostream>
-#include <string>
+// Composition root: configuration, then the one builder every service uses.
+#include <memory>
 
-#include "common/auth/session.hpp"
-#include "common/bus/outbox.hpp"
 #include "common/service/commands.hpp"
-#include "common/service/runtime.hpp"
-#include "common/util/ids.hpp"
+#include "common/service/service_builder.hpp"
 
-#include "domain/ticket_service.hpp"
-#include "handlers/handlers.hpp"
-#include "listeners/listeners.hpp"
+#include "assembly.hpp"
 #include "replay/tickets_replayer.hpp"
 #include "storage/migrations.hpp"
-#include "storage/ticket_store.hpp"
 
 namespace {
 
@@ -25,20 +18,9 @@ int Serve() {
     config::EnvReader env;
     auto cfg = config::CommonConfig::FromEnv(env, "tickets");
     env.Finish();
-
-    service::Runtime rt(cfg, "tickets-service");
-    rt.OpenDatabase(tickets::Migrations());
-    rt.PruneAlso(tickets::TicketStore::CancelledOrdersRetention());
-    rt.ConnectBus();
-
-    util::SystemClock clock;
-    util::ObjectIdGenerator ids(clock);
-    auto wake = [&rt] { rt.relay().Wake(); };
-    tickets::TicketService service(rt.db(), clock, ids, wake);
-    tickets::Listeners listeners({rt.db(), clock, wake});
-    listeners.SubscribeAll(rt.subscriber());
-    const auth::SessionSettings session = rt.Sessions();
-    return rt.Serve(tickets::BuildRouter(service, session));
+    service::ServiceBuilder builder(cfg, "tickets-service");
+    tickets::Assemble(builder);
+    return builder.Serve();
 }
 
 }  // namespace

@@ -138,6 +138,10 @@ public:
             [probe = pending_] { return probe->Read(); });
     }
 
+    // Stops new deliveries, then waits, without a time limit, until nats.c reports every
+    // subscription closed with its handler returned (the on-complete callback): only then may
+    // what the handlers use be destroyed. A handler that never returns is a bug to see, so the
+    // wait says every 30 s what it is waiting for.
     ~Impl() {
         {
             std::lock_guard probe_lock(pending_->mu);
@@ -149,12 +153,25 @@ public:
         }
         cv_.notify_all();  // wakes held deliveries
         for (auto& b : bindings_) {
-            // Destroy, never unsubscribe: the durable belongs to the whole queue group.
+            // Unsubscribing a consumer this process bound to (not created by js_Subscribe) keeps
+            // the durable for the other replicas and the next start.
+            natsStatus s = natsSubscription_Unsubscribe(b.sub);
+            if (s != NATS_OK) {
+                log::Warn("unsubscribe failed; waiting for the subscription to close",
+                          {{"consumer", b.consumer}, {"error", natsStatus_GetText(s)}});
+            }
+        }
+        {
+            std::unique_lock lock(mu_);
+            while (!cv_.wait_for(lock, std::chrono::seconds(30), [this] { return open_ == 0; })) {
+                log::Warn("still waiting for event handlers to return",
+                          {{"subscriptions_open", open_}, {"handlers_running", running_}});
+            }
+        }
+        for (auto& b : bindings_) {
             natsSubscription_Destroy(b.sub);
             b.sub = nullptr;
         }
-        std::unique_lock lock(mu_);
-        cv_.wait_for(lock, std::chrono::seconds(30), [this] { return running_ == 0; });
     }
 
     void Subscribe(events::Subject subject, RawHandler handler) {
@@ -198,6 +215,20 @@ public:
         // Handlers are slow next to the bus: let the server hold the backlog, not this process.
         natsSubscription_SetPendingLimits(b.sub, 65536, 256 * 1024 * 1024);
         {
+            std::lock_guard lock(mu_);
+            ++open_;
+        }
+        s = natsSubscription_SetOnCompleteCB(b.sub, &Impl::OnComplete, &b);
+        if (s != NATS_OK) {
+            // Without it the shutdown could not know when the handler is done: refuse to run.
+            natsSubscription_Unsubscribe(b.sub);
+            natsSubscription_Destroy(b.sub);
+            bindings_.pop_back();
+            std::lock_guard lock(mu_);
+            --open_;
+            throw BusError(NatsErrorText(("watching subscription " + consumer).c_str(), s));
+        }
+        {
             std::lock_guard probe_lock(pending_->mu);
             pending_->consumers.push_back(consumer);
         }
@@ -237,6 +268,17 @@ private:
             throw BusError(NatsErrorText(("creating consumer " + consumer).c_str(), s, jerr));
         }
         jsConsumerInfo_Destroy(ci);
+    }
+
+    // nats.c: the subscription is closed and its handler has returned for the last time.
+    static void OnComplete(void* closure) {
+        auto* b = static_cast<Binding*>(closure);
+        Impl* self = b->owner;
+        {
+            std::lock_guard lock(self->mu_);
+            --self->open_;
+        }
+        self->cv_.notify_all();
     }
 
     static void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
@@ -490,7 +532,8 @@ private:
 
     std::mutex mu_;
     std::condition_variable cv_;
-    int running_ = 0;
+    int running_ = 0;  // handlers running now
+    int open_ = 0;     // subscriptions whose on-complete callback has not run yet
     std::atomic<bool> closing_{false};
     std::list<Binding> bindings_;  // stable addresses: each is a callback closure
 };

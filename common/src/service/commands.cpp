@@ -1,5 +1,6 @@
 #include "common/service/commands.hpp"
 
+#include <csignal>
 #include <iostream>
 #include <memory>
 
@@ -9,7 +10,7 @@
 #include "common/db/database.hpp"
 #include "common/log/log.hpp"
 #include "common/service/dlq_command.hpp"
-#include "common/service/runtime.hpp"
+#include "common/service/service_builder.hpp"
 
 namespace ticketing::service {
 namespace {
@@ -59,6 +60,8 @@ std::unique_ptr<bus::NatsConnection> ConnectTool(const config::CommonConfig& cfg
 }
 
 int RunCommandLine(int argc, char** argv, const ServiceCommands& c) {
+    // A peer that went away (Redis, NATS, PostgreSQL) must give EPIPE, never kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
     std::vector<std::string> args(argv + 1, argv + argc);
     std::string command = args.empty() ? "serve" : args.front();
     std::vector<std::string> rest = args.empty() ? args : std::vector(args.begin() + 1, args.end());
@@ -86,6 +89,10 @@ int RunCommandLine(int argc, char** argv, const ServiceCommands& c) {
                              std::cout,
                              std::cerr);
         });
+    }
+    if (command == "replay" && !c.no_replay.empty()) {
+        std::cerr << "ticketing-" << c.service << " replay: " << c.no_replay << "\n";
+        return 1;
     }
     if (command == "dlq") {
         return RunMain(

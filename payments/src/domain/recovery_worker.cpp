@@ -9,15 +9,30 @@
 namespace ticketing::payments {
 
 RecoveryWorker::RecoveryWorker(PaymentService& service, std::chrono::milliseconds interval)
-    : service_(service), interval_(interval), thread_([this] { Run(); }) {}
+    : service_(service), interval_(interval) {}
 
 RecoveryWorker::~RecoveryWorker() {
+    Stop();
+}
+
+void RecoveryWorker::Start() {
+    std::lock_guard lock(mu_);
+    if (thread_.joinable()) {
+        return;
+    }
+    stopping_ = false;
+    thread_ = std::thread([this] { Run(); });
+}
+
+void RecoveryWorker::Stop() {
     {
         std::lock_guard lock(mu_);
         stopping_ = true;
     }
     cv_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
 }
 
 void RecoveryWorker::Run() {

@@ -21,6 +21,8 @@
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/service/service_builder.hpp"
+#include "common/testing/embedded_service.hpp"
 #include "common/testing/http_client.hpp"
 #include "common/testing/session_keys.hpp"
 #include "common/testing/postgres_server.hpp"
@@ -29,6 +31,7 @@
 #include "common/testing/stream_reader.hpp"
 #include "common/util/ids.hpp"
 
+#include "assembly.hpp"
 #include "domain/payment_service.hpp"
 #include "gateway/sandbox_gateway.hpp"
 #include "handlers/handlers.hpp"
@@ -122,45 +125,25 @@ private:
 class PaymentsApiTest : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
-        log::Init("payments-test", log::Level::kError);
-        std::string url;
-        if (GetParam() == "Postgres") {
-            auto& pg = test::PostgresServer::Shared();
-            url = pg.Url(pg.CreateUniqueDatabase("payments"));
-        } else {
-            url = "sqlite://" + (dir_.Path() / "payments.db").string();
-        }
-        db_ = db::Database::Open(url, 16);
-        db::RunMigrations(*db_, bus::WithBusMigrations(GetParam() == "Postgres", Migrations()));
-        bus::ConnectionOptions co;
-        co.url = nats_.Url();
-        connection_ = bus::NatsConnection::Connect(co);
-        connection_->EnsureStreams();
-        publisher_ = std::make_unique<bus::NatsPublisher>(*connection_, registry_);
-        relay_ = std::make_unique<bus::OutboxRelay>(*db_, *publisher_, registry_);
-        relay_->Start();
-        auto wake = [this] { relay_->Wake(); };
-        service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake);
-        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, *service_});
-        bus::SubscriberOptions so;
-        so.queue_group = "payments-service";
-        subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
-        listeners_->SubscribeAll(*subscriber_);
+        builder_ = std::make_unique<service::ServiceBuilder>(
+            test::EmbeddedServiceConfig(
+                "payments", nats_.Url(), test::TestDatabaseUrl(GetParam(), dir_, "payments")),
+            "payments-service",
+            service::ServiceBuilder::Mode::kEmbedded);
+        builder_->UseClock(clock_);
+        service_ = &Assemble(*builder_, gateway_, {});
+        builder_->Start();
+        db_ = &builder_->db();
+        publisher_ = &builder_->publisher();
         session_ = test::TestSessionSettings(clock_);
-        http::ServerOptions o;
-        o.address = "127.0.0.1";
-        o.port = 0;
-        server_ = std::make_unique<http::Server>(o, BuildRouter(*service_, session_), registry_);
-        server_->Start();
-        base_ = "http://127.0.0.1:" + std::to_string(server_->port());
+        base_ = "http://127.0.0.1:" + std::to_string(builder_->port());
         client_ = std::make_unique<HttpClient>(base_);
     }
 
+    // Stops the service in the builder's order (HTTP, subscriptions, relay), then frees it.
     void TearDown() override {
         gateway_.LetGo();
-        server_->Stop();
-        subscriber_.reset();
-        relay_->Stop();
+        builder_.reset();
     }
 
     test::Headers As(const std::string& user_id) {
@@ -234,19 +217,14 @@ protected:
 
     test::TempDir dir_;
     test::NatsServer nats_;
+    HoldingGateway gateway_;  // before the builder: the service uses it until it stops
     util::SystemClock clock_;
     util::ObjectIdGenerator ids_{clock_};
-    metrics::Registry registry_;
-    HoldingGateway gateway_;
-    std::unique_ptr<db::Database> db_;
-    std::unique_ptr<bus::NatsConnection> connection_;
-    std::unique_ptr<bus::NatsPublisher> publisher_;
-    std::unique_ptr<bus::OutboxRelay> relay_;
-    std::unique_ptr<PaymentService> service_;
-    std::unique_ptr<Listeners> listeners_;
+    std::unique_ptr<service::ServiceBuilder> builder_;  // the service as its main builds it
+    db::Database* db_ = nullptr;
+    bus::EventPublisher* publisher_ = nullptr;
+    PaymentService* service_ = nullptr;
     auth::SessionSettings session_;
-    std::unique_ptr<http::Server> server_;
-    std::unique_ptr<bus::NatsSubscriber> subscriber_;
     std::string base_;
     std::unique_ptr<HttpClient> client_;
 };

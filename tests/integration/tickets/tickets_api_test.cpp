@@ -20,6 +20,8 @@
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/service/service_builder.hpp"
+#include "common/testing/embedded_service.hpp"
 #include "common/testing/http_client.hpp"
 #include "common/testing/session_keys.hpp"
 #include "common/testing/postgres_server.hpp"
@@ -28,6 +30,7 @@
 #include "common/testing/stream_reader.hpp"
 #include "common/util/ids.hpp"
 
+#include "assembly.hpp"
 #include "domain/ticket_service.hpp"
 #include "handlers/handlers.hpp"
 #include "listeners/listeners.hpp"
@@ -55,43 +58,24 @@ std::string Body(const json& title, const json& price) {
 class TicketsApiTest : public ::testing::TestWithParam<std::string> {
 protected:
     void SetUp() override {
-        log::Init("tickets-test", log::Level::kError);
-        std::string url;
-        if (Postgres()) {
-            auto& pg = test::PostgresServer::Shared();
-            url = pg.Url(pg.CreateUniqueDatabase("tickets"));
-        } else {
-            url = "sqlite://" + (dir_.Path() / "tickets.db").string();
-        }
-        db_ = db::Database::Open(url, 16);
-        db::RunMigrations(*db_, bus::WithBusMigrations(Postgres(), Migrations()));
-        bus::ConnectionOptions co;
-        co.url = nats_.Url();
-        connection_ = bus::NatsConnection::Connect(co);
-        connection_->EnsureStreams();
-        publisher_ = std::make_unique<bus::NatsPublisher>(*connection_, registry_);
-        relay_ = std::make_unique<bus::OutboxRelay>(*db_, *publisher_, registry_);
-        relay_->Start();
-        service_ = std::make_unique<TicketService>(*db_, clock_, ids_, wake_);
-        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, clock_, wake_});
-        bus::SubscriberOptions so;
-        so.queue_group = "tickets-service";
-        subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
-        listeners_->SubscribeAll(*subscriber_);
+        builder_ = std::make_unique<service::ServiceBuilder>(
+            test::EmbeddedServiceConfig(
+                "tickets", nats_.Url(), test::TestDatabaseUrl(GetParam(), dir_, "tickets")),
+            "tickets-service",
+            service::ServiceBuilder::Mode::kEmbedded);
+        builder_->UseClock(clock_);
+        service_ = &Assemble(*builder_);
+        builder_->Start();
+        db_ = &builder_->db();
+        publisher_ = &builder_->publisher();
         session_ = test::TestSessionSettings(clock_);
-        http::ServerOptions o;
-        o.address = "127.0.0.1";
-        o.port = 0;
-        server_ = std::make_unique<http::Server>(o, BuildRouter(*service_, session_), registry_);
-        server_->Start();
-        base_ = "http://127.0.0.1:" + std::to_string(server_->port());
+        base_ = "http://127.0.0.1:" + std::to_string(builder_->port());
         client_ = std::make_unique<HttpClient>(base_);
     }
 
+    // Stops the service in the builder's order (HTTP, subscriptions, relay), then frees it.
     void TearDown() override {
-        server_->Stop();
-        subscriber_.reset();
-        relay_->Stop();
+        builder_.reset();
     }
 
     bool Postgres() const { return GetParam() == "Postgres"; }
@@ -175,17 +159,11 @@ protected:
     test::NatsServer nats_;
     util::SystemClock clock_;
     util::ObjectIdGenerator ids_{clock_};
-    metrics::Registry registry_;
-    std::unique_ptr<db::Database> db_;
-    std::unique_ptr<bus::NatsConnection> connection_;
-    std::unique_ptr<bus::NatsPublisher> publisher_;
-    std::unique_ptr<bus::OutboxRelay> relay_;
-    std::function<void()> wake_ = [this] { relay_->Wake(); };
-    std::unique_ptr<TicketService> service_;
-    std::unique_ptr<Listeners> listeners_;
+    std::unique_ptr<service::ServiceBuilder> builder_;  // the service as its main builds it
+    db::Database* db_ = nullptr;
+    bus::EventPublisher* publisher_ = nullptr;
+    TicketService* service_ = nullptr;
     auth::SessionSettings session_;
-    std::unique_ptr<http::Server> server_;
-    std::unique_ptr<bus::NatsSubscriber> subscriber_;
     std::string base_;
     std::unique_ptr<HttpClient> client_;
 };
@@ -656,7 +634,7 @@ TEST_P(TicketsPostgresRaceTest, LosingEditIsRetriedOnTopOfTheNewerVersion) {
 
 TEST_P(TicketsPostgresRaceTest, LosingEditIsRefusedWith409WhenOutOfAttempts) {
     std::string id = CreateTicket("Concert", 20)["id"];
-    TicketService one_try(*db_, clock_, ids_, wake_, /*max_write_attempts=*/1);
+    TicketService one_try(*db_, clock_, ids_, builder_->EventsWritten(), /*max_write_attempts=*/1);
     auto edit = RaceWithAConcurrentWrite(id, [&] {
         try {
             one_try.Update(kSeller, id, "Mine", 3000, "");

@@ -88,8 +88,9 @@ public:
     NatsSubscriber(NatsConnection& connection,
                    SubscriberOptions options,
                    metrics::Registry& metrics);
-    // Destroys the subscriptions without unsubscribing, so the durables survive for the other
-    // replicas and the next start; waits for running handlers to return.
+    // Stops every subscription's deliveries (the durables stay, for the other replicas and the
+    // next start), then waits without a time limit until each handler has returned for the
+    // last time: what the handlers use may be destroyed once this returns.
     ~NatsSubscriber() override;
 
     // Creates or updates the durable consumer, then binds to it. Throws BusError.

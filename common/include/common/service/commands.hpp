@@ -32,6 +32,8 @@ struct ServiceCommands {
     // A replay of another kind (expiration rebuilds Redis jobs); used when `replayer` is empty.
     std::function<int(const ReplayOptions&)> replay{};
     std::vector<db::TableDump> dump_tables{};  // empty: no dump
+    // A service that cannot be replayed says why (`replay` then exits 1 with this reason).
+    std::string no_replay{};
 };
 
 // Dispatches argv to the commands; prints usage (exit 2) for anything else. Exceptions become

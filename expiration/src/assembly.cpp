@@ -1,0 +1,47 @@
+#include "assembly.hpp"
+
+#include "common/bus/publisher.hpp"
+#include "common/config/env.hpp"
+#include "common/log/log.hpp"
+
+#include "listeners/listeners.hpp"
+#include "storage/redis_job_queue.hpp"
+#include "worker/expiration_metrics.hpp"
+
+namespace ticketing::expiration {
+
+ExpirationWorker& Assemble(service::ServiceBuilder& b,
+                           const Settings& settings,
+                           bus::EventPublisher* publisher) {
+    b.ConnectBus();
+    auto& metrics = b.Make<ExpirationMetrics>(b.metrics());
+    // Two connections: a burst of order events never delays the worker's passes.
+    RedisJobQueueOptions queue_options;
+    queue_options.endpoint = settings.redis;
+    auto& worker_queue = b.Make<RedisJobQueue>(queue_options);
+    auto& listener_queue = b.Make<RedisJobQueue>(queue_options);
+    auto& worker = b.Make<ExpirationWorker>(worker_queue,
+                                            publisher != nullptr ? *publisher : b.publisher(),
+                                            b.clock(),
+                                            metrics,
+                                            settings.worker);
+    b.Worker([&worker] { worker.Start(); }, [&worker] { worker.Stop(); });
+    // While Redis does not answer, a failed order event waits for it in place (no dead letter).
+    b.ReadinessCheck("redis", [&listener_queue] { return listener_queue.Ping(); });
+    // While a delivery is held, every unacknowledged one behind it comes back each ack wait and
+    // piles up in the replicas' buffers: with 1000 in flight a 3-minute Redis outage left
+    // thousands of copies to go through on its return and made the expirations late by
+    // seconds. A Redis call takes well under a millisecond: 128 in flight still carry 10k
+    // events a second.
+    b.MaxEventsInFlight(128);
+    b.Listen([&listener_queue, &worker, &metrics](bus::EventSubscriber& s) {
+        SubscribeListeners(s, listener_queue, worker, metrics);
+    });
+    log::Info("expiration service starting",
+              {{"redis", Describe(settings.redis)},
+               {"nats", config::MaskCredentials(b.config().nats_url)},
+               {"http_port", b.config().http_port}});
+    return worker;
+}
+
+}  // namespace ticketing::expiration
