@@ -31,23 +31,22 @@ void CheckSigningKey(const auth::SessionSettings& session) {
 
 }  // namespace
 
-AuthService& Assemble(service::ServiceBuilder& b, Settings settings) {
+Parts Assemble(service::ServiceBuilder& b, auth::SigningKey signing_key, const Settings& settings) {
     b.OpenDatabase(Migrations());
     b.ConnectBus();
-    const auto& session = b.Make<auth::SessionSettings>(b.Sessions(std::move(settings.signing_key)));
+    const auto& session = b.Make<auth::SessionSettings>(b.Sessions(std::move(signing_key)));
     CheckSigningKey(session);
     auto& users = b.Make<SqlUserRepository>(b.db());
-    auto& hasher = b.Make<Argon2PasswordHasher>(settings.hash_concurrency, settings.hash_queue);
+    auto& hasher = b.Make<Argon2PasswordHasher>(
+        settings.hash_concurrency, settings.hash_queue, settings.hash_limits);
     auto& service = b.Make<AuthService>(users, hasher, b.ids(), b.clock());
     auto& revoker = b.Make<SqlSessionRevoker>(b.db(), b.clock(), b.EventsWritten());
-    // Per address: so many a second, bursts of twice that (the ingress's rule); per account: so
-    // many sign-ins a minute, bursts of as many.
     auto& per_address = b.Make<Throttle>(
-        settings.per_address_per_second, 2.0 * settings.per_address_per_second, b.clock());
+        settings.per_address.per_second, settings.per_address.burst, b.clock());
     auto& per_account = b.Make<Throttle>(
-        settings.per_account_per_minute / 60.0, settings.per_account_per_minute, b.clock());
+        settings.per_account.per_second, settings.per_account.burst, b.clock());
     b.Routes(BuildRouter({service, session, revoker, per_address, per_account}));
-    return service;
+    return {service, users};
 }
 
 }  // namespace ticketing::auth_service

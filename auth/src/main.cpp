@@ -21,12 +21,15 @@ int Serve() {
     auto key_id = env.Optional("JWT_KEY_ID", "");
     env.Finish();
     service::ServiceBuilder builder(cfg, "");  // auth listens to no event
-    auth_service::Assemble(builder,
-                           {auth::SigningKey::FromFile(key_file, std::move(key_id)),
-                            static_cast<std::size_t>(hash_concurrency),
-                            static_cast<std::size_t>(hash_queue),
-                            static_cast<double>(address_rate),
-                            static_cast<double>(account_rate)});
+    auth_service::Settings settings;
+    settings.hash_concurrency = static_cast<std::size_t>(hash_concurrency);
+    settings.hash_queue = static_cast<std::size_t>(hash_queue);
+    // Per address: so many a second, bursts of twice that (the ingress's rule); per account:
+    // so many sign-ins a minute, bursts of as many.
+    settings.per_address = {static_cast<double>(address_rate), 2.0 * static_cast<double>(address_rate)};
+    settings.per_account = {static_cast<double>(account_rate) / 60.0, static_cast<double>(account_rate)};
+    auth_service::Assemble(
+        builder, auth::SigningKey::FromFile(key_file, std::move(key_id)), settings);
     return builder.Serve();
 }
 

@@ -10,9 +10,7 @@
 
 namespace ticketing::expiration {
 
-ExpirationWorker& Assemble(service::ServiceBuilder& b,
-                           const Settings& settings,
-                           bus::EventPublisher* publisher) {
+Parts Assemble(service::ServiceBuilder& b, const Settings& settings) {
     b.ConnectBus();
     auto& metrics = b.Make<ExpirationMetrics>(b.metrics());
     // Two connections: a burst of order events never delays the worker's passes.
@@ -21,7 +19,7 @@ ExpirationWorker& Assemble(service::ServiceBuilder& b,
     auto& worker_queue = b.Make<RedisJobQueue>(queue_options);
     auto& listener_queue = b.Make<RedisJobQueue>(queue_options);
     auto& worker = b.Make<ExpirationWorker>(worker_queue,
-                                            publisher != nullptr ? *publisher : b.publisher(),
+                                            b.publisher(),
                                             b.clock(),
                                             metrics,
                                             settings.worker);
@@ -41,7 +39,7 @@ ExpirationWorker& Assemble(service::ServiceBuilder& b,
               {{"redis", Describe(settings.redis)},
                {"nats", config::MaskCredentials(b.config().nats_url)},
                {"http_port", b.config().http_port}});
-    return worker;
+    return {worker, metrics};
 }
 
 }  // namespace ticketing::expiration

@@ -8,11 +8,8 @@
 #include "common/service/service_builder.hpp"
 
 #include "storage/redis_endpoint.hpp"
+#include "worker/expiration_metrics.hpp"
 #include "worker/expiration_worker.hpp"
-
-namespace ticketing::bus {
-class EventPublisher;
-}
 
 namespace ticketing::expiration {
 
@@ -21,12 +18,15 @@ struct Settings {
     WorkerOptions worker;
 };
 
+// What Assemble made, for a test to look at.
+struct Parts {
+    ExpirationWorker& worker;
+    ExpirationMetrics& metrics;
+};
+
 // Connects the bus, makes the queues, the metrics and the worker (owned by `b`), registers the
 // listeners, the worker and the "redis" readiness check (which also holds order events while
-// Redis is away). The worker publishes through `publisher` (a test's wrapper), by default the
-// builder's. Returns the worker.
-ExpirationWorker& Assemble(service::ServiceBuilder& b,
-                           const Settings& settings,
-                           bus::EventPublisher* publisher = nullptr);
+// Redis is away).
+Parts Assemble(service::ServiceBuilder& b, const Settings& settings);
 
 }  // namespace ticketing::expiration

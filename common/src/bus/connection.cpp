@@ -261,7 +261,7 @@ void NatsConnection::EnsureStreams() {
                            std::chrono::nanoseconds(0),
                            handles_->options.stream_replicas);
     // Revoked sessions: kept a year (the longest SESSION_TTL_SECONDS), read whole by every
-    // process that checks sessions (service::Runtime's revocation feed).
+    // process that checks sessions (service::ServiceBuilder's revocation feed).
     EnsureOneSubjectStream(handles_->js,
                            std::string(kSessionsStreamName),
                            std::string(events::kSessionRevoked.name),

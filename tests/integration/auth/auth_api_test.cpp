@@ -17,12 +17,17 @@
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/testing/fake_clock.hpp"
+#include "common/service/service_builder.hpp"
+#include "common/testing/embedded_service.hpp"
 #include "common/testing/http_client.hpp"
+#include "common/testing/servers.hpp"
+#include "common/testing/stream_reader.hpp"
 #include "common/testing/session_keys.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 #include "common/util/ids.hpp"
 
+#include "assembly.hpp"
 #include "domain/auth_service.hpp"
 #include "handlers/handlers.hpp"
 #include "storage/migrations.hpp"
@@ -59,34 +64,43 @@ std::string Base64Url(std::string_view in) {
 
 class AuthApiTest : public ::testing::TestWithParam<std::string> {
 protected:
-    void SetUp() override {
-        log::Init("auth-test", log::Level::kWarn);
-        std::string url;
-        if (GetParam() == "Postgres") {
-            auto& pg = test::PostgresServer::Shared();
-            url = pg.Url(pg.CreateUniqueDatabase("auth"));
-        } else {
-            url = "sqlite://" + (dir_.Path() / "auth.db").string();
-        }
-        db_ = db::Database::Open(url, 16);
-        db::RunMigrations(
-            *db_, bus::WithBusMigrations(db_->kind() == db::Database::Kind::kPostgres, Migrations()));
-        users_ = std::make_unique<SqlUserRepository>(*db_);
-        hasher_ = std::make_unique<Argon2PasswordHasher>(4, 64, Argon2PasswordHasher::Minimum());
-        ids_ = std::make_unique<util::ObjectIdGenerator>(clock_);
-        service_ = std::make_unique<AuthService>(*users_, *hasher_, *ids_, clock_);
-        session_ = test::TestSessionSettings(clock_);
-        revoker_ = std::make_unique<SqlSessionRevoker>(*db_, clock_, nullptr);
-        http::ServerOptions o;
-        o.address = "127.0.0.1";
-        o.port = 0;
-        server_ = std::make_unique<http::Server>(o, BuildRouter({*service_, session_, *revoker_, per_address_, per_account_}), registry_);
-        server_->Start();
-        base_ = "http://127.0.0.1:" + std::to_string(server_->port());
-        client_ = std::make_unique<HttpClient>(base_);
+    void SetUp() override { Start(builder_, Fast()); }
+
+    // Stops the service in the builder's order (HTTP, relay), then frees it.
+    void TearDown() override { builder_.reset(); }
+
+    // Limits for tests: the smallest Argon2id, throttles that let every test through.
+    static Settings Fast() {
+        Settings s;
+        s.hash_queue = 64;
+        s.hash_limits = Argon2PasswordHasher::Minimum();
+        s.per_address = {1000, 1000};
+        s.per_account = {1000, 1000};
+        return s;
     }
 
-    void TearDown() override { server_->Stop(); }
+    // The service as main builds it (auth_service::Assemble on a ServiceBuilder), on the
+    // fixture's database, bus and clock, with `settings`; sets client_ when it is the fixture's.
+    Parts Start(std::unique_ptr<service::ServiceBuilder>& builder, const Settings& settings) {
+        if (database_url_.empty()) {
+            database_url_ = test::TestDatabaseUrl(GetParam(), dir_, "auth");
+        }
+        builder = std::make_unique<service::ServiceBuilder>(
+            test::EmbeddedServiceConfig("auth", nats_.Url(), database_url_),
+            "",
+            service::ServiceBuilder::Mode::kEmbedded);
+        builder->UseClock(clock_);
+        auto parts = Assemble(*builder, test::SessionKeys().signer, settings);
+        builder->Start();
+        if (&builder == &builder_) {
+            db_ = &builder_->db();
+            session_ = test::TestSessionSettings(clock_);
+            base_ = "http://127.0.0.1:" + std::to_string(builder_->port());
+            client_ = std::make_unique<HttpClient>(base_);
+            users_ = &parts.users;
+        }
+        return parts;
+    }
 
     std::string SignUpCookie(const std::string& email = "test@test.com") {
         auto r = client_->Post(kSignUp, Body(email, "password"));
@@ -99,18 +113,13 @@ protected:
     }
 
     test::TempDir dir_;
+    test::NatsServer nats_;
     test::FakeClock clock_;
-    std::unique_ptr<db::Database> db_;
-    std::unique_ptr<SqlUserRepository> users_;
-    std::unique_ptr<Argon2PasswordHasher> hasher_;
-    std::unique_ptr<util::ObjectIdGenerator> ids_;
-    std::unique_ptr<AuthService> service_;
+    std::string database_url_;
+    std::unique_ptr<service::ServiceBuilder> builder_;  // the service as its main builds it
+    db::Database* db_ = nullptr;
+    UserRepository* users_ = nullptr;
     auth::SessionSettings session_;
-    std::unique_ptr<SqlSessionRevoker> revoker_;
-    Throttle per_address_{1000, 1000, clock_};
-    Throttle per_account_{1000, 1000, clock_};
-    metrics::Registry registry_;
-    std::unique_ptr<http::Server> server_;
     std::string base_;
     std::unique_ptr<HttpClient> client_;
 };
@@ -249,15 +258,19 @@ TEST_P(AuthApiTest, SignOutRecordsTheRevocationOfAValidSession) {
     std::string cookie = SignUpCookie();
     auto user = CurrentUser(cookie)["currentUser"];
     ASSERT_EQ(client_->Post(kSignOut, "").status, 200);  // no cookie: nothing to revoke
-    EXPECT_EQ(bus::Outbox::Backlog(*db_), 0);
     auto r = client_->Post(kSignOut, "", {{"Cookie", cookie}});
     EXPECT_EQ(r.status, 200);
-    ASSERT_EQ(bus::Outbox::Backlog(*db_), 1);
-    std::string subject;
-    std::string payload;
-    db_->WithSession([&](soci::session& s) {
-        s << "SELECT subject, payload FROM outbox", soci::into(subject), soci::into(payload);
-    });
+    // The relay publishes the one revocation: the stream holds exactly one event.
+    std::vector<test::StoredMessage> revoked;
+    ASSERT_TRUE(test::WaitUntil(
+        [&] {
+            revoked = test::ReadStream(nats_.Url(), std::string(bus::kSessionsStreamName));
+            return !revoked.empty() && bus::Outbox::Backlog(*db_) == 0;
+        },
+        10s));
+    ASSERT_EQ(revoked.size(), 1u);
+    const std::string subject = revoked[0].subject;
+    const std::string payload = revoked[0].payload;
     EXPECT_EQ(subject, "session:revoked");
     auto event = events::Decode<events::SessionRevoked>(payload);
     EXPECT_EQ(event.user_id, user["id"]);
@@ -277,15 +290,13 @@ TEST_P(AuthApiTest, SignInRefusesAPasswordOver128Characters) {
 // The service limits attempts itself (with no ingress in front): per client address for both
 // routes, per account for sign-in. Statuses asserted one by one.
 TEST_P(AuthApiTest, SignInIsThrottledPerAccountAndPerAddress) {
-    Throttle per_address(1.0, 3, clock_);
-    Throttle per_account(1.0 / 60, 2, clock_);
-    http::ServerOptions o;
-    o.address = "127.0.0.1";
-    o.port = 0;
-    http::Server server(
-        o, BuildRouter({*service_, session_, *revoker_, per_address, per_account}), registry_);
-    server.Start();
-    HttpClient client("http://127.0.0.1:" + std::to_string(server.port()));
+    // A second instance of the service on the same database, with tight limits.
+    Settings tight = Fast();
+    tight.per_address = {1.0, 3};
+    tight.per_account = {1.0 / 60, 2};
+    std::unique_ptr<service::ServiceBuilder> throttled;
+    Start(throttled, tight);
+    HttpClient client("http://127.0.0.1:" + std::to_string(throttled->port()));
     const test::Headers from_a{{"X-Forwarded-For", "203.0.113.7"}};
     const test::Headers from_b{{"X-Forwarded-For", "198.51.100.1, 203.0.113.9"}};
     // Account: two attempts, then 429 even from another address.
@@ -303,7 +314,6 @@ TEST_P(AuthApiTest, SignInIsThrottledPerAccountAndPerAddress) {
     // A second later address A may try again.
     clock_.Advance(1s);
     EXPECT_EQ(client.Post(kSignIn, Body("other@test.com", "password"), from_a).status, 400);
-    server.Stop();
 }
 
 // ---- currentuser ----

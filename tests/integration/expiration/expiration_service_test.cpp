@@ -13,11 +13,14 @@
 #include "common/bus/subscriber.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/service/service_builder.hpp"
+#include "common/testing/embedded_service.hpp"
 #include "common/testing/process.hpp"
 #include "common/testing/servers.hpp"
 #include "common/testing/stream_reader.hpp"
 
 #include "domain/expiration_job.hpp"
+#include "assembly.hpp"
 #include "listeners/listeners.hpp"
 #include "storage/redis_job_queue.hpp"
 #include "worker/expiration_worker.hpp"
@@ -101,21 +104,18 @@ protected:
         return o;
     }
 
-    // What main wires: listeners and one worker; a failed order event waits while Redis does not
-    // answer.
+    // The service as main builds it (expiration::Assemble on a ServiceBuilder), with the
+    // test's worker options and ack wait.
     void StartService(WorkerOptions options,
                       std::chrono::milliseconds ack_wait = std::chrono::seconds(30)) {
-        worker_queue_ = std::make_unique<RedisJobQueue>(QueueOptions());
-        listener_queue_ = std::make_unique<RedisJobQueue>(QueueOptions());
-        worker_ = std::make_unique<ExpirationWorker>(
-            *worker_queue_, *publisher_, clock_, metrics_, options);
-        worker_->Start();
-        bus::SubscriberOptions so;
-        so.queue_group = std::string(kQueueGroup);
-        so.ack_wait = ack_wait;
-        so.dependencies_ready = [q = listener_queue_.get()] { return q->Ping(); };
-        subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
-        SubscribeListeners(*subscriber_, *listener_queue_, *worker_, metrics_);
+        auto cfg = test::EmbeddedServiceConfig("expiration", nats_.Url());
+        cfg.jwt_public_keys_dir.clear();  // expiration checks no session
+        builder_ = std::make_unique<service::ServiceBuilder>(
+            cfg, std::string(kQueueGroup), service::ServiceBuilder::Mode::kEmbedded);
+        builder_->UseClock(clock_);
+        service_metrics_ = &Assemble(*builder_, {*ParseRedisUrl(redis_.Url()), options}).metrics;
+        builder_->AckWait(ack_wait);
+        builder_->Start();
     }
     void StartService() { StartService(FastWorker()); }
 
@@ -151,18 +151,20 @@ protected:
         return stats.pending == 0 && stats.active == 0;
     }
 
+    // The service's metrics once StartService ran; before, those of workers a test makes.
+    ExpirationMetrics& Metrics() { return builder_ ? *service_metrics_ : metrics_; }
+    metrics::Registry& Registry() { return builder_ ? builder_->metrics() : registry_; }
+
     test::NatsServer nats_;
     test::RedisServer redis_;
     util::SystemClock clock_;
     metrics::Registry registry_;
-    ExpirationMetrics metrics_{registry_};
+    ExpirationMetrics metrics_{registry_};  // for workers a test makes itself
     std::unique_ptr<bus::NatsConnection> connection_;
     std::unique_ptr<bus::NatsPublisher> publisher_;
     std::unique_ptr<RedisJobQueue> queue_;  // the test's own view of the queue
-    std::unique_ptr<RedisJobQueue> worker_queue_;
-    std::unique_ptr<RedisJobQueue> listener_queue_;
-    std::unique_ptr<ExpirationWorker> worker_;
-    std::unique_ptr<bus::NatsSubscriber> subscriber_;  // last: destroyed first
+    std::unique_ptr<service::ServiceBuilder> builder_;  // the service, once started
+    ExpirationMetrics* service_metrics_ = nullptr;
 };
 
 TEST_F(ExpirationServiceTest, JobFiresOnceAtItsTime) {
@@ -180,8 +182,8 @@ TEST_F(ExpirationServiceTest, JobFiresOnceAtItsTime) {
     ASSERT_TRUE(published_at.has_value());
     EXPECT_GE(*published_at, util::FromEpochMs(util::ToEpochMs(expires_at)));
     EXPECT_LT(*published_at, expires_at + 2s);
-    EXPECT_EQ(metrics_.fired.Value(), 1.0);
-    EXPECT_EQ(metrics_.lateness.Count(), 1u);
+    EXPECT_EQ(Metrics().fired.Value(), 1.0);
+    EXPECT_EQ(Metrics().lateness.Count(), 1u);
 }
 
 TEST_F(ExpirationServiceTest, DuplicateOrderCreatedAddsNoSecondJob) {
@@ -190,7 +192,7 @@ TEST_F(ExpirationServiceTest, DuplicateOrderCreatedAddsNoSecondJob) {
     PublishOrderCreated("o1", Now() + 2h);  // same order, a new event id: not deduplicated by NATS
     ASSERT_TRUE(test::WaitUntil([&] { return ConsumerDrained("order:created"); }, 10s));
     EXPECT_EQ(queue_->Stats().pending, 1);
-    EXPECT_EQ(metrics_.scheduled.Value(), 1.0);
+    EXPECT_EQ(Metrics().scheduled.Value(), 1.0);
     auto job = queue_->Find("o1");
     ASSERT_TRUE(job.has_value());
     EXPECT_LT(job->due, Now() + 1h + 1s);
@@ -206,7 +208,7 @@ TEST_F(ExpirationServiceTest, OrderCancelledRemovesTheJob) {
     PublishOrderCreated("sentinel", Now() + 1500ms);
     ASSERT_TRUE(test::WaitUntil([&] { return !Expirations("sentinel").empty(); }, 10s));
     EXPECT_TRUE(Expirations("cancelled").empty());
-    EXPECT_EQ(metrics_.removed.Value(), 1.0);
+    EXPECT_EQ(Metrics().removed.Value(), 1.0);
 }
 
 TEST_F(ExpirationServiceTest, OrderCompletedRemovesTheJob) {
@@ -232,8 +234,8 @@ TEST_F(ExpirationServiceTest, WorkerKilledBetweenPublishAndCompleteCausesOneEven
     StartService();
 
     ASSERT_TRUE(test::WaitUntil([&] { return QueueEmpty(); }, 10s));
-    EXPECT_EQ(metrics_.retries_lease_expired.Value(), 1.0);
-    EXPECT_EQ(metrics_.fired.Value(), 1.0);  // the re-run's publish, dropped as a duplicate
+    EXPECT_EQ(Metrics().retries_lease_expired.Value(), 1.0);
+    EXPECT_EQ(Metrics().fired.Value(), 1.0);  // the re-run's publish, dropped as a duplicate
     EXPECT_EQ(Expirations("o1").size(), 1u);
 }
 
@@ -248,8 +250,8 @@ TEST_F(ExpirationServiceTest, TwoWorkersNeverRunTheSameJob) {
     RedisJobQueue queue_b(QueueOptions());
     auto options = FastWorker();
     options.batch_size = 5;
-    ExpirationWorker a(queue_a, publisher, clock_, metrics_, options);
-    ExpirationWorker b(queue_b, publisher, clock_, metrics_, options);
+    ExpirationWorker a(queue_a, publisher, clock_, Metrics(), options);
+    ExpirationWorker b(queue_b, publisher, clock_, Metrics(), options);
     a.Start();
     b.Start();
     ASSERT_TRUE(test::WaitUntil([&] { return QueueEmpty(); }, 30s));
@@ -261,7 +263,7 @@ TEST_F(ExpirationServiceTest, TwoWorkersNeverRunTheSameJob) {
     EXPECT_TRUE(std::all_of(
         published.begin(), published.end(), [](const auto& p) { return p.second == 1; }));
     EXPECT_FALSE(publisher.Overlapped());
-    EXPECT_EQ(metrics_.fired.Value(), static_cast<double>(kJobs));
+    EXPECT_EQ(Metrics().fired.Value(), static_cast<double>(kJobs));
 }
 
 TEST_F(ExpirationServiceTest, PendingJobsSurviveARedisRestart) {
@@ -282,8 +284,11 @@ TEST_F(ExpirationServiceTest, JobsScheduledInThePastFireAtOnce) {
     StartService();
     PublishOrderCreated("overdue", Now() - 1h);
     ASSERT_TRUE(test::WaitUntil([&] { return !Expirations("overdue").empty(); }, 5s));
-    EXPECT_EQ(metrics_.lateness.Count(), 1u);
-    EXPECT_GE(metrics_.lateness.Sum(), 3600.0);
+    // The worker observes the lateness before it completes the job: once the queue is empty,
+    // the metric is final (the stream may have the event a moment earlier).
+    ASSERT_TRUE(test::WaitUntil([&] { return QueueEmpty(); }, 5s));
+    EXPECT_EQ(Metrics().lateness.Count(), 1u);
+    EXPECT_GE(Metrics().lateness.Sum(), 3600.0);
 }
 
 // Redis down for longer than the ack wait (1.5 s here; an outage of minutes in production):
@@ -294,7 +299,7 @@ TEST_F(ExpirationServiceTest, OrderCreatedWaitsForRedisWithoutRedeliveryOrDeadLe
     redis_.Kill();
     PublishOrderCreated("o1", Now());
     const std::string consumer = bus::ConsumerName(kQueueGroup, "order:created");
-    auto& holds = registry_.AddCounter("bus_delivery_holds_total", "").With({{"consumer", consumer}});
+    auto& holds = Registry().AddCounter("bus_delivery_holds_total", "").With({{"consumer", consumer}});
     // The first hold and four extensions of a third of the ack wait: held past the ack wait.
     ASSERT_TRUE(test::WaitUntil([&] { return holds.Value() >= 5.0; }, 20s));
     redis_.Start();
@@ -302,13 +307,13 @@ TEST_F(ExpirationServiceTest, OrderCreatedWaitsForRedisWithoutRedeliveryOrDeadLe
     ASSERT_TRUE(test::WaitUntil([&] { return !Expirations("o1").empty(); }, 20s));
     ASSERT_TRUE(test::WaitUntil([&] { return ConsumerDrained("order:created"); }, 10s));
     auto& redelivered =
-        registry_.AddCounter("bus_redeliveries_total", "").With({{"consumer", consumer}});
+        Registry().AddCounter("bus_redeliveries_total", "").With({{"consumer", consumer}});
     auto& dead =
-        registry_.AddCounter("bus_events_dead_lettered_total", "").With({{"consumer", consumer}});
+        Registry().AddCounter("bus_events_dead_lettered_total", "").With({{"consumer", consumer}});
     EXPECT_EQ(redelivered.Value(), 0.0);
     EXPECT_EQ(dead.Value(), 0.0);
     EXPECT_TRUE(test::ReadStream(nats_.Url(), "TICKETING_DLQ").empty());
-    EXPECT_GE(metrics_.poll_errors.Value(), 1.0);
+    EXPECT_GE(Metrics().poll_errors.Value(), 1.0);
 }
 
 }  // namespace
