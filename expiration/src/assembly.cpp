@@ -32,9 +32,8 @@ Parts Assemble(service::ServiceBuilder& b, const Settings& settings) {
     // seconds. A Redis call takes well under a millisecond: 128 in flight still carry 10k
     // events a second.
     b.MaxEventsInFlight(128);
-    b.Listen([&listener_queue, &worker, &metrics](bus::EventSubscriber& s) {
-        SubscribeListeners(s, listener_queue, worker, metrics);
-    });
+    auto& listeners = b.Make<Listeners>(listener_queue, worker, metrics);
+    b.Listen([&listeners](bus::EventSubscriber& s) { listeners.SubscribeAll(s); });
     log::Info("expiration service starting",
               {{"redis", Describe(settings.redis)},
                {"nats", config::MaskCredentials(b.config().nats_url)},

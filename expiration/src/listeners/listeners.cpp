@@ -1,30 +1,21 @@
 #include "listeners/listeners.hpp"
 
-#include "listeners/order_cancelled_listener.hpp"
-#include "listeners/order_completed_listener.hpp"
-#include "listeners/order_created_listener.hpp"
+#include "common/bus/subscriber.hpp"
 
 namespace ticketing::expiration {
 
-void SubscribeListeners(bus::EventSubscriber& subscriber,
-                        JobQueue& queue,
-                        ScheduleNotifier& notifier,
-                        ExpirationMetrics& metrics) {
+Listeners::Listeners(JobQueue& queue, ScheduleNotifier& notifier, ExpirationMetrics& metrics)
+    : order_created(queue, notifier, metrics),
+      order_cancelled(queue, metrics),
+      order_completed(queue, metrics) {}
+
+void Listeners::SubscribeAll(bus::EventSubscriber& subscriber) {
     subscriber.Subscribe<events::OrderCreated>(
-        [listener = OrderCreatedListener(queue, notifier, metrics)](const events::OrderCreated& e,
-                                                                    const bus::MessageMeta& m) {
-            return listener.Handle(e, m);
-        });
+        [this](const auto& e, const auto& m) { return order_created.Handle(e, m); });
     subscriber.Subscribe<events::OrderCancelled>(
-        [listener = OrderCancelledListener(queue, metrics)](const events::OrderCancelled& e,
-                                                            const bus::MessageMeta& m) {
-            return listener.Handle(e, m);
-        });
+        [this](const auto& e, const auto& m) { return order_cancelled.Handle(e, m); });
     subscriber.Subscribe<events::OrderCompleted>(
-        [listener = OrderCompletedListener(queue, metrics)](const events::OrderCompleted& e,
-                                                            const bus::MessageMeta& m) {
-            return listener.Handle(e, m);
-        });
+        [this](const auto& e, const auto& m) { return order_completed.Handle(e, m); });
 }
 
 }  // namespace ticketing::expiration

@@ -1,24 +1,79 @@
-// Registers the expiration service's listeners (queue group expiration-service, DESIGN.md
-// section 1): order:created schedules, order:cancelled and order:completed remove. Used by main
-// and by the integration tests, so both wire the same thing.
-// Thread-safety: call once during startup; the references must outlive the subscriber.
+// The expiration service's listeners (queue group "expiration-service", DESIGN.md section 5,
+// "Who reacts to what"), one subject per .cpp file, owned together by Listeners like every
+// service's:
+//   order:created    → schedule the order's expiration at its expiresAt. Idempotent: the order
+//                      id is the job id, so a redelivered event adds nothing.
+//   order:cancelled  → remove the order's job. Idempotent: removing a job that is gone (or never
+//   order:completed    came) is fine, and the id stays finished for a while so that a late
+//                      order:created does not bring the job back.
+// A queue failure throws QueueError, which the subscriber turns into a retry (or a hold while
+// Redis does not answer).
+// Thread-safety: Handle is const and stateless beyond the references; safe from any thread.
 #pragma once
 
 #include <string_view>
 
-#include "common/bus/subscriber.hpp"
+#include "common/bus/bus.hpp"
+#include "common/events/events.hpp"
 
 #include "domain/schedule_notifier.hpp"
 #include "storage/job_queue.hpp"
 #include "worker/expiration_metrics.hpp"
 
+namespace ticketing::bus {
+class EventSubscriber;
+}
+
 namespace ticketing::expiration {
 
 inline constexpr std::string_view kQueueGroup = "expiration-service";
 
-void SubscribeListeners(bus::EventSubscriber& subscriber,
-                        JobQueue& queue,
-                        ScheduleNotifier& notifier,
-                        ExpirationMetrics& metrics);
+class OrderCreatedListener final {
+public:
+    OrderCreatedListener(JobQueue& queue, ScheduleNotifier& notifier, ExpirationMetrics& metrics)
+        : queue_(queue), notifier_(notifier), metrics_(metrics) {}
+    bus::AckDecision Handle(const events::OrderCreated& event, const bus::MessageMeta& meta) const;
+
+private:
+    JobQueue& queue_;
+    ScheduleNotifier& notifier_;
+    ExpirationMetrics& metrics_;
+};
+
+class OrderCancelledListener final {
+public:
+    OrderCancelledListener(JobQueue& queue, ExpirationMetrics& metrics)
+        : queue_(queue), metrics_(metrics) {}
+    bus::AckDecision Handle(const events::OrderCancelled& event,
+                            const bus::MessageMeta& meta) const;
+
+private:
+    JobQueue& queue_;
+    ExpirationMetrics& metrics_;
+};
+
+class OrderCompletedListener final {
+public:
+    OrderCompletedListener(JobQueue& queue, ExpirationMetrics& metrics)
+        : queue_(queue), metrics_(metrics) {}
+    bus::AckDecision Handle(const events::OrderCompleted& event,
+                            const bus::MessageMeta& meta) const;
+
+private:
+    JobQueue& queue_;
+    ExpirationMetrics& metrics_;
+};
+
+// The three listeners, owned together and subscribed on `subscriber`; what they use must
+// outlive them (the service builder sees to it).
+class Listeners final {
+public:
+    Listeners(JobQueue& queue, ScheduleNotifier& notifier, ExpirationMetrics& metrics);
+    void SubscribeAll(bus::EventSubscriber& subscriber);
+
+    OrderCreatedListener order_created;
+    OrderCancelledListener order_cancelled;
+    OrderCompletedListener order_completed;
+};
 
 }  // namespace ticketing::expiration

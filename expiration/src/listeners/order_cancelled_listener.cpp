@@ -1,4 +1,4 @@
-#include "listeners/order_cancelled_listener.hpp"
+#include "listeners/listeners.hpp"
 
 #include "common/log/log.hpp"
 

@@ -228,7 +228,8 @@ TEST_F(ExpirationWorkerTest, SleepingThreadWakesWhenAnEarlierJobIsScheduled) {
     auto options = Options();
     options.max_sleep = 1h;  // without a wake-up nothing would fire during the test
     ExpirationWorker worker(queue_, bus_, clock_, metrics_, options);
-    SubscribeListeners(bus_, queue_, worker, metrics_);
+    Listeners listeners(queue_, worker, metrics_);
+    listeners.SubscribeAll(bus_);
     Schedule("sentinel", clock_.Now() + 2h);
     worker.Start();
     // The first pass saw the sentinel and set the gauge; from here the thread sleeps an hour.

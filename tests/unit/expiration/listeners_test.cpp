@@ -40,7 +40,7 @@ private:
 
 class ListenersTest : public ::testing::Test {
 protected:
-    void SetUp() override { SubscribeListeners(bus_, queue_, notifier_, metrics_); }
+    void SetUp() override { listeners_.SubscribeAll(bus_); }
 
     events::OrderCreated Created(const std::string& id, util::TimePoint expires_at) {
         return {id, 0, events::OrderStatus::kCreated, "u1", expires_at, {"t1", 2000}};
@@ -57,6 +57,7 @@ protected:
     RecordingNotifier notifier_;
     metrics::Registry registry_;
     ExpirationMetrics metrics_{registry_};
+    Listeners listeners_{queue_, notifier_, metrics_};
 };
 
 TEST_F(ListenersTest, OrderCreatedSchedulesAJobAtExpiresAt) {
