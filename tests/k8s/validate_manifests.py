@@ -1428,6 +1428,13 @@ def check_ingress_hardening(k8s_dir, resources, report):
             report.check(str(data.get(key)) == "429", where, f"{key} is not 429")
         report.check(str(data.get("allow-snippet-annotations")) == "true", where,
                      "does not allow the snippets the Ingresses use")
+        # Upstream keepalive scaled with the replicas, as the local stack's 256 * (replicas + 1).
+        replicas = max([int((d.doc.get("spec") or {}).get("replicas") or 1)
+                        for d in by_kind(resources, "Deployment").values()] or [1])
+        keepalive = str(data.get("upstream-keepalive-connections", ""))
+        report.check(keepalive.isdigit() and int(keepalive) >= 256 * (replicas + 1), where,
+                     f"upstream-keepalive-connections {keepalive!r} is under 256 * "
+                     f"({replicas} replicas + 1)")
     readme = k8s_dir / "README.md"
     text = readme.read_text() if readme.is_file() else ""
     report.check(f"kubectl -n {NAMESPACE} create secret tls {INGRESS_TLS_SECRET}" in text,
