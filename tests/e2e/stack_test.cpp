@@ -86,7 +86,10 @@ TEST_F(StackTest, IngressAnswersItsOwnErrorsInTheContractFormat) {
 
     auto with_id = client_.Get("/api/users/currentuser", {{"X-Request-Id", "my-request-42"}});
     EXPECT_EQ(with_id.status, 200);
-    EXPECT_EQ(with_id.Header("x-request-id").value_or(""), "my-request-42");
+    // Once: the ingress hides the service's echo and sets its own (issue 20 found it twice).
+    EXPECT_EQ(with_id.HeaderValues("x-request-id"), std::vector<std::string>{"my-request-42"});
+    auto proxied = client_.Get("/api/tickets");
+    EXPECT_EQ(proxied.HeaderValues("x-request-id").size(), 1u);
 }
 
 TEST_F(StackTest, StatusShowsEveryProcessReadyAndTheConsumers) {
