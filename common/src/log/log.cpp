@@ -20,10 +20,11 @@
 namespace ticketing::log {
 namespace {
 
-// Lines on their way to stderr. A request's log line must not cost a write(2) and a wake-up of
-// whatever reads the pipe (supervisord) each: lines are appended to a buffer that a background
-// thread writes out every 20 ms, or at once when it holds 64 KB or a warning or error arrives.
-// exit() flushes what is left (atexit); a kill -9 can lose the last 20 ms of lines.
+// Lines on their way to stderr. In a service (BufferOutput), a request's log line must not cost a
+// write(2) and a wake-up of whatever reads the pipe (supervisord) each: lines are appended to a
+// buffer that a background thread writes out every 20 ms, or at once when it holds 64 KB or a
+// warning or error arrives. exit() flushes what is left (atexit); a kill -9 can lose the last
+// 20 ms of lines. Elsewhere (tools, tests) each line is written at once and no thread starts.
 class StderrWriter {
 public:
     static StderrWriter& Instance() {
@@ -32,8 +33,30 @@ public:
         return *writer;
     }
 
+    // From now on lines go through the buffer and the background thread. Idempotent.
+    void StartBuffering() {
+        std::lock_guard lock(mu_);
+        if (buffered_) {
+            return;
+        }
+        buffered_ = true;
+        std::thread([this] { Loop(); }).detach();
+        std::atexit([] { Instance().Flush(); });
+    }
+
     void Append(std::string_view line, bool urgent) {
         bool wake = false;
+        {
+            std::lock_guard lock(mu_);
+            if (!buffered_) {
+                // Unbuffered (tools, tests): written at once, on the caller's thread.
+                std::lock_guard write_lock(write_mu_);
+                std::string out(line);
+                out.push_back('\n');
+                WriteAll(out);
+                return;
+            }
+        }
         {
             std::lock_guard lock(mu_);
             buffer_.append(line);
@@ -58,10 +81,7 @@ public:
 private:
     static constexpr std::size_t kFlushBytes = 64 * 1024;
 
-    StderrWriter() {
-        std::thread([this] { Loop(); }).detach();
-        std::atexit([] { Instance().Flush(); });
-    }
+    StderrWriter() = default;
 
     void Loop() {
         std::string out;
@@ -93,6 +113,7 @@ private:
     std::mutex write_mu_;  // one writer at a time, so lines keep their order
     std::condition_variable cv_;
     std::string buffer_;
+    bool buffered_ = false;  // mu_
 };
 
 struct State {
@@ -101,6 +122,14 @@ struct State {
     std::string service = "ticketing";
     std::atomic<int> level{static_cast<int>(Level::kInfo)};
 };
+
+}  // namespace
+
+void BufferOutput() {
+    StderrWriter::Instance().StartBuffering();
+}
+
+namespace {
 
 State& GetState() {
     static State state;

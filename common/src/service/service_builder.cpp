@@ -71,6 +71,7 @@ ServiceBuilder::ServiceBuilder(config::CommonConfig cfg, std::string queue_group
         // Before any thread exists, so every thread inherits the mask and the signals reach
         // only Serve's wait.
         http::BlockTerminationSignals();
+        log::BufferOutput();
     }
     log::Init(cfg_.service, log::ParseLevel(cfg_.log_level).value_or(log::Level::kInfo));
 }

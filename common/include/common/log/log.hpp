@@ -40,6 +40,10 @@ struct Field {
 
 // Sets the service name and minimum level; lines go to stderr. Call once from main.
 void Init(std::string service, Level level);
+// Lines to stderr are written in batches by a background thread (every 20 ms, at once for a
+// warning or an error) instead of one write(2) each: for a service's process (ServiceBuilder
+// calls it). Without it no thread starts, as in tools and unit tests.
+void BufferOutput();
 // Same, but lines go to `out` (tests of the log format only).
 void InitForTest(std::string service, Level level, std::ostream& out);
 

@@ -1,6 +1,5 @@
 #include "common/metrics/registry.hpp"
 
-#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -52,23 +51,6 @@ TEST(Registry, CallbackGaugeIsReadAtRender) {
     EXPECT_NE(r.Render().find("outbox_backlog 3\n"), std::string::npos);
     backlog = 7;
     EXPECT_NE(r.Render().find("outbox_backlog 7\n"), std::string::npos);
-}
-
-TEST(Registry, CounterIsSafeUnderConcurrentIncrements) {
-    Registry r;
-    auto& family = r.AddCounter("n", "h");
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t) {
-        threads.emplace_back([&] {
-            for (int i = 0; i < 10000; ++i) {
-                family.With({{"k", "v"}}).Inc();
-            }
-        });
-    }
-    for (auto& t : threads) {
-        t.join();
-    }
-    EXPECT_EQ(family.With({{"k", "v"}}).Value(), 40000);
 }
 
 }  // namespace

@@ -1,9 +1,6 @@
 #include "common/util/ids.hpp"
 
-#include <mutex>
-#include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -74,33 +71,6 @@ TEST(ObjectIdGenerator, GivesDistinctGeneratorsDistinctRandomBytes) {
     ObjectIdGenerator b(clock);
 
     EXPECT_NE(a.NewId().substr(8, 10), b.NewId().substr(8, 10));
-}
-
-TEST(ObjectIdGenerator, StaysUniqueAcrossThreads) {
-    const test::FakeClock clock;
-    ObjectIdGenerator ids(clock);
-    constexpr int kThreads = 8;
-    constexpr int kPerThread = 5000;
-    std::mutex mutex;
-    std::set<std::string> seen;
-
-    std::vector<std::thread> threads;
-    for (int t = 0; t < kThreads; ++t) {
-        threads.emplace_back([&] {
-            std::vector<std::string> mine;
-            mine.reserve(kPerThread);
-            for (int i = 0; i < kPerThread; ++i) {
-                mine.push_back(ids.NewId());
-            }
-            const std::lock_guard lock(mutex);
-            seen.insert(mine.begin(), mine.end());
-        });
-    }
-    for (auto& thread : threads) {
-        thread.join();
-    }
-
-    EXPECT_EQ(seen.size(), static_cast<std::size_t>(kThreads * kPerThread));
 }
 
 TEST(IsValidId, AcceptsTwentyFourLowercaseHex) {
