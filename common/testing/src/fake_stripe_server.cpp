@@ -10,6 +10,7 @@
 #include "common/http/router.hpp"
 #include "common/http/server.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/util/percent_decode.hpp"
 
 namespace ticketing::test {
 namespace {
@@ -46,35 +47,6 @@ std::pair<int, std::string> Error(int status,
     return {status, json{{"error", error}}.dump()};
 }
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-std::string FormDecode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '+') {
-            out.push_back(' ');
-        } else if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-                   HexValue(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(text[i]);
-        }
-    }
-    return out;
-}
-
 std::map<std::string, std::string> ParseForm(std::string_view body) {
     std::map<std::string, std::string> form;
     while (!body.empty()) {
@@ -85,8 +57,8 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
             continue;
         }
         auto eq = pair.find('=');
-        form[FormDecode(pair.substr(0, eq))] =
-            eq == std::string_view::npos ? "" : FormDecode(pair.substr(eq + 1));
+        form[util::FormDecode(pair.substr(0, eq))] =
+            eq == std::string_view::npos ? "" : util::FormDecode(pair.substr(eq + 1));
     }
     return form;
 }
