@@ -83,9 +83,9 @@ public:
         std::getline(in, value);
         return value;
     }
+    // As scripts/run.sh recorded it (its service_port is the one place that computes it).
     int ServicePort(const std::string& service, int replica) const {
-        auto k = std::find(kServices.begin(), kServices.end(), service) - kServices.begin();
-        return Int("SERVICE_PORT_BASE") + 10 * static_cast<int>(k) + replica;
+        return Int("SERVICE_PORT_" + service + "_" + std::to_string(replica));
     }
 
     // Runs supervisorctl with `args`; returns its output.
