@@ -93,8 +93,13 @@ service_port() {
   done
 }
 
+# stack.env records every replica's port (SERVICE_PORT_<service>_<replica>): the tools and tests
+# that reach a replica (status.py, tests/security, tests/load) read it there, so service_port is
+# the only place that knows the layout.
 save_stack() {
-  cat > "$RUN/stack.env" <<EOF
+  local svc i
+  {
+    cat <<EOF
 REPLICAS=$REPLICAS
 NATS_NODES=$NATS_NODES
 USE_POSTGRES=$USE_POSTGRES
@@ -110,6 +115,12 @@ CONTAINERS=$CONTAINERS
 OBSERVE=$OBSERVE
 PROMETHEUS_PORT=$PROMETHEUS_PORT
 EOF
+    for svc in "${SERVICES[@]}"; do
+      for ((i = 0; i < REPLICAS; i++)); do
+        echo "SERVICE_PORT_${svc}_${i}=$(service_port "$svc" "$i")"
+      done
+    done
+  } > "$RUN/stack.env"
 }
 
 load_stack() {

@@ -71,7 +71,8 @@ def prometheus_status(env):
 
 
 def service_port(env, svc, replica):
-    return int(env["SERVICE_PORT_BASE"]) + 10 * SERVICES.index(svc) + replica
+    # As scripts/run.sh recorded it (its service_port is the one place that computes it).
+    return int(env[f"SERVICE_PORT_{svc}_{replica}"])
 
 
 def table(headers, rows):

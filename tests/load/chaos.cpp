@@ -11,11 +11,7 @@
 #include <sstream>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "common/bus/bus.hpp"
 #include "common/bus/connection.hpp"
@@ -25,6 +21,7 @@
 #include "common/testing/fake_stripe_server.hpp"
 #include "common/testing/http_client.hpp"
 #include "common/testing/process.hpp"
+#include "common/testing/raw_exchange.hpp"
 #include "common/testing/stream_reader.hpp"
 #include "common/util/clock.hpp"
 
@@ -83,9 +80,9 @@ public:
         std::getline(in, value);
         return value;
     }
+    // As scripts/run.sh recorded it (its service_port is the one place that computes it).
     int ServicePort(const std::string& service, int replica) const {
-        auto k = std::find(kServices.begin(), kServices.end(), service) - kServices.begin();
-        return Int("SERVICE_PORT_BASE") + 10 * static_cast<int>(k) + replica;
+        return Int("SERVICE_PORT_" + service + "_" + std::to_string(replica));
     }
 
     // Runs supervisorctl with `args`; returns its output.
@@ -315,31 +312,15 @@ util::TimePoint WaitForRedis(int port, const std::string& password) {
     const std::string ping = "AUTH " + password + "\r\nPING\r\n";
     const auto deadline = Clock::now() + 60s;
     while (Clock::now() < deadline) {
-        int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-        if (fd >= 0) {
-            sockaddr_in addr{};
-            addr.sin_family = AF_INET;
-            addr.sin_port = htons(static_cast<std::uint16_t>(port));
-            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-            char reply[64] = {};
-            std::size_t got = 0;
-            bool sent = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-                        ::send(fd, ping.data(), ping.size(), MSG_NOSIGNAL) ==
-                            static_cast<ssize_t>(ping.size());
-            // "+OK\r\n" for AUTH, then "+PONG\r\n" (or -LOADING while the AOF loads).
-            while (sent && got < sizeof reply - 1 &&
-                   std::string_view(reply, got).find("\r\n", 5) == std::string_view::npos) {
-                auto n = ::recv(fd, reply + got, sizeof reply - 1 - got, 0);
-                if (n <= 0) {
-                    break;
-                }
-                got += static_cast<std::size_t>(n);
-            }
-            bool pong = std::string_view(reply, got).find("+PONG") != std::string_view::npos;
-            ::close(fd);
-            if (pong) {
-                return util::SystemClock().Now();
-            }
+        // "+OK\r\n" for AUTH, then "+PONG\r\n" (or -LOADING while the AOF loads).
+        const auto reply =
+            test::RawExchange(static_cast<std::uint16_t>(port), ping, 1s, [](std::string_view got) {
+                const auto first = got.find("\r\n");
+                return first != std::string_view::npos &&
+                       got.find("\r\n", first + 2) != std::string_view::npos;
+            });
+        if (reply.find("+PONG") != std::string::npos) {
+            return util::SystemClock().Now();
         }
         std::this_thread::sleep_for(10ms);  // polling a port, not synchronising threads
     }

@@ -25,6 +25,13 @@ struct PendingOrder {
     std::optional<SteadyClock::time_point> seen_cancelled;
 };
 
+// Milliseconds since the epoch, as the services' expiresAt counts them (truncated).
+std::int64_t EpochMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 double MsSince(SteadyClock::time_point from, SteadyClock::time_point to) {
     return std::chrono::duration<double, std::milli>(to - from).count();
 }
@@ -75,17 +82,18 @@ ScenarioReport RunExpire(const LoadOptions& options) {
             o.create_status = ticket.status;
             if (ticket.status == 201 && buyer.status == 201) {
                 o.ticket_id = StringField(JsonOf(ticket), "id");
+                const auto asked_ms = EpochMs();
                 auto r = OrderWhenKnown(client, buyer, o.ticket_id, ctx.Timeout());
                 p.answered = SteadyClock::now();
-                auto answered_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                       std::chrono::system_clock::now().time_since_epoch())
-                                       .count();
+                const auto answered_ms = EpochMs();
                 o.order_status = r.status;
                 auto j = JsonOf(r);
                 if (r.status == 201 && j.is_object()) {
                     o.order_id = StringField(j, "id");
                     auto expires = ParseIsoMillis(StringField(j, "expiresAt"));
                     o.window_ms = expires ? static_cast<double>(*expires - answered_ms) : 0;
+                    o.window_from_request_ms =
+                        expires ? static_cast<double>(*expires - asked_ms) : 0;
                 }
             } else if (ticket.status == 201) {
                 o.order_status = buyer.status;  // this buyer could not sign up

@@ -206,6 +206,7 @@ Verdict JudgeExpire(const std::vector<ExpireOrder>& orders, ErrorCounts errors) 
     std::int64_t good = 0;
     std::optional<double> shortest_window_ms;
     double longest_window_ms = 0;
+    std::optional<double> shortest_window_from_request_ms;
     double worst_cancel_late_ms = 0;
     double worst_listed_late_ms = 0;
     for (std::size_t i = 0; i < orders.size(); ++i) {
@@ -233,6 +234,9 @@ Verdict JudgeExpire(const std::vector<ExpireOrder>& orders, ErrorCounts errors) 
         if (o.order_status == 201) {
             shortest_window_ms = std::min(shortest_window_ms.value_or(o.window_ms), o.window_ms);
             longest_window_ms = std::max(longest_window_ms, o.window_ms);
+            shortest_window_from_request_ms =
+                std::min(shortest_window_from_request_ms.value_or(o.window_from_request_ms),
+                         o.window_from_request_ms);
         }
         if (o.cancelled_after_ms) {
             worst_cancel_late_ms =
@@ -250,6 +254,9 @@ Verdict JudgeExpire(const std::vector<ExpireOrder>& orders, ErrorCounts errors) 
                          std::move(problems));
     v.counts["min_window_ms"] = shortest_window_ms.value_or(0);
     v.counts["max_window_ms"] = longest_window_ms;
+    // The stack's window lies between max_window_ms (seen by the answers: at most the window)
+    // and min_window_from_request_ms (seen by the requests: at least the window).
+    v.counts["min_window_from_request_ms"] = shortest_window_from_request_ms.value_or(0);
     v.counts["max_cancelled_after_window_ms"] = worst_cancel_late_ms;
     v.counts["max_listed_after_window_ms"] = worst_listed_late_ms;
     return v;

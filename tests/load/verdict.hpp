@@ -83,6 +83,7 @@ struct ExpireOrder {
     long create_status = 0;
     long order_status = 0;
     double window_ms = 0;                      // expiresAt minus the time of the answer
+    double window_from_request_ms = 0;         // expiresAt minus the time of the request
     std::optional<double> cancelled_after_ms;  // first seen cancelled
     std::optional<double> listed_after_ms;     // first seen listed after that
 };

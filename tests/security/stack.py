@@ -158,7 +158,8 @@ class LocalStack:
         return self.port("INGRESS_PORT")
 
     def service_port(self, service, replica=0):
-        return self.port("SERVICE_PORT_BASE") + 10 * SERVICES.index(service) + replica
+        # As scripts/run.sh recorded it (its service_port is the one place that computes it).
+        return self.port(f"SERVICE_PORT_{service}_{replica}")
 
     @property
     def replicas(self):

@@ -17,6 +17,7 @@
 
 #include "common/http/errors.hpp"
 #include "common/log/log.hpp"
+#include "common/util/percent_decode.hpp"
 
 namespace ticketing::db {
 namespace {
@@ -25,40 +26,13 @@ constexpr std::string_view kUnavailableMessage = "Database unavailable";
 
 // ---- URL parsing -------------------------------------------------------------------------------
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 std::string PercentDecode(std::string_view text, std::string_view what) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out.push_back(text[i]);
-            continue;
-        }
-        if (i + 2 >= text.size()) {
-            throw std::invalid_argument("database URL: truncated percent-escape in " +
-                                        std::string(what));
-        }
-        const int hi = HexValue(text[i + 1]);
-        const int lo = HexValue(text[i + 2]);
-        if (hi < 0 || lo < 0) {
-            throw std::invalid_argument("database URL: bad percent-escape in " + std::string(what));
-        }
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
+    auto decoded = util::PercentDecode(text);
+    if (!decoded) {
+        throw std::invalid_argument("database URL: bad or truncated percent-escape in " +
+                                    std::string(what));
     }
-    return out;
+    return *decoded;
 }
 
 // libpq conninfo value: always single-quoted, with backslash and quote escaped.

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/http/errors.hpp"
+#include "common/util/percent_decode.hpp"
 
 namespace ticketing::http {
 namespace {
@@ -25,36 +26,6 @@ std::string_view Trim(std::string_view s) {
         s.remove_suffix(1);
     }
     return s;
-}
-
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-std::string PercentDecode(std::string_view s) {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '+') {
-            out += ' ';
-        } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-                   HexValue(s[i + 2]) >= 0) {
-            out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-            i += 2;
-        } else {
-            out += s[i];
-        }
-    }
-    return out;
 }
 
 }  // namespace
@@ -138,10 +109,10 @@ std::optional<std::string> Request::Query(std::string_view name) const {
         std::string_view pair = rest.substr(0, amp);
         rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
         auto eq = pair.find('=');
-        std::string key = PercentDecode(pair.substr(0, eq));
+        std::string key = util::FormDecode(pair.substr(0, eq));
         if (key == name) {
             return eq == std::string_view::npos ? std::string()
-                                                : PercentDecode(pair.substr(eq + 1));
+                                                : util::FormDecode(pair.substr(eq + 1));
         }
     }
     return std::nullopt;

@@ -1,7 +1,5 @@
 #include "common/testing/fake_stripe_server.hpp"
 
-#include <algorithm>
-#include <array>
 #include <chrono>
 #include <cstdio>
 
@@ -10,6 +8,8 @@
 #include "common/http/router.hpp"
 #include "common/http/server.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/payments/stripe_test_tokens.hpp"
+#include "common/util/percent_decode.hpp"
 
 namespace ticketing::test {
 namespace {
@@ -18,18 +18,6 @@ using nlohmann::json;
 
 // A held request is answered after this long even if nobody releases it.
 constexpr auto kMaxHang = std::chrono::seconds(60);
-
-constexpr std::array<std::string_view, 11> kSuccessTokens = {"tok_visa",
-                                                             "tok_visa_debit",
-                                                             "tok_mastercard",
-                                                             "tok_mastercard_debit",
-                                                             "tok_mastercard_prepaid",
-                                                             "tok_amex",
-                                                             "tok_discover",
-                                                             "tok_diners",
-                                                             "tok_jcb",
-                                                             "tok_unionpay",
-                                                             "tok_bypassPending"};
 
 std::pair<int, std::string> Error(int status,
                                   std::string_view type,
@@ -46,35 +34,6 @@ std::pair<int, std::string> Error(int status,
     return {status, json{{"error", error}}.dump()};
 }
 
-int HexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-std::string FormDecode(std::string_view text) {
-    std::string out;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] == '+') {
-            out.push_back(' ');
-        } else if (text[i] == '%' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-                   HexValue(text[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(text[i]);
-        }
-    }
-    return out;
-}
-
 std::map<std::string, std::string> ParseForm(std::string_view body) {
     std::map<std::string, std::string> form;
     while (!body.empty()) {
@@ -85,8 +44,8 @@ std::map<std::string, std::string> ParseForm(std::string_view body) {
             continue;
         }
         auto eq = pair.find('=');
-        form[FormDecode(pair.substr(0, eq))] =
-            eq == std::string_view::npos ? "" : FormDecode(pair.substr(eq + 1));
+        form[util::FormDecode(pair.substr(0, eq))] =
+            eq == std::string_view::npos ? "" : util::FormDecode(pair.substr(eq + 1));
     }
     return form;
 }
@@ -270,15 +229,15 @@ std::pair<int, std::string> FakeStripeServer::CreateCharge(
     }
     char id[32];
     std::snprintf(id, sizeof id, "ch_fake%017llu", static_cast<unsigned long long>(++next_id_));
-    if (source.starts_with("tok_chargeDeclined")) {
+    if (const auto* decline = payments::FindStripeDecline(source)) {
         json error{{"type", "card_error"},
                    {"code", "card_declined"},
                    {"decline_code", "generic_decline"},
-                   {"message", "Your card was declined."},
+                   {"message", decline->message},
                    {"charge", id}};
         return {402, json{{"error", error}}.dump()};
     }
-    if (std::find(kSuccessTokens.begin(), kSuccessTokens.end(), source) == kSuccessTokens.end()) {
+    if (!payments::IsStripeAuthorizingToken(source)) {
         return Error(400,
                      "invalid_request_error",
                      "No such token: '" + source + "'",

@@ -4,12 +4,10 @@
 #include <csignal>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "common/testing/raw_exchange.hpp"
 
 namespace ticketing::test {
 namespace {
@@ -26,28 +24,10 @@ void WaitReady(ChildProcess& p, std::uint16_t port, const char* what) {
 // True when redis-server answers PING with PONG: it accepts connections before it has loaded
 // its AOF, and answers -LOADING until then.
 bool RedisAnswersPong(std::uint16_t port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0) {
-        return false;
-    }
-    timeval tv{1, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool pong = false;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-        const char ping[] = "PING\r\n";
-        char reply[64] = {};
-        if (::send(fd, ping, sizeof ping - 1, MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(sizeof ping - 1)) {
-            auto n = ::recv(fd, reply, sizeof reply - 1, 0);
-            pong = n > 0 && std::string(reply, static_cast<std::size_t>(n)).starts_with("+PONG");
-        }
-    }
-    ::close(fd);
-    return pong;
+    const auto reply = RawExchange(port, "PING\r\n", 1s, [](std::string_view got) {
+        return got.find("\r\n") != std::string_view::npos;  // one reply line
+    });
+    return reply.starts_with("+PONG");
 }
 
 }  // namespace

@@ -1,9 +1,8 @@
 #include "gateway/sandbox_gateway.hpp"
 
-#include <algorithm>
-#include <array>
 #include <utility>
 
+#include "common/payments/stripe_test_tokens.hpp"
 #include "common/util/ids.hpp"
 
 namespace ticketing::payments {
@@ -12,30 +11,6 @@ namespace {
 constexpr std::string_view kIdempotencyMismatch =
     "Keys for idempotent requests can only be used with the same parameters they were first "
     "used with.";
-
-constexpr std::array<std::string_view, 11> kSuccessTokens = {"tok_visa",
-                                                             "tok_visa_debit",
-                                                             "tok_mastercard",
-                                                             "tok_mastercard_debit",
-                                                             "tok_mastercard_prepaid",
-                                                             "tok_amex",
-                                                             "tok_discover",
-                                                             "tok_diners",
-                                                             "tok_jcb",
-                                                             "tok_unionpay",
-                                                             "tok_bypassPending"};
-
-constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kDeclineTokens = {{
-    {"tok_chargeDeclined", "Your card was declined."},
-    {"tok_chargeDeclinedInsufficientFunds", "Your card has insufficient funds."},
-    {"tok_chargeDeclinedFraudulent", "Your card was declined."},
-    {"tok_chargeDeclinedLostCard", "Your card was declined."},
-    {"tok_chargeDeclinedStolenCard", "Your card was declined."},
-    {"tok_chargeDeclinedExpiredCard", "Your card has expired."},
-    {"tok_chargeDeclinedIncorrectCvc", "Your card's security code is incorrect."},
-    {"tok_chargeDeclinedProcessingError",
-     "An error occurred while processing your card. Try again in a little bit."},
-}};
 
 }  // namespace
 
@@ -64,18 +39,14 @@ ChargeResult SandboxGateway::Authorize(util::Cents amount_cents,
         r.error_message = "Invalid positive integer";
     } else if (currency != "usd") {
         r.error_message = "Invalid currency: " + std::string(currency);
-    } else if (std::find(kSuccessTokens.begin(), kSuccessTokens.end(), source) !=
-               kSuccessTokens.end()) {
+    } else if (IsStripeAuthorizingToken(source)) {
         r.charge_id = "ch_" + util::RandomHex(12);
         holds_.emplace(*r.charge_id, Hold{});
+    } else if (const auto* decline = FindStripeDecline(source)) {
+        r.error_kind = GatewayError::Kind::kDeclined;
+        r.error_message = decline->message;
     } else {
         r.error_message = "Invalid token";
-        for (const auto& [token, message] : kDeclineTokens) {
-            if (token == source) {
-                r.error_kind = GatewayError::Kind::kDeclined;
-                r.error_message = message;
-            }
-        }
     }
     charges_by_key_.emplace(std::string(idempotency_key), r);
     if (r.charge_id) {

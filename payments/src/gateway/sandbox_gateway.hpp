@@ -1,9 +1,8 @@
 // SandboxGateway: the default PaymentGateway (PAYMENT_GATEWAY=sandbox). No network; it behaves
 // like Stripe with its test tokens, so the system can be run and tested end to end offline:
-//   - tok_visa and Stripe's other success tokens (tok_visa_debit, tok_mastercard,
-//     tok_mastercard_debit, tok_mastercard_prepaid, tok_amex, tok_discover, tok_diners, tok_jcb,
-//     tok_unionpay, tok_bypassPending) authorise, giving "ch_..." ids (a hold: uncaptured);
-//   - tok_chargeDeclined ("Your card was declined.") and the other tok_chargeDeclined* tokens
+//   - tok_visa and Stripe's other authorising test tokens (common/payments/stripe_test_tokens.hpp,
+//     shared with test::FakeStripeServer) authorise, giving "ch_..." ids (a hold: uncaptured);
+//   - tok_chargeDeclined ("Your card was declined.") and the other declining tokens there
 //     decline with Stripe's messages (kDeclined);
 //   - anything else is kInvalid "Invalid token";
 //   - the same idempotency key returns the same result (authorisation or decline); reused with

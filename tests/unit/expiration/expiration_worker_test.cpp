@@ -7,12 +7,12 @@
 #include <gtest/gtest.h>
 
 #include "common/metrics/registry.hpp"
+#include "common/testing/expiration/in_memory_job_queue.hpp"
 #include "common/testing/fake_bus.hpp"
 #include "common/testing/fake_clock.hpp"
 #include "common/testing/process.hpp"
 
 #include "domain/expiration_job.hpp"
-#include "in_memory_job_queue.hpp"
 #include "listeners/listeners.hpp"
 
 namespace ticketing::expiration {

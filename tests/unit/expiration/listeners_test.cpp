@@ -8,11 +8,11 @@
 #include <gtest/gtest.h>
 
 #include "common/metrics/registry.hpp"
+#include "common/testing/expiration/in_memory_job_queue.hpp"
 #include "common/testing/fake_bus.hpp"
 #include "common/testing/fake_clock.hpp"
 
 #include "domain/expiration_job.hpp"
-#include "in_memory_job_queue.hpp"
 
 namespace ticketing::expiration {
 namespace {

@@ -209,6 +209,18 @@ TEST(JudgeExpire, PassesWithinTheWindowAndTwoSeconds) {
     EXPECT_DOUBLE_EQ(v.counts["max_listed_after_window_ms"].get<double>(), 2000);
 }
 
+TEST(JudgeExpire, ReportsTheBoundsOfTheWindowTheClientsSaw) {
+    auto first = Expired(4100, 4300);
+    first.window_ms = 3990;
+    first.window_from_request_ms = 4020;
+    auto second = Expired(4100, 4300);
+    second.window_ms = 3980;
+    second.window_from_request_ms = 4010;
+    auto v = JudgeExpire({first, second}, {});
+    EXPECT_DOUBLE_EQ(v.counts["max_window_ms"].get<double>(), 3990);
+    EXPECT_DOUBLE_EQ(v.counts["min_window_from_request_ms"].get<double>(), 4010);
+}
+
 TEST(JudgeExpire, FailsWhenTheCancelIsLate) {
     auto v = JudgeExpire({Expired(6100, 6200)}, {});
     EXPECT_FALSE(v.pass);

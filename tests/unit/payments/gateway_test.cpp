@@ -9,8 +9,8 @@
 
 #include "common/config/env.hpp"
 #include "common/metrics/registry.hpp"
+#include "common/testing/payments/fake_gateway.hpp"
 
-#include "fake_gateway.hpp"
 #include "gateway/gateway_config.hpp"
 #include "gateway/metered_gateway.hpp"
 #include "gateway/sandbox_gateway.hpp"
@@ -20,6 +20,7 @@ namespace ticketing::payments {
 namespace {
 
 using Kind = GatewayError::Kind;
+using test::FakeGateway;
 
 // The error a call throws; fails the test when it does not throw one.
 template <class F>

@@ -10,10 +10,10 @@
 #include "common/metrics/registry.hpp"
 #include "common/testing/fake_bus.hpp"
 #include "common/testing/fake_clock.hpp"
+#include "common/testing/payments/fake_gateway.hpp"
 #include "common/testing/process.hpp"
 
 #include "domain/payment_service.hpp"
-#include "fake_gateway.hpp"
 #include "listeners/listeners.hpp"
 #include "storage/migrations.hpp"
 #include "storage/payment_store.hpp"
@@ -23,6 +23,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using bus::AckDecision;
+using test::FakeGateway;
 
 constexpr const char* kOrder = "5f1a2b3c4d5e6f7a8b9c0d01";
 constexpr const char* kUnknownOrder = "5f1a2b3c4d5e6f7a8b9c0dff";

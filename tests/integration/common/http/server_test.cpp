@@ -4,12 +4,6 @@
 
 #include <condition_variable>
 #include <future>
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 #include <mutex>
 #include <thread>
 
@@ -20,6 +14,7 @@
 #include "common/metrics/registry.hpp"
 #include "common/testing/http_client.hpp"
 #include "common/testing/process.hpp"
+#include "common/testing/raw_exchange.hpp"
 
 namespace ticketing::http {
 namespace {
@@ -59,33 +54,6 @@ private:
     bool open_ = false;
     int waiting_ = 0;
 };
-
-// Sends raw bytes to 127.0.0.1:port and returns everything the server writes until it closes
-// the connection (or 5 s pass: the test then fails on what it got).
-std::string RawExchange(std::uint16_t port, const std::string& bytes) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    timeval tv{5, 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    std::string out;
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
-            static_cast<ssize_t>(bytes.size())) {
-        char buf[4096];
-        for (;;) {
-            auto n = ::recv(fd, buf, sizeof buf, 0);
-            if (n <= 0) {
-                break;
-            }
-            out.append(buf, static_cast<std::size_t>(n));
-        }
-    }
-    ::close(fd);
-    return out;
-}
 
 class ServerTest : public ::testing::Test {
 protected:
@@ -208,9 +176,12 @@ TEST_F(ServerTest, HugeBodyIsRefusedWithoutReadingItAll) {
     // Beyond 16x the limit the server answers from the Content-Length alone and closes the
     // connection rather than buffer the body (a client still sending may see the reset first).
     EXPECT_TRUE(r.status == 0 || r.status == 413) << r.status;
-    const auto raw = RawExchange(server_->port(),
-                                 "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                                 "application/json\r\nContent-Length: 1048576\r\n\r\n{");
+    // Everything the server writes until it closes the connection (or 5 s pass: the test then
+    // fails on what it got).
+    const auto raw = test::RawExchange(server_->port(),
+                                       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                       "application/json\r\nContent-Length: 1048576\r\n\r\n{",
+                                       5s);
     EXPECT_EQ(raw.rfind("HTTP/1.1 413 ", 0), 0u) << raw;
     HttpClient fresh(base_);
     EXPECT_EQ(fresh.Get("/hello").status, 200);
@@ -355,7 +326,7 @@ TEST_F(ServerTest, UnparseableRequestsAreAnsweredInContractFormat) {
          "HTTP/1.1 400 "},
     };
     for (const auto& c : cases) {
-        const auto answer = RawExchange(port, c.bytes);
+        const auto answer = test::RawExchange(port, c.bytes, 5s);  // until it closes
         EXPECT_EQ(answer.rfind(c.status_line, 0), 0u) << c.what << ": " << answer;
         EXPECT_NE(answer.find("Content-Type: application/json"), std::string::npos) << c.what;
         EXPECT_NE(answer.find(R"({"errors":[{"message":")"), std::string::npos) << c.what;

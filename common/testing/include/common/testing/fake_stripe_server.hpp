@@ -1,8 +1,9 @@
 // FakeStripeServer: a small stand-in for Stripe's Charges and Refunds API, for tests of a Stripe
 // client (the payments service's StripeGateway). common/http's Server on 127.0.0.1, port 0.
-//   POST /v1/charges  form amount (positive integer), currency (usd), source (a test token:
-//                     tok_visa, tok_mastercard, ... charge; tok_chargeDeclined* decline with 402
-//                     card_error and Stripe's message; anything else is 400
+//   POST /v1/charges  form amount (positive integer), currency (usd), source (a test token of
+//                     common/payments/stripe_test_tokens.hpp: tok_visa, tok_mastercard, ... charge;
+//                     tok_chargeDeclined, ... decline with 402 card_error and Stripe's message;
+//                     anything else is 400
 //                     invalid_request_error, param source), capture ("false": an uncaptured
 //                     charge, a hold)
 //   POST /v1/charges/<id>/capture  captures a hold (400 charge_already_captured /

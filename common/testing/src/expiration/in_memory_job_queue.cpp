@@ -1,4 +1,4 @@
-#include "in_memory_job_queue.hpp"
+#include "common/testing/expiration/in_memory_job_queue.hpp"
 
 #include <algorithm>
 #include <tuple>

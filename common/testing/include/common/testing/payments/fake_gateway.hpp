@@ -1,8 +1,8 @@
-// FakeGateway: an in-memory PaymentGateway for unit tests of the payments service. Records every
-// call, keeps Stripe's idempotency (the same key returns the same authorisation, release or
-// decline), treats tokens like the sandbox (tok_chargeDeclined declines, other "tok_" tokens
-// authorise, anything else is invalid), captures or releases a hold (again: done already, as the
-// port says; capturing a released one or releasing a captured one: kInvalid), and has failure
+// FakeGateway: an in-memory payments::PaymentGateway for unit tests of the payments service.
+// Records every call, keeps Stripe's idempotency (the same key returns the same authorisation,
+// release or decline), treats tokens like the sandbox (tok_chargeDeclined declines, other "tok_"
+// tokens authorise, anything else is invalid), captures or releases a hold (again: done already, as
+// the port says; capturing a released one or releasing a captured one: kInvalid), and has failure
 // switches ("charge" below is an authorisation):
 //   FailNextCharge / FailNextCapture / FailNextRelease   the next call fails with the given kind,
 //                                     doing nothing;
@@ -22,9 +22,9 @@
 
 #include "domain/payment_gateway.hpp"
 
-namespace ticketing::payments {
+namespace ticketing::test {
 
-class FakeGateway final : public PaymentGateway {
+class FakeGateway final : public payments::PaymentGateway {
 public:
     struct ChargeCall {
         util::Cents amount = 0;
@@ -37,16 +37,20 @@ public:
         std::string idempotency_key;
     };
 
-    ChargeResult Authorize(util::Cents amount_cents,
-                           std::string_view currency,
-                           std::string_view source,
-                           std::string_view idempotency_key) override;
+    payments::ChargeResult Authorize(util::Cents amount_cents,
+                                     std::string_view currency,
+                                     std::string_view source,
+                                     std::string_view idempotency_key) override;
     void Capture(std::string_view charge_id, std::string_view idempotency_key) override;
-    ReleaseResult Release(std::string_view charge_id, std::string_view idempotency_key) override;
+    payments::ReleaseResult Release(std::string_view charge_id,
+                                    std::string_view idempotency_key) override;
 
-    void FailNextCharge(GatewayError::Kind kind, std::string message = "scripted failure");
-    void FailNextCapture(GatewayError::Kind kind, std::string message = "scripted failure");
-    void FailNextRelease(GatewayError::Kind kind, std::string message = "scripted failure");
+    void FailNextCharge(payments::GatewayError::Kind kind,
+                        std::string message = "scripted failure");
+    void FailNextCapture(payments::GatewayError::Kind kind,
+                         std::string message = "scripted failure");
+    void FailNextRelease(payments::GatewayError::Kind kind,
+                         std::string message = "scripted failure");
     void LoseNextChargeAnswer();
     void LoseNextReleaseAnswer();
     void OnCharge(std::function<void()> hook);
@@ -64,7 +68,7 @@ private:
     struct ChargeOutcome {
         std::optional<std::string> charge_id;
         std::string decline;
-        GatewayError::Kind kind = GatewayError::Kind::kDeclined;
+        payments::GatewayError::Kind kind = payments::GatewayError::Kind::kDeclined;
     };
 
     mutable std::mutex mu_;
@@ -76,12 +80,12 @@ private:
     std::map<std::string, std::string, std::less<>> refunds_by_key_;
     std::map<std::string, std::string, std::less<>> refund_of_charge_;
     std::size_t charges_made_ = 0;
-    std::optional<GatewayError> fail_next_charge_;
-    std::optional<GatewayError> fail_next_refund_;
-    std::optional<GatewayError> fail_next_capture_;
+    std::optional<payments::GatewayError> fail_next_charge_;
+    std::optional<payments::GatewayError> fail_next_refund_;
+    std::optional<payments::GatewayError> fail_next_capture_;
     bool lose_next_charge_ = false;
     bool lose_next_refund_ = false;
     std::function<void()> on_charge_;
 };
 
-}  // namespace ticketing::payments
+}  // namespace ticketing::test

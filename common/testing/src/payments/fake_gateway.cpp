@@ -1,6 +1,10 @@
-#include "fake_gateway.hpp"
+#include "common/testing/payments/fake_gateway.hpp"
 
-namespace ticketing::payments {
+namespace ticketing::test {
+
+using payments::ChargeResult;
+using payments::GatewayError;
+using payments::ReleaseResult;
 namespace {
 
 GatewayError Lost() {
@@ -10,9 +14,9 @@ GatewayError Lost() {
 }  // namespace
 
 ChargeResult FakeGateway::Authorize(util::Cents amount_cents,
-                                 std::string_view currency,
-                                 std::string_view source,
-                                 std::string_view idempotency_key) {
+                                    std::string_view currency,
+                                    std::string_view source,
+                                    std::string_view idempotency_key) {
     std::function<void()> hook;
     {
         std::lock_guard lock(mu_);
@@ -155,4 +159,4 @@ std::size_t FakeGateway::ReleasesMade() const {
     return refund_of_charge_.size();
 }
 
-}  // namespace ticketing::payments
+}  // namespace ticketing::test
