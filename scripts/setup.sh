@@ -21,6 +21,7 @@ PACKAGES=(
   prometheus
   # load and benchmark tools
   wrk
+  strace
   # the container images (scripts/images.sh, tests/container, scripts/run.sh --containers)
   podman runc debootstrap uidmap
   # the storefront's browser tests (tests/browser): Playwright drives Debian's headless chromium
