@@ -7,7 +7,7 @@
 
 #include "common/auth/session.hpp"
 #include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/service/commands.hpp"
 #include "common/service/runtime.hpp"

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 namespace ticketing::bus {
 namespace {

@@ -1,6 +1,6 @@
 #include "storage/order_store.hpp"
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 namespace ticketing::orders {
 namespace {

@@ -3,7 +3,7 @@
 #include <optional>
 
 #include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/http/errors.hpp"
 
 #include "storage/ticket_store.hpp"

@@ -1,6 +1,6 @@
 #include "common/bus/inbox.hpp"
 #include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 #include "listeners/listeners.hpp"
 #include "storage/ticket_store.hpp"

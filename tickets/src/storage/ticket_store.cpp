@@ -4,7 +4,7 @@
 
 #include <utility>
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 namespace ticketing::tickets {
 namespace {

@@ -30,8 +30,9 @@
 // callback belongs to that call only: do not keep it or share it with another thread. Every
 // Lease must end before its Database is destroyed.
 //
-// This header includes <soci/soci.h> because soci::session is part of the API; only storage .cpp
-// files (and the migration runner) include it.
+// This header only declares soci::session: code that runs SQL on the session it is handed
+// includes common/db/sql.hpp (SOCI itself), which only storage .cpp files, replayers and the
+// migration runner do.
 #pragma once
 
 #include <chrono>
@@ -46,13 +47,9 @@
 
 #include "common/db/errors.hpp"
 
-// Debian's soci-config.h declares SOCI_HAVE_BOOST, but libsoci-dev does not depend on the Boost
-// headers and they are not installed. The Boost parts of SOCI are header-only templates (Boost
-// Fusion/Optional conversions) that nothing here uses, so switch them off before soci.h.
-#include <soci/soci-config.h>
-#undef SOCI_HAVE_BOOST
-#undef SOCI_HAVE_BOOST_DATE_TIME
-#include <soci/soci.h>
+namespace soci {
+class session;
+}
 
 namespace ticketing::db {
 
