@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "common/bus/bus.hpp"
 #include "common/util/clock.hpp"
@@ -18,6 +19,11 @@ class Database;
 }
 
 namespace ticketing::bus {
+
+// Records (consumer, event_id) in `inbox` in the caller's open transaction `tx` (INSERT ... ON
+// CONFLICT DO NOTHING); false when it was recorded already. storage::SqlInbox and HandleOnce use
+// it.
+bool RecordHandled(soci::session& tx, const std::string& consumer, const std::string& event_id);
 
 // Runs `handle(tx)` exactly once per (meta.consumer, meta.event_id):
 //   - already recorded: returns kAck without calling handle;

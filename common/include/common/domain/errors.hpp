@@ -40,7 +40,8 @@ public:
 
 class RuleViolation final : public Error {
 public:
-    explicit RuleViolation(const std::string& message) : Error(ErrorKind::kRuleViolation, message) {}
+    explicit RuleViolation(const std::string& message)
+        : Error(ErrorKind::kRuleViolation, message) {}
 };
 
 class ConflictError final : public Error {
@@ -55,7 +56,8 @@ public:
 
 class UnavailableError final : public Error {
 public:
-    explicit UnavailableError(const std::string& message) : Error(ErrorKind::kUnavailable, message) {}
+    explicit UnavailableError(const std::string& message)
+        : Error(ErrorKind::kUnavailable, message) {}
 };
 
 }  // namespace ticketing::domain
