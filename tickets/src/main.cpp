@@ -15,7 +15,7 @@
 #include "listeners/listeners.hpp"
 #include "replay/tickets_replayer.hpp"
 #include "storage/migrations.hpp"
-#include "storage/ticket_store.hpp"
+#include "storage/sql_ticket_repository.hpp"
 
 namespace {
 
@@ -28,14 +28,14 @@ int Serve() {
 
     service::Runtime rt(cfg, "tickets-service");
     rt.OpenDatabase(tickets::Migrations());
-    rt.PruneAlso(tickets::TicketStore::CancelledOrdersRetention());
+    rt.PruneAlso(tickets::SqlTicketRepository::CancelledOrdersRetention());
     rt.ConnectBus();
 
     util::SystemClock clock;
     util::ObjectIdGenerator ids(clock);
-    auto wake = [&rt] { rt.relay().Wake(); };
-    tickets::TicketService service(rt.db(), clock, ids, wake);
-    tickets::Listeners listeners({rt.db(), clock, wake});
+    tickets::SqlTicketsTransactions transactions(rt.db(), [&rt] { rt.relay().Wake(); });
+    tickets::TicketService service(transactions, clock, ids);
+    tickets::Listeners listeners({transactions, clock});
     listeners.SubscribeAll(rt.subscriber());
     const auth::SessionSettings session = rt.Sessions();
     return rt.Serve(tickets::BuildRouter(service, session));

@@ -16,6 +16,7 @@
 #include "common/bus/subscriber.hpp"
 #include "common/db/migrations.hpp"
 #include "common/db/sql.hpp"
+#include "common/domain/errors.hpp"
 #include "common/http/errors.hpp"
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
@@ -32,7 +33,7 @@
 #include "handlers/handlers.hpp"
 #include "listeners/listeners.hpp"
 #include "storage/migrations.hpp"
-#include "storage/ticket_store.hpp"
+#include "storage/sql_ticket_repository.hpp"
 
 namespace ticketing::tickets {
 namespace {
@@ -72,8 +73,9 @@ protected:
         publisher_ = std::make_unique<bus::NatsPublisher>(*connection_, registry_);
         relay_ = std::make_unique<bus::OutboxRelay>(*db_, *publisher_, registry_);
         relay_->Start();
-        service_ = std::make_unique<TicketService>(*db_, clock_, ids_, wake_);
-        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, clock_, wake_});
+        transactions_ = std::make_unique<SqlTicketsTransactions>(*db_, wake_);
+        service_ = std::make_unique<TicketService>(*transactions_, clock_, ids_);
+        listeners_ = std::make_unique<Listeners>(ListenerContext{*transactions_, clock_});
         bus::SubscriberOptions so;
         so.queue_group = "tickets-service";
         subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
@@ -181,6 +183,7 @@ protected:
     std::unique_ptr<bus::NatsPublisher> publisher_;
     std::unique_ptr<bus::OutboxRelay> relay_;
     std::function<void()> wake_ = [this] { relay_->Wake(); };
+    std::unique_ptr<SqlTicketsTransactions> transactions_;
     std::unique_ptr<TicketService> service_;
     std::unique_ptr<Listeners> listeners_;
     auth::SessionSettings session_;
@@ -505,17 +508,17 @@ TEST_P(TicketsApiTest, SuccessiveSavesHaveVersionsZeroOneTwo) {
 TEST_P(TicketsApiTest, StaleWriteDoesNotOverwriteANewerVersion) {
     std::string id = CreateTicket("Concert", 20)["id"];
     auto read = [&] {
-        return *db_->WithSession([&](soci::session& s) { return TicketStore::Find(s, id); });
+        return *db_->WithSession([&](soci::session& s) { return SqlTicketRepository(s).Find(id); });
     };
     Ticket first = read(), second = read();
     first.title = "First";
     first.version = 1;
     second.title = "Second";
     second.version = 1;
-    EXPECT_TRUE(
-        db_->Transaction([&](soci::session& tx) { return TicketStore::Update(tx, first, 0); }));
-    EXPECT_FALSE(
-        db_->Transaction([&](soci::session& tx) { return TicketStore::Update(tx, second, 0); }));
+    EXPECT_TRUE(db_->Transaction(
+        [&](soci::session& tx) { return SqlTicketRepository(tx).Update(first, 0); }));
+    EXPECT_FALSE(db_->Transaction(
+        [&](soci::session& tx) { return SqlTicketRepository(tx).Update(second, 0); }));
     EXPECT_EQ(Show(id)["title"], "First");
     EXPECT_EQ(Show(id)["version"], 1);
 }
@@ -656,11 +659,11 @@ TEST_P(TicketsPostgresRaceTest, LosingEditIsRetriedOnTopOfTheNewerVersion) {
 
 TEST_P(TicketsPostgresRaceTest, LosingEditIsRefusedWith409WhenOutOfAttempts) {
     std::string id = CreateTicket("Concert", 20)["id"];
-    TicketService one_try(*db_, clock_, ids_, wake_, /*max_write_attempts=*/1);
+    TicketService one_try(*transactions_, clock_, ids_, /*max_write_attempts=*/1);
     auto edit = RaceWithAConcurrentWrite(id, [&] {
         try {
             one_try.Update(kSeller, id, "Mine", 3000, "");
-        } catch (const http::ConflictError& e) {
+        } catch (const domain::ConflictError& e) {
             return std::string(e.what());
         }
         return std::string("no conflict");

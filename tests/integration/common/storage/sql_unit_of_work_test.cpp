@@ -6,11 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "common/bus/outbox.hpp"
-#include "common/db/migrations.hpp"
 #include "common/db/sql.hpp"
-#include "common/log/log.hpp"
-#include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
+#include "common/testing/test_database.hpp"
 #include "common/testing/unit_of_work_contract.hpp"
 
 namespace ticketing::test {
@@ -56,22 +54,14 @@ using SqlNotesTransactions = storage::SqlTransactionRunner<NotesUnitOfWork, SqlN
 
 template <bool kPostgres>
 struct SqlNotes {
-    SqlNotes() {
-        log::Init("test", log::Level::kError);
-        std::string url = "sqlite://" + (dir.Path() / "notes.db").string();
-        if (kPostgres) {
-            auto& pg = PostgresServer::Shared();
-            url = pg.Url(pg.CreateUniqueDatabase("notes"));
-        }
-        db = db::Database::Open(url);
-        db::RunMigrations(
-            *db,
-            bus::WithBusMigrations(kPostgres,
-                                   {{100, "notes", "CREATE TABLE notes (text TEXT PRIMARY KEY)"}}));
-        transactions = std::make_unique<SqlNotesTransactions>(*db, [this] { ++wakes; });
-    }
+    SqlNotes()
+        : db(OpenTestDatabase(kPostgres,
+                              dir.Path(),
+                              "notes",
+                              {{100, "notes", "CREATE TABLE notes (text TEXT PRIMARY KEY)"}})),
+          transactions(*db, [this] { ++wakes; }) {}
 
-    NotesTransactions& runner() { return *transactions; }
+    NotesTransactions& runner() { return transactions; }
 
     // The outbox rows, in the order the relay publishes them.
     std::vector<bus::Envelope> Committed() {
@@ -97,7 +87,7 @@ struct SqlNotes {
     TempDir dir;
     std::unique_ptr<db::Database> db;
     int wakes = 0;
-    std::unique_ptr<SqlNotesTransactions> transactions;
+    SqlNotesTransactions transactions;
 };
 
 using Backends = ::testing::Types<SqlNotes<false>, SqlNotes<true>>;
