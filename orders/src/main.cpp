@@ -15,6 +15,7 @@
 #include "listeners/listeners.hpp"
 #include "replay/orders_replayer.hpp"
 #include "storage/migrations.hpp"
+#include "storage/sql_order_repository.hpp"
 
 namespace {
 
@@ -32,9 +33,9 @@ int Serve() {
 
     util::SystemClock clock;
     util::ObjectIdGenerator ids(clock);
-    auto wake = [&rt] { rt.relay().Wake(); };
-    orders::OrderService service(rt.db(), clock, ids, std::chrono::seconds(window), wake);
-    orders::Listeners listeners({rt.db(), clock, wake});
+    orders::SqlOrdersTransactions transactions(rt.db(), [&rt] { rt.relay().Wake(); });
+    orders::OrderService service(transactions, clock, ids, std::chrono::seconds(window));
+    orders::Listeners listeners({transactions, clock});
     listeners.SubscribeAll(rt.subscriber());
     const auth::SessionSettings session = rt.Sessions();
     return rt.Serve(orders::BuildRouter(service, session));

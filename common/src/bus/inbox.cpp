@@ -47,18 +47,4 @@ AckDecision HandleOnce(db::Database& db,
     }
 }
 
-AckDecision HandleOnce(const ListenerContext& ctx,
-                       const MessageMeta& meta,
-                       const std::function<AckDecision(soci::session& tx)>& handle) {
-    bool ran = false;
-    AckDecision d = HandleOnce(ctx.db, meta, [&](soci::session& tx) {
-        ran = true;
-        return handle(tx);
-    });
-    if (ran && d == AckDecision::kAck && ctx.events_written) {
-        ctx.events_written();
-    }
-    return d;
-}
-
 }  // namespace ticketing::bus

@@ -29,7 +29,7 @@
 #include "handlers/handlers.hpp"
 #include "listeners/listeners.hpp"
 #include "storage/migrations.hpp"
-#include "storage/order_store.hpp"
+#include "storage/sql_order_repository.hpp"
 
 namespace ticketing::orders {
 namespace {
@@ -61,9 +61,9 @@ protected:
         publisher_ = std::make_unique<bus::NatsPublisher>(*connection_, registry_);
         relay_ = std::make_unique<bus::OutboxRelay>(*db_, *publisher_, registry_);
         relay_->Start();
-        auto wake = [this] { relay_->Wake(); };
-        service_ = std::make_unique<OrderService>(*db_, clock_, ids_, 900s, wake);
-        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, clock_, wake});
+        transactions_ = std::make_unique<SqlOrdersTransactions>(*db_, [this] { relay_->Wake(); });
+        service_ = std::make_unique<OrderService>(*transactions_, clock_, ids_, 900s);
+        listeners_ = std::make_unique<Listeners>(ListenerContext{*transactions_, clock_});
         bus::SubscriberOptions so;
         so.queue_group = "orders-service";
         subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
@@ -96,7 +96,8 @@ protected:
     }
 
     std::optional<Ticket> Replica(const std::string& id) {
-        return db_->WithSession([&](soci::session& s) { return OrderStore::FindTicket(s, id); });
+        return db_->WithSession(
+            [&](soci::session& s) { return SqlTicketReplicaRepository(s).Find(id); });
     }
 
     // A ticket known to the orders service (its ticket:created went through the stream).
@@ -140,6 +141,7 @@ protected:
     std::unique_ptr<bus::NatsConnection> connection_;
     std::unique_ptr<bus::NatsPublisher> publisher_;
     std::unique_ptr<bus::OutboxRelay> relay_;
+    std::unique_ptr<SqlOrdersTransactions> transactions_;
     std::unique_ptr<OrderService> service_;
     std::unique_ptr<Listeners> listeners_;
     auth::SessionSettings session_;

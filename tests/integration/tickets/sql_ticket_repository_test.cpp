@@ -4,7 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include "common/testing/process.hpp"
 #include "common/testing/test_database.hpp"
 #include "common/testing/tickets/ticket_repository_contract.hpp"
 
@@ -14,17 +13,7 @@ namespace ticketing::test {
 namespace {
 
 template <bool kPostgres>
-struct SqlTickets {
-    SqlTickets()
-        : db(OpenTestDatabase(kPostgres, dir.Path(), "tickets", tickets::Migrations())),
-          transactions(*db, nullptr) {}
-
-    tickets::TicketsTransactions& runner() { return transactions; }
-
-    TempDir dir;
-    std::unique_ptr<db::Database> db;
-    tickets::SqlTicketsTransactions transactions;
-};
+using SqlTickets = SqlStorage<tickets::SqlTicketsTransactions, kPostgres, &tickets::Migrations>;
 
 using Backends = ::testing::Types<SqlTickets<false>, SqlTickets<true>>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Sql, TicketRepositoryContract, Backends);

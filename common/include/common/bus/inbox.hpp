@@ -2,6 +2,9 @@
 // with the insert of (consumer, event id) into `inbox`. A redelivered event finds its row and is
 // acknowledged without running again; events the handler causes go to the outbox with the same
 // session, so the change, the inbox row and the outgoing events commit or roll back together.
+// Services reach it through the unit-of-work port (storage::TransactionRunner::HandleOnce, on
+// storage::SqlInbox); HandleOnce on a soci::session remains for the code that still writes SQL
+// in its listeners (payments).
 // Thread-safety: stateless; safe from any thread.
 #pragma once
 
@@ -9,7 +12,6 @@
 #include <string>
 
 #include "common/bus/bus.hpp"
-#include "common/util/clock.hpp"
 
 namespace soci {
 class session;
@@ -32,20 +34,6 @@ bool RecordHandled(soci::session& tx, const std::string& consumer, const std::st
 //     unrecorded, and the decision is returned.
 // Exceptions from handle roll back and propagate (the subscriber treats them as kRetry).
 AckDecision HandleOnce(db::Database& db,
-                       const MessageMeta& meta,
-                       const std::function<AckDecision(soci::session& tx)>& handle);
-
-// What a service's listeners share: the database, the clock that stamps the events they cause,
-// and the outbox relay's wake-up (OutboxRelay::Wake; may be empty).
-struct ListenerContext {
-    db::Database& db;
-    const util::Clock& clock;
-    std::function<void()> events_written;
-};
-
-// HandleOnce on ctx.db; when `handle` ran and its changes committed, calls ctx.events_written()
-// so the relay publishes what it wrote to the outbox at once.
-AckDecision HandleOnce(const ListenerContext& ctx,
                        const MessageMeta& meta,
                        const std::function<AckDecision(soci::session& tx)>& handle);
 
