@@ -9,6 +9,7 @@
 #include "assembly.hpp"
 #include "replay/orders_replayer.hpp"
 #include "storage/migrations.hpp"
+#include "storage/sql_order_repository.hpp"
 
 namespace {
 

@@ -5,6 +5,7 @@
 #include "common/auth/session.hpp"
 #include "common/bus/subscriber.hpp"
 #include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/metrics/registry.hpp"
 
 #include "domain/recovery_worker.hpp"

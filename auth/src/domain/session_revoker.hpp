@@ -13,7 +13,7 @@ namespace ticketing::auth_service {
 class SessionRevoker {
 public:
     virtual ~SessionRevoker() = default;
-    // Throws http::ServiceUnavailableError when the revocation cannot be recorded.
+    // Throws db::UnavailableError when the revocation cannot be recorded.
     virtual void Revoke(const auth::UserPayload& session, const std::string& traceparent) = 0;
 };
 

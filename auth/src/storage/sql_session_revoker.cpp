@@ -1,7 +1,7 @@
 #include "storage/sql_session_revoker.hpp"
 
 #include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/events/events.hpp"
 
 namespace ticketing::auth_service {

@@ -1,4 +1,4 @@
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 #include "storage/user_repository.hpp"
 

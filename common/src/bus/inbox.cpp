@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 namespace ticketing::bus {
 namespace {
@@ -14,22 +14,26 @@ struct Declined {
 
 }  // namespace
 
+bool RecordHandled(soci::session& tx, const std::string& consumer, const std::string& event_id) {
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    soci::statement st =
+        (tx.prepare << "INSERT INTO inbox (consumer, event_id, handled_at) "
+                       "VALUES (:consumer, :event_id, :handled_at) ON CONFLICT DO NOTHING",
+         soci::use(consumer),
+         soci::use(event_id),
+         soci::use(now));
+    st.execute(true);
+    return st.get_affected_rows() == 1;
+}
+
 AckDecision HandleOnce(db::Database& db,
                        const MessageMeta& meta,
                        const std::function<AckDecision(soci::session& tx)>& handle) {
     try {
         return db.Transaction([&](soci::session& tx) {
-            const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count();
-            soci::statement st =
-                (tx.prepare << "INSERT INTO inbox (consumer, event_id, handled_at) "
-                               "VALUES (:consumer, :event_id, :handled_at) ON CONFLICT DO NOTHING",
-                 soci::use(meta.consumer),
-                 soci::use(meta.event_id),
-                 soci::use(now));
-            st.execute(true);
-            if (st.get_affected_rows() == 0) {
+            if (!RecordHandled(tx, meta.consumer, meta.event_id)) {
                 return AckDecision::kAck;  // handled before: a redelivery
             }
             AckDecision d = handle(tx);
@@ -41,20 +45,6 @@ AckDecision HandleOnce(db::Database& db,
     } catch (const Declined& declined) {
         return declined.decision;
     }
-}
-
-AckDecision HandleOnce(const ListenerContext& ctx,
-                       const MessageMeta& meta,
-                       const std::function<AckDecision(soci::session& tx)>& handle) {
-    bool ran = false;
-    AckDecision d = HandleOnce(ctx.db, meta, [&](soci::session& tx) {
-        ran = true;
-        return handle(tx);
-    });
-    if (ran && d == AckDecision::kAck && ctx.events_written) {
-        ctx.events_written();
-    }
-    return d;
 }
 
 }  // namespace ticketing::bus

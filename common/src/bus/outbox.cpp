@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "common/bus/publisher.hpp"
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
 

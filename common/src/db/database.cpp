@@ -1,4 +1,4 @@
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -15,7 +15,7 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
-#include "common/http/errors.hpp"
+#include "common/db/errors.hpp"
 #include "common/log/log.hpp"
 #include "common/util/percent_decode.hpp"
 
@@ -392,7 +392,7 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const Options& 
             if (ec) {
                 log::Error("cannot create the database directory",
                            {{"path", parent.string()}, {"cause", ec.message()}});
-                throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+                throw UnavailableError(std::string(kUnavailableMessage));
             }
         }
     } else if (spec.connect_string.find("connect_timeout=") == std::string::npos) {
@@ -428,7 +428,7 @@ std::unique_ptr<soci::session> Database::OpenSession() {
         }
     } catch (const std::exception& e) {
         log::Error("cannot open a database session", {{"cause", e.what()}});
-        throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+        throw UnavailableError(std::string(kUnavailableMessage));
     }
     return session;
 }
@@ -440,7 +440,7 @@ Database::Lease Database::Acquire(std::chrono::milliseconds timeout) {
         lock, timeout, [&] { return !pool.idle.empty() || pool.open < options_.pool_size; });
     if (!ready) {
         log::Warn("database pool exhausted", {{"pool_size", options_.pool_size}});
-        throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+        throw UnavailableError(std::string(kUnavailableMessage));
     }
     // Sessions whose server hung up while they sat idle (a restart): closed after unlocking.
     std::vector<std::unique_ptr<soci::session>> dead;
@@ -514,13 +514,13 @@ Database::Lease Database::AcquireAndBegin() {
                     continue;  // a stale pooled connection: try another one
                 }
                 log::Warn("cannot begin a database transaction", {{"cause", e.what()}});
-                throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+                throw UnavailableError(std::string(kUnavailableMessage));
             }
             throw;
         }
     }
     log::Warn("cannot begin a database transaction", {{"cause", "every pooled session failed"}});
-    throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+    throw UnavailableError(std::string(kUnavailableMessage));
 }
 
 void Database::Commit(Lease& lease) {
@@ -550,14 +550,14 @@ void Database::RollbackAndRethrow(Lease& lease, bool in_transaction) {
             unavailable = ConnectionLost(kind_, session);
         }
     }
+    // Only the database's own errors are translated: what the callback threw for its own reasons
+    // (a domain decision, an HTTP error) passes through as it is, like any non-SQL exception.
     try {
         throw;
-    } catch (const http::HttpError&) {
-        throw;
-    } catch (const std::exception& e) {
+    } catch (const soci::soci_error& e) {
         if (unavailable || IsUnavailableError(e)) {
             log::Warn("database unavailable", {{"cause", e.what()}});
-            throw http::ServiceUnavailableError(std::string(kUnavailableMessage));
+            throw UnavailableError(std::string(kUnavailableMessage));
         }
         throw;
     }

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 namespace ticketing::db {
 

@@ -8,7 +8,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/log/log.hpp"
 
 namespace ticketing::db {

@@ -458,21 +458,23 @@ private:
         return ErrorResponse(HttpError(405, "Method not allowed")).AddHeader("Allow", allow);
     }
 
-    // The one error middleware: typed errors become their status and the contract's body;
-    // anything else is 500 "Something went wrong" with details only in the log.
+    // The one error middleware: typed errors (HTTP, domain, database: ToHttpError) become their
+    // status and the contract's body; anything else is 500 "Something went wrong" with details only in the log.
     void Run(Call& call) {
         log::ScopedContext context(call.request.request_id(), call.request.trace_id());
         Response response;
         try {
             response = call.route->handler(call.request);
-        } catch (const HttpError& e) {
-            response = ErrorResponse(e);
-            if (e.status() >= 500) {
-                log::Warn("request failed: dependency unavailable", {{"error", e.what()}});
-            }
         } catch (const std::exception& e) {
-            log::Error("unhandled exception in handler", {{"error", e.what()}});
-            response = ErrorResponse(HttpError(500, "Something went wrong"));
+            if (auto mapped = ToHttpError(e)) {
+                response = ErrorResponse(*mapped);
+                if (mapped->status() >= 500) {
+                    log::Warn("request failed: dependency unavailable", {{"error", e.what()}});
+                }
+            } else {
+                log::Error("unhandled exception in handler", {{"error", e.what()}});
+                response = ErrorResponse(HttpError(500, "Something went wrong"));
+            }
         }
         Finish(call, std::move(response));
     }

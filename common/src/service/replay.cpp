@@ -5,7 +5,7 @@
 
 #include "common/bus/connection.hpp"
 #include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/events/events.hpp"
 #include "common/log/log.hpp"
 #include "common/service/commands.hpp"

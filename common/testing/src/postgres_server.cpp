@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 namespace ticketing::test {
 namespace {

@@ -1,10 +1,6 @@
 #include "domain/order_service.hpp"
 
-#include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
-#include "common/http/errors.hpp"
-
-#include "storage/order_store.hpp"
+#include "common/domain/errors.hpp"
 
 namespace ticketing::orders {
 namespace {
@@ -14,61 +10,51 @@ constexpr int kMaxAttempts = 5;
 
 }  // namespace
 
-OrderService::OrderService(db::Database& db,
+OrderService::OrderService(OrdersTransactions& transactions,
                            const util::Clock& clock,
                            util::IdGenerator& ids,
-                           std::chrono::seconds expiration_window,
-                           std::function<void()> events_written)
-    : db_(db),
-      clock_(clock),
-      ids_(ids),
-      window_(expiration_window),
-      events_written_(std::move(events_written)) {}
+                           std::chrono::seconds expiration_window)
+    : transactions_(transactions), clock_(clock), ids_(ids), window_(expiration_window) {}
 
 Order OrderService::Create(const std::string& user_id,
                            const std::string& ticket_id,
                            const std::string& traceparent) {
     if (!util::IsValidId(ticket_id)) {
-        throw http::NotFoundError();
+        throw domain::NotFoundError();
     }
     const auto now = clock_.Now();
-    Order order = db_.Transaction([&](soci::session& tx) {
-        auto ticket = OrderStore::FindTicket(tx, ticket_id);
+    return transactions_.Run([&](OrdersUnitOfWork& uow) {
+        auto ticket = uow.tickets().Find(ticket_id);
         if (!ticket) {
-            throw http::NotFoundError();
+            throw domain::NotFoundError();
         }
         Order o{ids_.NewId(), user_id, OrderStatus::kCreated, now + window_, 0, now, *ticket};
-        if (!OrderStore::InsertOrder(tx, o)) {
-            throw http::BadRequestError(std::string(kTicketReserved));
+        if (!uow.orders().Insert(o)) {
+            throw domain::RuleViolation(std::string(kTicketReserved));
         }
-        bus::Outbox::Add(
-            tx,
+        uow.outbox().Add(
             events::OrderCreated{
                 o.id, o.version, o.status, o.user_id, o.expires_at, {o.ticket.id, o.ticket.price}},
             {traceparent, now});
         return o;
     });
-    if (events_written_) {
-        events_written_();
-    }
-    return order;
 }
 
 std::vector<Order> OrderService::List(const std::string& user_id) {
-    return db_.WithSession([&](soci::session& s) { return OrderStore::OrdersOfUser(s, user_id); });
+    return transactions_.Read([&](OrdersUnitOfWork& uow) { return uow.orders().OfUser(user_id); });
 }
 
 Order OrderService::Get(const std::string& user_id, const std::string& order_id) {
     if (!util::IsValidId(order_id)) {
-        throw http::NotFoundError();
+        throw domain::NotFoundError();
     }
     auto order =
-        db_.WithSession([&](soci::session& s) { return OrderStore::FindOrder(s, order_id); });
+        transactions_.Read([&](OrdersUnitOfWork& uow) { return uow.orders().Find(order_id); });
     if (!order) {
-        throw http::NotFoundError();
+        throw domain::NotFoundError();
     }
     if (order->user_id != user_id) {
-        throw http::NotAuthorizedError();
+        throw domain::NotOwnerError();
     }
     return *order;
 }
@@ -79,28 +65,24 @@ void OrderService::Cancel(const std::string& user_id,
     for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
         Order order = Get(user_id, order_id);
         if (order.status == OrderStatus::kComplete) {
-            throw http::BadRequestError(std::string(kCannotCancelCompleted));
+            throw domain::RuleViolation(std::string(kCannotCancelCompleted));
         }
         if (order.status == OrderStatus::kCancelled) {
             return;  // already cancelled: nothing changes, nothing is published
         }
-        bool done = db_.Transaction([&](soci::session& tx) {
-            if (!OrderStore::UpdateStatus(tx, order.id, OrderStatus::kCancelled, order.version)) {
+        bool done = transactions_.Run([&](OrdersUnitOfWork& uow) {
+            if (!uow.orders().UpdateStatus(order.id, OrderStatus::kCancelled, order.version)) {
                 return false;  // expiration or payment changed it meanwhile: look again
             }
-            bus::Outbox::Add(tx,
-                             events::OrderCancelled{order.id, order.version + 1, {order.ticket.id}},
+            uow.outbox().Add(events::OrderCancelled{order.id, order.version + 1, {order.ticket.id}},
                              {traceparent, clock_.Now()});
             return true;
         });
         if (done) {
-            if (events_written_) {
-                events_written_();
-            }
             return;
         }
     }
-    throw http::ConflictError();
+    throw domain::ConflictError();
 }
 
 }  // namespace ticketing::orders

@@ -1,22 +1,20 @@
 // OrderService: the rules of reserving, listing, showing and cancelling orders (DESIGN.md
-// section 4, orders table), each change written with its event through the outbox in one
-// transaction. Knows SQL only through OrderStore; no HTTP or NATS types.
+// section 4, orders table), each change written with its event through the outbox of one unit of
+// work. Storage only through OrdersTransactions; refusals are domain errors; no SQL, HTTP or NATS
+// types.
 // Thread-safety: safe from any thread (its collaborators are).
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/util/clock.hpp"
 #include "common/util/ids.hpp"
 
 #include "domain/order.hpp"
-
-namespace ticketing::db {
-class Database;
-}
+#include "storage/orders_unit_of_work.hpp"
 
 namespace ticketing::orders {
 
@@ -25,35 +23,33 @@ inline constexpr std::string_view kCannotCancelCompleted = "Cannot cancel a comp
 
 class OrderService final {
 public:
-    // `events_written` is called after a transaction that added outbox rows has committed (the
-    // relay's Wake); it may be empty.
-    OrderService(db::Database& db,
+    OrderService(OrdersTransactions& transactions,
                  const util::Clock& clock,
                  util::IdGenerator& ids,
-                 std::chrono::seconds expiration_window,
-                 std::function<void()> events_written);
+                 std::chrono::seconds expiration_window);
 
-    // 404 when the ticket is unknown here (or the id is malformed); 400 kTicketReserved when it
-    // has an active order. expiresAt = now + the expiration window; publishes order:created.
+    // domain::NotFoundError when the ticket is unknown here (or the id is malformed);
+    // RuleViolation kTicketReserved when it has an active order. expiresAt = now + the
+    // expiration window; publishes order:created.
     Order Create(const std::string& user_id,
                  const std::string& ticket_id,
                  const std::string& traceparent);
     // The user's orders, oldest first, each with its ticket.
     std::vector<Order> List(const std::string& user_id);
-    // 404 unknown; 401 another user's order.
+    // NotFoundError unknown; NotOwnerError another user's order.
     Order Get(const std::string& user_id, const std::string& order_id);
-    // 404; 401; 400 kCannotCancelCompleted; a cancelled order stays as it is (no event);
-    // otherwise cancelled, version + 1, order:cancelled.
+    // NotFoundError; NotOwnerError; RuleViolation kCannotCancelCompleted; a cancelled order
+    // stays as it is (no event); otherwise cancelled, version + 1, order:cancelled.
+    // ConflictError when expiration or payment keep changing it meanwhile.
     void Cancel(const std::string& user_id,
                 const std::string& order_id,
                 const std::string& traceparent);
 
 private:
-    db::Database& db_;
+    OrdersTransactions& transactions_;
     const util::Clock& clock_;
     util::IdGenerator& ids_;
     std::chrono::seconds window_;
-    std::function<void()> events_written_;
 };
 
 }  // namespace ticketing::orders

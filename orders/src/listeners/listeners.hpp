@@ -1,6 +1,6 @@
 // The orders service's listeners (queue group "orders-service"), one subject per file. Each runs
-// its database work through bus::HandleOnce, so a redelivered event changes nothing, and writes
-// the events it causes to the outbox in the same transaction.
+// its work through OrdersTransactions::HandleOnce, so a redelivered event changes nothing, and
+// writes the events it causes to the outbox of the same unit of work.
 //   ticket:created       → insert the replica (a duplicate is acked)
 //   ticket:updated       → apply version N only over N-1; N or more held → duplicate, ack;
 //                          a gap or an unknown ticket → retry (dead-lettered when exhausted)
@@ -10,24 +10,23 @@
 // Thread-safety: Handle may run on several threads at once (one per consumer).
 #pragma once
 
-#include <functional>
-
 #include "common/bus/bus.hpp"
-#include "common/bus/inbox.hpp"
 #include "common/events/events.hpp"
 #include "common/util/clock.hpp"
 
-namespace ticketing::db {
-class Database;
-}
+#include "storage/orders_unit_of_work.hpp"
+
 namespace ticketing::bus {
 class EventSubscriber;
 }
 
 namespace ticketing::orders {
 
-// What every listener needs (the database, the clock, the relay's wake-up): common to all services.
-using ListenerContext = bus::ListenerContext;
+// What every listener needs: the units of work, and the clock that stamps the events they cause.
+struct ListenerContext {
+    OrdersTransactions& transactions;
+    const util::Clock& clock;
+};
 
 class TicketCreatedListener final {
 public:

@@ -1,16 +1,11 @@
-#include "common/bus/inbox.hpp"
-#include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
-
 #include "listeners/listeners.hpp"
-#include "storage/order_store.hpp"
 
 namespace ticketing::orders {
 
 bus::AckDecision PaymentCreatedListener::Handle(const events::PaymentCreated& e,
                                                 const bus::MessageMeta& meta) {
-    return bus::HandleOnce(ctx_, meta, [&](soci::session& tx) {
-        auto order = OrderStore::FindOrder(tx, e.order_id);
+    return ctx_.transactions.HandleOnce(meta, [&](OrdersUnitOfWork& uow) {
+        auto order = uow.orders().Find(e.order_id);
         if (!order) {
             return bus::AckDecision::kDeadLetter;  // not an order of ours
         }
@@ -19,11 +14,10 @@ bus::AckDecision PaymentCreatedListener::Handle(const events::PaymentCreated& e,
             // refunds on its own when it sees order:cancelled.
             return bus::AckDecision::kAck;
         }
-        if (!OrderStore::UpdateStatus(tx, order->id, OrderStatus::kComplete, order->version)) {
+        if (!uow.orders().UpdateStatus(order->id, OrderStatus::kComplete, order->version)) {
             return bus::AckDecision::kRetry;
         }
-        bus::Outbox::Add(tx,
-                         events::OrderCompleted{order->id, order->version + 1, {order->ticket.id}},
+        uow.outbox().Add(events::OrderCompleted{order->id, order->version + 1, {order->ticket.id}},
                          {meta.traceparent, ctx_.clock.Now()});
         return bus::AckDecision::kAck;
     });

@@ -1,7 +1,7 @@
 #include "domain/payment_service.hpp"
 
 #include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/http/errors.hpp"
 #include "common/log/log.hpp"
 

@@ -2,7 +2,7 @@
 
 #include "common/bus/inbox.hpp"
 #include "common/bus/subscriber.hpp"
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 #include "domain/payment_service.hpp"
 #include "storage/payment_store.hpp"

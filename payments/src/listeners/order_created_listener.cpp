@@ -1,5 +1,5 @@
 #include "common/bus/inbox.hpp"
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 #include "listeners/listeners.hpp"
 #include "storage/payment_store.hpp"

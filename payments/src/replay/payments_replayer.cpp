@@ -1,6 +1,6 @@
 #include "replay/payments_replayer.hpp"
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/events/events.hpp"
 #include "common/util/clock.hpp"
 

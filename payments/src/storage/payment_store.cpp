@@ -1,6 +1,6 @@
 #include "storage/payment_store.hpp"
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 namespace ticketing::payments {
 namespace {

@@ -10,9 +10,9 @@
 #include <sodium.h>
 
 #include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
-#include "common/events/events.hpp"
 #include "common/db/migrations.hpp"
+#include "common/db/sql.hpp"
+#include "common/events/events.hpp"
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
@@ -22,9 +22,9 @@
 #include "common/testing/http_client.hpp"
 #include "common/testing/servers.hpp"
 #include "common/testing/stream_reader.hpp"
-#include "common/testing/session_keys.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/util/ids.hpp"
 
 #include "assembly.hpp"

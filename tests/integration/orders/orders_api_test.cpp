@@ -12,18 +12,18 @@
 #include "common/bus/outbox.hpp"
 #include "common/bus/publisher.hpp"
 #include "common/bus/subscriber.hpp"
-#include "common/db/database.hpp"
 #include "common/db/migrations.hpp"
+#include "common/db/sql.hpp"
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/service/service_builder.hpp"
 #include "common/testing/embedded_service.hpp"
 #include "common/testing/http_client.hpp"
-#include "common/testing/session_keys.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 #include "common/testing/servers.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/testing/stream_reader.hpp"
 #include "common/util/ids.hpp"
 
@@ -32,7 +32,7 @@
 #include "handlers/handlers.hpp"
 #include "listeners/listeners.hpp"
 #include "storage/migrations.hpp"
-#include "storage/order_store.hpp"
+#include "storage/sql_order_repository.hpp"
 
 namespace ticketing::orders {
 namespace {
@@ -79,7 +79,8 @@ protected:
     }
 
     std::optional<Ticket> Replica(const std::string& id) {
-        return db_->WithSession([&](soci::session& s) { return OrderStore::FindTicket(s, id); });
+        return db_->WithSession(
+            [&](soci::session& s) { return SqlTicketReplicaRepository(s).Find(id); });
     }
 
     // A ticket known to the orders service (its ticket:created went through the stream).

@@ -8,13 +8,13 @@
 
 #include "common/auth/session.hpp"
 #include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
 #include "common/db/migrations.hpp"
+#include "common/db/sql.hpp"
 #include "common/testing/fake_stripe_server.hpp"
 #include "common/testing/http_client.hpp"
 #include "common/testing/process.hpp"
-#include "common/testing/session_keys.hpp"
 #include "common/testing/servers.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/testing/stream_reader.hpp"
 #include "common/util/ids.hpp"
 

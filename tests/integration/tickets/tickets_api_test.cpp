@@ -14,8 +14,9 @@
 #include "common/bus/outbox.hpp"
 #include "common/bus/publisher.hpp"
 #include "common/bus/subscriber.hpp"
-#include "common/db/database.hpp"
 #include "common/db/migrations.hpp"
+#include "common/db/sql.hpp"
+#include "common/domain/errors.hpp"
 #include "common/http/errors.hpp"
 #include "common/http/server.hpp"
 #include "common/log/log.hpp"
@@ -23,10 +24,10 @@
 #include "common/service/service_builder.hpp"
 #include "common/testing/embedded_service.hpp"
 #include "common/testing/http_client.hpp"
-#include "common/testing/session_keys.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 #include "common/testing/servers.hpp"
+#include "common/testing/session_keys.hpp"
 #include "common/testing/stream_reader.hpp"
 #include "common/util/ids.hpp"
 
@@ -35,7 +36,7 @@
 #include "handlers/handlers.hpp"
 #include "listeners/listeners.hpp"
 #include "storage/migrations.hpp"
-#include "storage/ticket_store.hpp"
+#include "storage/sql_ticket_repository.hpp"
 
 namespace ticketing::tickets {
 namespace {
@@ -483,17 +484,17 @@ TEST_P(TicketsApiTest, SuccessiveSavesHaveVersionsZeroOneTwo) {
 TEST_P(TicketsApiTest, StaleWriteDoesNotOverwriteANewerVersion) {
     std::string id = CreateTicket("Concert", 20)["id"];
     auto read = [&] {
-        return *db_->WithSession([&](soci::session& s) { return TicketStore::Find(s, id); });
+        return *db_->WithSession([&](soci::session& s) { return SqlTicketRepository(s).Find(id); });
     };
     Ticket first = read(), second = read();
     first.title = "First";
     first.version = 1;
     second.title = "Second";
     second.version = 1;
-    EXPECT_TRUE(
-        db_->Transaction([&](soci::session& tx) { return TicketStore::Update(tx, first, 0); }));
-    EXPECT_FALSE(
-        db_->Transaction([&](soci::session& tx) { return TicketStore::Update(tx, second, 0); }));
+    EXPECT_TRUE(db_->Transaction(
+        [&](soci::session& tx) { return SqlTicketRepository(tx).Update(first, 0); }));
+    EXPECT_FALSE(db_->Transaction(
+        [&](soci::session& tx) { return SqlTicketRepository(tx).Update(second, 0); }));
     EXPECT_EQ(Show(id)["title"], "First");
     EXPECT_EQ(Show(id)["version"], 1);
 }
@@ -634,11 +635,12 @@ TEST_P(TicketsPostgresRaceTest, LosingEditIsRetriedOnTopOfTheNewerVersion) {
 
 TEST_P(TicketsPostgresRaceTest, LosingEditIsRefusedWith409WhenOutOfAttempts) {
     std::string id = CreateTicket("Concert", 20)["id"];
-    TicketService one_try(*db_, clock_, ids_, builder_->EventsWritten(), /*max_write_attempts=*/1);
+    SqlTicketsTransactions transactions(*db_, builder_->EventsWritten());
+    TicketService one_try(transactions, clock_, ids_, /*max_write_attempts=*/1);
     auto edit = RaceWithAConcurrentWrite(id, [&] {
         try {
             one_try.Update(kSeller, id, "Mine", 3000, "");
-        } catch (const http::ConflictError& e) {
+        } catch (const domain::ConflictError& e) {
             return std::string(e.what());
         }
         return std::string("no conflict");

@@ -1,51 +1,33 @@
-// OrderService and the listeners on a SQLite file, with the outbox relayed to FakeBus.
+// OrderService and the listeners on the orders service's storage in memory
+// (common/testing/orders): the rules of each route and event, the events they commit in order,
+// and what a lost race, a redelivery or a failed commit leaves behind. The SQL behind the same
+// ports is tested in tests/integration/orders.
 #include <gtest/gtest.h>
 
-#include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
-#include "common/db/migrations.hpp"
-#include "common/http/errors.hpp"
-#include "common/log/log.hpp"
-#include "common/metrics/registry.hpp"
+#include "common/db/errors.hpp"
+#include "common/testing/domain_errors.hpp"
 #include "common/testing/fake_bus.hpp"
 #include "common/testing/fake_clock.hpp"
-#include "common/testing/process.hpp"
+#include "common/testing/orders/in_memory_orders.hpp"
 
 #include "domain/order_service.hpp"
 #include "listeners/listeners.hpp"
-#include "storage/migrations.hpp"
-#include "storage/order_store.hpp"
 
 namespace ticketing::orders {
 namespace {
 
 using namespace std::chrono_literals;
 using bus::AckDecision;
+using test::DomainErrorOf;
 
 constexpr const char* kTicket = "5f1a2b3c4d5e6f7a8b9c0d01";
 constexpr const char* kBuyer = "6a1b2c3d4e5f6a7b8c9d0e01";
 constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
 
-std::string ErrorOf(auto call) {
-    try {
-        call();
-    } catch (const http::HttpError& e) {
-        return std::to_string(e.status()) + " " + e.what();
-    }
-    return "no error";
-}
-
 class OrdersDomainTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        log::Init("test", log::Level::kError);
-        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "orders.db").string());
-        db::RunMigrations(*db_, bus::WithBusMigrations(false, Migrations()));
-        relay_ = std::make_unique<bus::OutboxRelay>(*db_, bus_, registry_);
-        relay_->Start();
-        service_ = std::make_unique<OrderService>(*db_, clock_, ids_, 900s, wake_);
-        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, clock_, wake_});
-        listeners_->SubscribeAll(bus_);
+        listeners_.SubscribeAll(bus_);
         Deliver(events::TicketCreated{kTicket, 0, "Concert", 2000, kOther});
     }
 
@@ -57,36 +39,29 @@ protected:
         return bus_.Deliver(e, meta).decision;
     }
 
+    // Everything the service has committed to the outbox, in commit order.
     template <class E>
     std::vector<E> Published() {
-        EXPECT_TRUE(test::WaitUntil([&] { return bus::Outbox::Backlog(*db_) == 0; }, 5s));
-        return bus_.Published<E>();
+        return transactions_.Published<E>();
     }
 
-    Order Find(const std::string& id) {
-        return *db_->WithSession([&](soci::session& s) { return OrderStore::FindOrder(s, id); });
-    }
+    Order Find(const std::string& id) { return orders_.Find(id).value(); }
+    Ticket FindTicket(const std::string& id) { return tickets_.Find(id).value(); }
 
-    Ticket FindTicket(const std::string& id) {
-        return *db_->WithSession([&](soci::session& s) { return OrderStore::FindTicket(s, id); });
-    }
-
-    test::TempDir dir_;
     test::FakeClock clock_;
     util::ObjectIdGenerator ids_{clock_};
-    test::FakeBus bus_;
-    metrics::Registry registry_;
-    std::unique_ptr<db::Database> db_;
-    std::unique_ptr<bus::OutboxRelay> relay_;
-    std::function<void()> wake_ = [this] { relay_->Wake(); };
-    std::unique_ptr<OrderService> service_;
-    std::unique_ptr<Listeners> listeners_;
+    test::FakeBus bus_;  // delivers the events to the listeners
+    test::InMemoryTicketReplicaRepository tickets_;
+    test::InMemoryOrderRepository orders_{tickets_};
+    test::InMemoryOrdersTransactions transactions_{orders_, tickets_};
+    OrderService service_{transactions_, clock_, ids_, 900s};
+    Listeners listeners_{{transactions_, clock_}};
 };
 
 // ---- OrderService ----
 
 TEST_F(OrdersDomainTest, CreateReservesAndPublishesOrderCreated) {
-    Order o = service_->Create(kBuyer, kTicket, "tp");
+    Order o = service_.Create(kBuyer, kTicket, "tp");
     EXPECT_EQ(o.status, OrderStatus::kCreated);
     EXPECT_EQ(o.version, 0);
     EXPECT_EQ(o.expires_at, clock_.Now() + 900s);
@@ -96,37 +71,47 @@ TEST_F(OrdersDomainTest, CreateReservesAndPublishesOrderCreated) {
     EXPECT_EQ(published[0],
               (events::OrderCreated{
                   o.id, 0, OrderStatus::kCreated, kBuyer, o.expires_at, {kTicket, 2000}}));
-    EXPECT_EQ(bus_.Envelopes()[0].traceparent, "tp");
+    EXPECT_EQ(transactions_.Envelopes()[0].traceparent, "tp");
 }
 
-TEST_F(OrdersDomainTest, CreateRejectsUnknownAndMalformedTicketsWith404) {
-    EXPECT_EQ(ErrorOf([&] { service_->Create(kBuyer, "5f1a2b3c4d5e6f7a8b9c0dff", ""); }),
-              "404 Not Found");
-    EXPECT_EQ(ErrorOf([&] { service_->Create(kBuyer, "not-an-id", ""); }), "404 Not Found");
+TEST_F(OrdersDomainTest, ACreateWhoseCommitFailsKeepsNoOrderAndNoEvent) {
+    transactions_.FailNextCommit();
+    EXPECT_THROW(service_.Create(kBuyer, kTicket, ""), db::UnavailableError);
+    EXPECT_TRUE(service_.List(kBuyer).empty());
+    EXPECT_TRUE(Published<events::OrderCreated>().empty());
+    EXPECT_EQ(service_.Create(kOther, kTicket, "").status, OrderStatus::kCreated);  // still free
+}
+
+TEST_F(OrdersDomainTest, CreateRejectsUnknownAndMalformedTicketsAsNotFound) {
+    EXPECT_EQ(DomainErrorOf([&] { service_.Create(kBuyer, "5f1a2b3c4d5e6f7a8b9c0dff", ""); }),
+              "not found");
+    EXPECT_EQ(DomainErrorOf([&] { service_.Create(kBuyer, "not-an-id", ""); }), "not found");
 }
 
 TEST_F(OrdersDomainTest, CreateRejectsAReservedTicket) {
-    service_->Create(kBuyer, kTicket, "");
-    EXPECT_EQ(ErrorOf([&] { service_->Create(kOther, kTicket, ""); }),
-              "400 Ticket is already reserved");
+    service_.Create(kBuyer, kTicket, "");
+    EXPECT_EQ(DomainErrorOf([&] { service_.Create(kOther, kTicket, ""); }),
+              "rule: Ticket is already reserved");
+    EXPECT_EQ(Published<events::OrderCreated>().size(), 1u);
 }
 
 TEST_F(OrdersDomainTest, CreateAfterCancellationReservesAgain) {
-    Order first = service_->Create(kBuyer, kTicket, "");
-    service_->Cancel(kBuyer, first.id, "");
-    EXPECT_EQ(service_->Create(kOther, kTicket, "").status, OrderStatus::kCreated);
+    Order first = service_.Create(kBuyer, kTicket, "");
+    service_.Cancel(kBuyer, first.id, "");
+    EXPECT_EQ(service_.Create(kOther, kTicket, "").status, OrderStatus::kCreated);
 }
 
 TEST_F(OrdersDomainTest, GetRefusesAnotherUsersOrder) {
-    Order o = service_->Create(kBuyer, kTicket, "");
-    EXPECT_EQ(service_->Get(kBuyer, o.id).id, o.id);
-    EXPECT_EQ(ErrorOf([&] { service_->Get(kOther, o.id); }), "401 Not authorized");
-    EXPECT_EQ(ErrorOf([&] { service_->Get(kBuyer, "5f1a2b3c4d5e6f7a8b9c0dff"); }), "404 Not Found");
+    Order o = service_.Create(kBuyer, kTicket, "");
+    EXPECT_EQ(service_.Get(kBuyer, o.id).id, o.id);
+    EXPECT_EQ(DomainErrorOf([&] { service_.Get(kOther, o.id); }), "not owner");
+    EXPECT_EQ(DomainErrorOf([&] { service_.Get(kBuyer, "5f1a2b3c4d5e6f7a8b9c0dff"); }),
+              "not found");
 }
 
 TEST_F(OrdersDomainTest, CancelMarksCancelledAndPublishes) {
-    Order o = service_->Create(kBuyer, kTicket, "");
-    service_->Cancel(kBuyer, o.id, "");
+    Order o = service_.Create(kBuyer, kTicket, "");
+    service_.Cancel(kBuyer, o.id, "");
     EXPECT_EQ(Find(o.id).status, OrderStatus::kCancelled);
     EXPECT_EQ(Find(o.id).version, 1);
     auto cancelled = Published<events::OrderCancelled>();
@@ -135,19 +120,37 @@ TEST_F(OrdersDomainTest, CancelMarksCancelledAndPublishes) {
 }
 
 TEST_F(OrdersDomainTest, CancelOfACancelledOrderChangesNothing) {
-    Order o = service_->Create(kBuyer, kTicket, "");
-    service_->Cancel(kBuyer, o.id, "");
-    service_->Cancel(kBuyer, o.id, "");
+    Order o = service_.Create(kBuyer, kTicket, "");
+    service_.Cancel(kBuyer, o.id, "");
+    service_.Cancel(kBuyer, o.id, "");
     EXPECT_EQ(Find(o.id).version, 1);
     EXPECT_EQ(Published<events::OrderCancelled>().size(), 1u);
 }
 
 TEST_F(OrdersDomainTest, CancelOfACompletedOrderIsRefused) {
-    Order o = service_->Create(kBuyer, kTicket, "");
+    Order o = service_.Create(kBuyer, kTicket, "");
     Deliver(events::PaymentCreated{"p1", o.id, "ch_1"});
-    EXPECT_EQ(ErrorOf([&] { service_->Cancel(kBuyer, o.id, ""); }),
-              "400 Cannot cancel a completed order");
-    EXPECT_EQ(ErrorOf([&] { service_->Cancel(kOther, o.id, ""); }), "401 Not authorized");
+    EXPECT_EQ(DomainErrorOf([&] { service_.Cancel(kBuyer, o.id, ""); }),
+              "rule: Cannot cancel a completed order");
+    EXPECT_EQ(DomainErrorOf([&] { service_.Cancel(kOther, o.id, ""); }), "not owner");
+    EXPECT_TRUE(Published<events::OrderCancelled>().empty());
+}
+
+TEST_F(OrdersDomainTest, ACancelThatLosesARaceReadsTheOrderAgainAndRetries) {
+    Order o = service_.Create(kBuyer, kTicket, "");
+    orders_.LoseNextStatusUpdates(2);
+    service_.Cancel(kBuyer, o.id, "");
+    EXPECT_EQ(Find(o.id).status, OrderStatus::kCancelled);
+    EXPECT_EQ(Find(o.id).version, 1);
+    EXPECT_EQ(Published<events::OrderCancelled>().size(), 1u);
+}
+
+TEST_F(OrdersDomainTest, ACancelThatLosesEveryRaceIsAConflictAndChangesNothing) {
+    Order o = service_.Create(kBuyer, kTicket, "");
+    orders_.LoseNextStatusUpdates(5);
+    EXPECT_EQ(DomainErrorOf([&] { service_.Cancel(kBuyer, o.id, ""); }), "conflict");
+    EXPECT_EQ(Find(o.id).status, OrderStatus::kCreated);
+    EXPECT_TRUE(Published<events::OrderCancelled>().empty());
 }
 
 // ---- ticket replica ----
@@ -192,7 +195,7 @@ TEST_F(OrdersDomainTest, TicketUpdatedForAnUnknownTicketIsRetried) {
 // ---- expiration and payment ----
 
 TEST_F(OrdersDomainTest, ExpirationCancelsAPendingOrderAndPublishes) {
-    Order o = service_->Create(kBuyer, kTicket, "");
+    Order o = service_.Create(kBuyer, kTicket, "");
     EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}), AckDecision::kAck);
     EXPECT_EQ(Find(o.id).status, OrderStatus::kCancelled);
     auto cancelled = Published<events::OrderCancelled>();
@@ -201,27 +204,37 @@ TEST_F(OrdersDomainTest, ExpirationCancelsAPendingOrderAndPublishes) {
 }
 
 TEST_F(OrdersDomainTest, ExpirationAfterCompletionChangesNothing) {
-    Order o = service_->Create(kBuyer, kTicket, "");
+    Order o = service_.Create(kBuyer, kTicket, "");
     EXPECT_EQ(Deliver(events::PaymentCreated{"p1", o.id, "ch_1"}), AckDecision::kAck);
     EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}), AckDecision::kAck);
     EXPECT_EQ(Find(o.id).status, OrderStatus::kComplete);
     EXPECT_EQ(Find(o.id).version, 1);
     EXPECT_TRUE(Published<events::OrderCancelled>().empty());
-    auto completed = bus_.Published<events::OrderCompleted>();
+    auto completed = Published<events::OrderCompleted>();
     ASSERT_EQ(completed.size(), 1u);
     EXPECT_EQ(completed[0], (events::OrderCompleted{o.id, 1, {kTicket}}));
 }
 
 TEST_F(OrdersDomainTest, PaymentAfterCancellationDoesNotComplete) {
-    Order o = service_->Create(kBuyer, kTicket, "");
-    service_->Cancel(kBuyer, o.id, "");
+    Order o = service_.Create(kBuyer, kTicket, "");
+    service_.Cancel(kBuyer, o.id, "");
     EXPECT_EQ(Deliver(events::PaymentCreated{"p1", o.id, "ch_1"}), AckDecision::kAck);
     EXPECT_EQ(Find(o.id).status, OrderStatus::kCancelled);
     EXPECT_TRUE(Published<events::OrderCompleted>().empty());
 }
 
+TEST_F(OrdersDomainTest, AnExpirationThatLosesARaceIsRetriedAndLeavesNoTrace) {
+    Order o = service_.Create(kBuyer, kTicket, "");
+    orders_.LoseNextStatusUpdates(1);
+    EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}, "exp-1"), AckDecision::kRetry);
+    EXPECT_EQ(Find(o.id).status, OrderStatus::kCreated);
+    EXPECT_TRUE(Published<events::OrderCancelled>().empty());
+    EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}, "exp-1"), AckDecision::kAck);
+    EXPECT_EQ(Find(o.id).status, OrderStatus::kCancelled);
+}
+
 TEST_F(OrdersDomainTest, RedeliveredExpirationIsHandledOnce) {
-    Order o = service_->Create(kBuyer, kTicket, "");
+    Order o = service_.Create(kBuyer, kTicket, "");
     EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}, "exp-1"), AckDecision::kAck);
     EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}, "exp-1"), AckDecision::kAck);
     EXPECT_EQ(Find(o.id).version, 1);

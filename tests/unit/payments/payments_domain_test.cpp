@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
 #include "common/db/migrations.hpp"
+#include "common/db/sql.hpp"
 #include "common/http/errors.hpp"
 #include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"

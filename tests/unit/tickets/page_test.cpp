@@ -1,9 +1,9 @@
 // ParsePageRequest: the ?limit, ?before and ?after parameters of GET /api/tickets.
-#include "domain/page.hpp"
-
 #include <gtest/gtest.h>
 
 #include "common/http/errors.hpp"
+
+#include "handlers/page_request.hpp"
 
 namespace ticketing::tickets {
 namespace {

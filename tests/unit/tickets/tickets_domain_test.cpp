@@ -1,27 +1,24 @@
-// TicketService, TicketStore and the listeners on a SQLite file, with the outbox relayed to
-// FakeBus.
+// TicketService and the listeners on the tickets service's storage in memory
+// (common/testing/tickets): the rules of each route and order event, the events they commit in
+// order, and what a lost race, a redelivery or a failed commit leaves behind. The SQL behind the
+// same ports is tested in tests/integration/tickets.
 #include <gtest/gtest.h>
 
-#include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
-#include "common/db/migrations.hpp"
-#include "common/http/errors.hpp"
-#include "common/log/log.hpp"
-#include "common/metrics/registry.hpp"
+#include "common/db/errors.hpp"
+#include "common/testing/domain_errors.hpp"
 #include "common/testing/fake_bus.hpp"
 #include "common/testing/fake_clock.hpp"
-#include "common/testing/process.hpp"
+#include "common/testing/tickets/in_memory_tickets.hpp"
 
 #include "domain/ticket_service.hpp"
 #include "listeners/listeners.hpp"
-#include "storage/migrations.hpp"
-#include "storage/ticket_store.hpp"
 
 namespace ticketing::tickets {
 namespace {
 
 using namespace std::chrono_literals;
 using bus::AckDecision;
+using test::DomainErrorOf;
 
 constexpr const char* kSeller = "6a1b2c3d4e5f6a7b8c9d0e01";
 constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
@@ -29,29 +26,9 @@ constexpr const char* kOrder = "7a1b2c3d4e5f6a7b8c9d0e01";
 constexpr const char* kNextOrder = "7a1b2c3d4e5f6a7b8c9d0e02";
 constexpr const char* kUnknown = "5f1a2b3c4d5e6f7a8b9c0dff";
 
-std::string ErrorOf(auto call) {
-    try {
-        call();
-    } catch (const http::HttpError& e) {
-        return std::to_string(e.status()) + " " + e.what();
-    }
-    return "no error";
-}
-
 class TicketsDomainTest : public ::testing::Test {
 protected:
-    void SetUp() override {
-        log::Init("test", log::Level::kError);
-        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "tickets.db").string());
-        db::RunMigrations(*db_, bus::WithBusMigrations(false, Migrations()));
-        relay_ = std::make_unique<bus::OutboxRelay>(*db_, bus_, registry_);
-        relay_->Start();
-        service_ = std::make_unique<TicketService>(*db_, clock_, ids_, wake_);
-        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, clock_, wake_});
-        listeners_->SubscribeAll(bus_);
-    }
-
-    void TearDown() override { relay_->Stop(); }
+    void SetUp() override { listeners_.SubscribeAll(bus_); }
 
     template <class E>
     AckDecision Deliver(const E& e, std::string event_id = "") {
@@ -62,19 +39,16 @@ protected:
         return bus_.Deliver(e, meta).decision;
     }
 
-    // Everything the service has committed to the outbox, once the relay has published it.
+    // Everything the service has committed to the outbox, in commit order.
     template <class E>
     std::vector<E> Published() {
-        EXPECT_TRUE(test::WaitUntil([&] { return bus::Outbox::Backlog(*db_) == 0; }, 5s));
-        return bus_.Published<E>();
+        return transactions_.Published<E>();
     }
 
-    Ticket Stored(const std::string& id) {
-        return *db_->WithSession([&](soci::session& s) { return TicketStore::Find(s, id); });
-    }
+    Ticket Stored(const std::string& id) { return tickets_.Find(id).value(); }
 
     Ticket Create(const std::string& title = "Concert", util::Cents price = 2000) {
-        return service_->Create(kSeller, title, price, "tp");
+        return service_.Create(kSeller, title, price, "tp");
     }
 
     events::OrderCreated OrderFor(const std::string& ticket_id, const std::string& order_id) {
@@ -86,17 +60,14 @@ protected:
                 {ticket_id, 2000}};
     }
 
-    test::TempDir dir_;
     test::FakeClock clock_;
     // Fixed random bytes and counter: ids made in one second rise with each call.
     util::ObjectIdGenerator ids_{clock_, {1, 2, 3, 4, 5}, 1};
-    test::FakeBus bus_;
-    metrics::Registry registry_;
-    std::unique_ptr<db::Database> db_;
-    std::unique_ptr<bus::OutboxRelay> relay_;
-    std::function<void()> wake_ = [this] { relay_->Wake(); };
-    std::unique_ptr<TicketService> service_;
-    std::unique_ptr<Listeners> listeners_;
+    test::FakeBus bus_;  // delivers the order events to the listeners
+    test::InMemoryTicketRepository tickets_;
+    test::InMemoryTicketsTransactions transactions_{tickets_};
+    TicketService service_{transactions_, clock_, ids_};
+    Listeners listeners_{{transactions_, clock_}};
 };
 
 // ---- create, show, list ----
@@ -110,22 +81,21 @@ TEST_F(TicketsDomainTest, CreateStoresVersionZeroAndPublishesTicketCreated) {
     auto published = Published<events::TicketCreated>();
     ASSERT_EQ(published.size(), 1u);
     EXPECT_EQ(published[0], (events::TicketCreated{t.id, 0, "Concert", 1999, kSeller}));
-    EXPECT_EQ(bus_.Envelopes()[0].traceparent, "tp");
+    EXPECT_EQ(transactions_.Envelopes()[0].traceparent, "tp");
 }
 
-TEST_F(TicketsDomainTest, CreatedEventIsPublishedEvenIfTheFirstPublishFails) {
-    bus_.FailNextPublish(1);
-    Ticket t = Create();
-    ASSERT_TRUE(
-        test::WaitUntil([&] { return bus_.Published<events::TicketCreated>().size() == 1; }, 10s));
-    EXPECT_EQ(bus_.Published<events::TicketCreated>()[0].id, t.id);
+TEST_F(TicketsDomainTest, ACreateWhoseCommitFailsKeepsNoTicketAndNoEvent) {
+    transactions_.FailNextCommit();
+    EXPECT_THROW(Create(), db::UnavailableError);
+    EXPECT_TRUE(service_.ListOfSeller(kSeller, {}).empty());
+    EXPECT_TRUE(Published<events::TicketCreated>().empty());
 }
 
-TEST_F(TicketsDomainTest, GetReturnsTheTicketAnd404ForUnknownOrMalformedIds) {
+TEST_F(TicketsDomainTest, GetReturnsTheTicketAndNotFoundForUnknownOrMalformedIds) {
     Ticket t = Create();
-    EXPECT_EQ(service_->Get(t.id), t);
-    EXPECT_EQ(ErrorOf([&] { service_->Get(kUnknown); }), "404 Not Found");
-    EXPECT_EQ(ErrorOf([&] { service_->Get("not-an-id"); }), "404 Not Found");
+    EXPECT_EQ(service_.Get(t.id), t);
+    EXPECT_EQ(DomainErrorOf([&] { service_.Get(kUnknown); }), "not found");
+    EXPECT_EQ(DomainErrorOf([&] { service_.Get("not-an-id"); }), "not found");
 }
 
 TEST_F(TicketsDomainTest, ListReturnsUnreservedTicketsOldestFirstInPagesAfterAnId) {
@@ -135,16 +105,16 @@ TEST_F(TicketsDomainTest, ListReturnsUnreservedTicketsOldestFirstInPagesAfterAnI
         clock_.Advance(1s);
     }
     ASSERT_EQ(Deliver(OrderFor(ids[1], kOrder)), AckDecision::kAck);
-    auto first = service_->ListUnreserved({2, true, "", ""});
+    auto first = service_.ListUnreserved({2, true, "", ""});
     ASSERT_EQ(first.size(), 2u);
     EXPECT_EQ(first[0].id, ids[0]);
     EXPECT_EQ(first[1].id, ids[2]);  // ids[1] is reserved
-    auto second = service_->ListUnreserved({2, true, first[1].id, ""});
+    auto second = service_.ListUnreserved({2, true, first[1].id, ""});
     ASSERT_EQ(second.size(), 2u);
     EXPECT_EQ(second[0].id, ids[3]);
     EXPECT_EQ(second[1].id, ids[4]);
-    EXPECT_TRUE(service_->ListUnreserved({2, true, second[1].id, ""}).empty());
-    EXPECT_EQ(service_->ListUnreserved({}).size(), 4u);
+    EXPECT_TRUE(service_.ListUnreserved({2, true, second[1].id, ""}).empty());
+    EXPECT_EQ(service_.ListUnreserved({}).size(), 4u);
 }
 
 TEST_F(TicketsDomainTest, ListIsNewestFirstByDefaultAndPagesWithBefore) {
@@ -154,15 +124,15 @@ TEST_F(TicketsDomainTest, ListIsNewestFirstByDefaultAndPagesWithBefore) {
         clock_.Advance(1s);
     }
     ASSERT_EQ(Deliver(OrderFor(ids[3], kOrder)), AckDecision::kAck);
-    auto first = service_->ListUnreserved({2, false, "", ""});
+    auto first = service_.ListUnreserved({2, false, "", ""});
     ASSERT_EQ(first.size(), 2u);
     EXPECT_EQ(first[0].id, ids[4]);
     EXPECT_EQ(first[1].id, ids[2]);  // ids[3] is reserved
-    auto second = service_->ListUnreserved({2, false, "", first[1].id});
+    auto second = service_.ListUnreserved({2, false, "", first[1].id});
     ASSERT_EQ(second.size(), 2u);
     EXPECT_EQ(second[0].id, ids[1]);
     EXPECT_EQ(second[1].id, ids[0]);
-    EXPECT_TRUE(service_->ListUnreserved({2, false, "", second[1].id}).empty());
+    EXPECT_TRUE(service_.ListUnreserved({2, false, "", second[1].id}).empty());
 }
 
 TEST_F(TicketsDomainTest, TheSellersListShowsEveryStateNewestFirst) {
@@ -175,21 +145,21 @@ TEST_F(TicketsDomainTest, TheSellersListShowsEveryStateNewestFirst) {
     const std::string other_order = "5f1a2b3c4d5e6f7a8b9c0e99";
     ASSERT_EQ(Deliver(OrderFor(sold.id, other_order)), AckDecision::kAck);
     ASSERT_EQ(Deliver(events::OrderCompleted{other_order, 1, {sold.id}}), AckDecision::kAck);
-    auto mine = service_->ListOfSeller(kSeller, {});
+    auto mine = service_.ListOfSeller(kSeller, {});
     ASSERT_EQ(mine.size(), 3u);
     EXPECT_EQ(mine[0].id, sold.id);
     EXPECT_EQ(StateOf(mine[0]), TicketState::kSold);
     EXPECT_EQ(StateOf(mine[1]), TicketState::kReserved);
     EXPECT_EQ(StateOf(mine[2]), TicketState::kAvailable);
     EXPECT_EQ(mine[0].version, 1);  // sold changes no version: nothing is published
-    EXPECT_TRUE(service_->ListOfSeller("6a1b2c3d4e5f6a7b8c9d0eff", {}).empty());
+    EXPECT_TRUE(service_.ListOfSeller("6a1b2c3d4e5f6a7b8c9d0eff", {}).empty());
 }
 
 // ---- update ----
 
 TEST_F(TicketsDomainTest, UpdateReplacesTitleAndPriceAndPublishesTheNextVersion) {
     Ticket t = Create();
-    Ticket u = service_->Update(kSeller, t.id, "Opera", 3050, "tp-2");
+    Ticket u = service_.Update(kSeller, t.id, "Opera", 3050, "tp-2");
     EXPECT_EQ(u.version, 1);
     EXPECT_EQ(Stored(t.id).title, "Opera");
     EXPECT_EQ(Stored(t.id).price, 3050);
@@ -201,8 +171,8 @@ TEST_F(TicketsDomainTest, UpdateReplacesTitleAndPriceAndPublishesTheNextVersion)
 TEST_F(TicketsDomainTest, SuccessiveSavesGiveVersionsZeroOneTwo) {
     Ticket t = Create();
     EXPECT_EQ(t.version, 0);
-    EXPECT_EQ(service_->Update(kSeller, t.id, "A", 100, "").version, 1);
-    EXPECT_EQ(service_->Update(kSeller, t.id, "B", 200, "").version, 2);
+    EXPECT_EQ(service_.Update(kSeller, t.id, "A", 100, "").version, 1);
+    EXPECT_EQ(service_.Update(kSeller, t.id, "B", 200, "").version, 2);
     auto updated = Published<events::TicketUpdated>();
     ASSERT_EQ(updated.size(), 2u);
     EXPECT_EQ(updated[0].version, 1);
@@ -211,30 +181,35 @@ TEST_F(TicketsDomainTest, SuccessiveSavesGiveVersionsZeroOneTwo) {
 
 TEST_F(TicketsDomainTest, UpdateChecksExistenceThenOwnerThenReservation) {
     Ticket t = Create();
-    EXPECT_EQ(ErrorOf([&] { service_->Update(kSeller, kUnknown, "X", 1, ""); }), "404 Not Found");
-    EXPECT_EQ(ErrorOf([&] { service_->Update(kSeller, "bad", "X", 1, ""); }), "404 Not Found");
-    EXPECT_EQ(ErrorOf([&] { service_->Update(kOther, t.id, "X", 1, ""); }), "401 Not authorized");
+    EXPECT_EQ(DomainErrorOf([&] { service_.Update(kSeller, kUnknown, "X", 1, ""); }), "not found");
+    EXPECT_EQ(DomainErrorOf([&] { service_.Update(kSeller, "bad", "X", 1, ""); }), "not found");
+    EXPECT_EQ(DomainErrorOf([&] { service_.Update(kOther, t.id, "X", 1, ""); }), "not owner");
     ASSERT_EQ(Deliver(OrderFor(t.id, kOrder)), AckDecision::kAck);
-    EXPECT_EQ(ErrorOf([&] { service_->Update(kSeller, t.id, "X", 1, ""); }),
-              "400 Cannot edit a reserved ticket");
+    EXPECT_EQ(DomainErrorOf([&] { service_.Update(kSeller, t.id, "X", 1, ""); }),
+              "rule: Cannot edit a reserved ticket");
     EXPECT_EQ(Stored(t.id).title, "Concert");
     EXPECT_EQ(Stored(t.id).version, 1);
     EXPECT_TRUE(Published<events::TicketUpdated>().size() == 1u);  // only the reservation
 }
 
-TEST_F(TicketsDomainTest, StaleWriteMatchesNoRowAndChangesNothing) {
+TEST_F(TicketsDomainTest, AnUpdateThatLosesARaceReadsTheTicketAgainAndRetries) {
     Ticket t = Create();
-    Ticket first = Stored(t.id), second = Stored(t.id);  // both read version 0
-    first.title = "First";
-    first.version = 1;
-    second.title = "Second";
-    second.version = 1;
-    EXPECT_TRUE(
-        db_->Transaction([&](soci::session& tx) { return TicketStore::Update(tx, first, 0); }));
-    EXPECT_FALSE(
-        db_->Transaction([&](soci::session& tx) { return TicketStore::Update(tx, second, 0); }));
-    EXPECT_EQ(Stored(t.id).title, "First");
-    EXPECT_EQ(Stored(t.id).version, 1);
+    tickets_.LoseNextUpdates(2);
+    Ticket u = service_.Update(kSeller, t.id, "Opera", 3050, "");
+    EXPECT_EQ(u.version, 1);
+    EXPECT_EQ(service_.write_conflicts(), 2u);
+    EXPECT_EQ(Stored(t.id).title, "Opera");
+    EXPECT_EQ(Published<events::TicketUpdated>().size(), 1u);
+}
+
+TEST_F(TicketsDomainTest, AnUpdateThatLosesEveryRaceIsAConflictAndChangesNothing) {
+    Ticket t = Create();
+    tickets_.LoseNextUpdates(TicketService::kDefaultWriteAttempts);
+    EXPECT_EQ(DomainErrorOf([&] { service_.Update(kSeller, t.id, "Opera", 3050, ""); }),
+              "conflict");
+    EXPECT_EQ(service_.write_conflicts(), std::uint64_t{TicketService::kDefaultWriteAttempts});
+    EXPECT_EQ(Stored(t.id), t);
+    EXPECT_TRUE(Published<events::TicketUpdated>().empty());
 }
 
 // ---- order:created ----
@@ -247,7 +222,17 @@ TEST_F(TicketsDomainTest, OrderCreatedReservesAndPublishesTicketUpdated) {
     auto updated = Published<events::TicketUpdated>();
     ASSERT_EQ(updated.size(), 1u);
     EXPECT_EQ(updated[0], (events::TicketUpdated{t.id, 1, "Concert", 2000, kSeller, kOrder}));
-    EXPECT_EQ(bus_.Envelopes().back().traceparent, "tp-event");
+    EXPECT_EQ(transactions_.Envelopes().back().traceparent, "tp-event");
+}
+
+TEST_F(TicketsDomainTest, OrderCreatedThatLosesARaceIsRetriedAndLeavesNoTrace) {
+    Ticket t = Create();
+    tickets_.LoseNextUpdates(1);
+    EXPECT_EQ(Deliver(OrderFor(t.id, kOrder), "e1"), AckDecision::kRetry);
+    EXPECT_EQ(Stored(t.id), t);
+    EXPECT_TRUE(Published<events::TicketUpdated>().empty());
+    EXPECT_EQ(Deliver(OrderFor(t.id, kOrder), "e1"), AckDecision::kAck);  // not recorded: runs
+    EXPECT_EQ(Stored(t.id).order_id, kOrder);
 }
 
 TEST_F(TicketsDomainTest, RedeliveredOrderCreatedChangesNothing) {
@@ -314,7 +299,7 @@ TEST_F(TicketsDomainTest, ReleasedTicketCanBeEditedAndReservedAgain) {
     Ticket t = Create();
     ASSERT_EQ(Deliver(OrderFor(t.id, kOrder)), AckDecision::kAck);
     ASSERT_EQ(Deliver(events::OrderCancelled{kOrder, 1, {t.id}}), AckDecision::kAck);
-    EXPECT_EQ(service_->Update(kSeller, t.id, "Cheaper", 1500, "").version, 3);
+    EXPECT_EQ(service_.Update(kSeller, t.id, "Cheaper", 1500, "").version, 3);
     EXPECT_EQ(Deliver(OrderFor(t.id, kNextOrder)), AckDecision::kAck);
     EXPECT_EQ(Stored(t.id).version, 4);
     EXPECT_EQ(Stored(t.id).order_id, kNextOrder);

@@ -1,15 +1,15 @@
 #include "domain/ticket.hpp"
 
-#include "common/http/errors.hpp"
+#include "common/domain/errors.hpp"
 
 namespace ticketing::tickets {
 
 void CheckCanEdit(const Ticket& ticket, std::string_view user_id) {
     if (ticket.user_id != user_id) {
-        throw http::NotAuthorizedError();
+        throw domain::NotOwnerError();
     }
     if (ticket.IsReserved()) {
-        throw http::BadRequestError(std::string(kCannotEditReserved));
+        throw domain::RuleViolation(std::string(kCannotEditReserved));
     }
 }
 

@@ -41,7 +41,7 @@ TicketState StateOf(const Ticket& ticket);
 std::string_view ToString(TicketState state);
 
 // The rules of PUT /api/tickets/:id after validation and the 404, in the contract's order:
-// throws http::NotAuthorizedError when `user_id` is not the seller, http::BadRequestError
+// throws domain::NotOwnerError when `user_id` is not the seller, domain::RuleViolation
 // (kCannotEditReserved) while an order holds the ticket.
 void CheckCanEdit(const Ticket& ticket, std::string_view user_id);
 

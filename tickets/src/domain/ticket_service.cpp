@@ -2,23 +2,17 @@
 
 #include <optional>
 
-#include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
-#include "common/http/errors.hpp"
-
-#include "storage/ticket_store.hpp"
+#include "common/domain/errors.hpp"
 
 namespace ticketing::tickets {
 
-TicketService::TicketService(db::Database& db,
+TicketService::TicketService(TicketsTransactions& transactions,
                              const util::Clock& clock,
                              util::IdGenerator& ids,
-                             std::function<void()> events_written,
                              int max_write_attempts)
-    : db_(db),
+    : transactions_(transactions),
       clock_(clock),
       ids_(ids),
-      events_written_(std::move(events_written)),
       max_write_attempts_(max_write_attempts < 1 ? 1 : max_write_attempts) {}
 
 Ticket TicketService::Create(const std::string& user_id,
@@ -27,33 +21,32 @@ Ticket TicketService::Create(const std::string& user_id,
                              const std::string& traceparent) {
     const auto now = clock_.Now();
     Ticket ticket{ids_.NewId(), title, price, user_id, std::nullopt, 0, now};
-    db_.Transaction([&](soci::session& tx) {
-        TicketStore::Insert(tx, ticket);
-        bus::Outbox::Add(tx, CreatedEvent(ticket), {traceparent, now});
+    transactions_.Run([&](TicketsUnitOfWork& uow) {
+        uow.tickets().Insert(ticket);
+        uow.outbox().Add(CreatedEvent(ticket), {traceparent, now});
     });
-    if (events_written_) {
-        events_written_();
-    }
     return ticket;
 }
 
 std::vector<Ticket> TicketService::ListUnreserved(const PageRequest& page) {
-    return db_.WithSession([&](soci::session& s) { return TicketStore::ListUnreserved(s, page); });
+    return transactions_.Read(
+        [&](TicketsUnitOfWork& uow) { return uow.tickets().ListUnreserved(page); });
 }
 
 std::vector<Ticket> TicketService::ListOfSeller(const std::string& user_id,
                                                 const PageRequest& page) {
-    return db_.WithSession(
-        [&](soci::session& s) { return TicketStore::ListOfSeller(s, user_id, page); });
+    return transactions_.Read(
+        [&](TicketsUnitOfWork& uow) { return uow.tickets().ListOfSeller(user_id, page); });
 }
 
 Ticket TicketService::Get(const std::string& id) {
     if (!util::IsValidId(id)) {
-        throw http::NotFoundError();
+        throw domain::NotFoundError();
     }
-    auto ticket = db_.WithSession([&](soci::session& s) { return TicketStore::Find(s, id); });
+    auto ticket =
+        transactions_.Read([&](TicketsUnitOfWork& uow) { return uow.tickets().Find(id); });
     if (!ticket) {
-        throw http::NotFoundError();
+        throw domain::NotFoundError();
     }
     return *ticket;
 }
@@ -64,36 +57,33 @@ Ticket TicketService::Update(const std::string& user_id,
                              util::Cents price,
                              const std::string& traceparent) {
     if (!util::IsValidId(id)) {
-        throw http::NotFoundError();
+        throw domain::NotFoundError();
     }
     for (int attempt = 0; attempt < max_write_attempts_; ++attempt) {
         // Read, check and write in one transaction; the write applies only over the version read
         // (on PostgreSQL another transaction may commit in between: then it matches no row).
-        auto saved = db_.Transaction([&](soci::session& tx) -> std::optional<Ticket> {
-            auto current = TicketStore::Find(tx, id);
+        auto saved = transactions_.Run([&](TicketsUnitOfWork& uow) -> std::optional<Ticket> {
+            auto current = uow.tickets().Find(id);
             if (!current) {
-                throw http::NotFoundError();
+                throw domain::NotFoundError();
             }
             CheckCanEdit(*current, user_id);
             Ticket next = *current;
             next.title = title;
             next.price = price;
             next.version = current->version + 1;
-            if (!TicketStore::Update(tx, next, current->version)) {
+            if (!uow.tickets().Update(next, current->version)) {
                 return std::nullopt;
             }
-            bus::Outbox::Add(tx, UpdatedEvent(next), {traceparent, clock_.Now()});
+            uow.outbox().Add(UpdatedEvent(next), {traceparent, clock_.Now()});
             return next;
         });
         if (saved) {
-            if (events_written_) {
-                events_written_();
-            }
             return *saved;
         }
         ++write_conflicts_;  // a newer version won: read it and check the rules again
     }
-    throw http::ConflictError();
+    throw domain::ConflictError();
 }
 
 }  // namespace ticketing::tickets

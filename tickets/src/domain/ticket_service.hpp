@@ -1,15 +1,15 @@
 // TicketService: the rules of creating, listing, showing and editing tickets (DESIGN.md
 // section 4, tickets table). Every change writes the ticket and its event (ticket:created /
-// ticket:updated, full state and version) in one transaction through the outbox. Edits are
+// ticket:updated, full state and version) in one unit of work, through its outbox. Edits are
 // optimistic: the write applies only over the version it read; on a lost race it re-reads,
-// re-checks the rules and tries again, up to `max_write_attempts` times, then answers 409.
-// Knows SQL only through TicketStore; no HTTP or NATS types.
+// re-checks the rules and tries again, up to `max_write_attempts` times, then refuses with
+// domain::ConflictError. Storage only through TicketsTransactions; refusals are domain errors;
+// no SQL, HTTP or NATS types.
 // Thread-safety: safe from any thread (its collaborators are).
 #pragma once
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,10 +18,7 @@
 
 #include "domain/page.hpp"
 #include "domain/ticket.hpp"
-
-namespace ticketing::db {
-class Database;
-}
+#include "storage/tickets_unit_of_work.hpp"
 
 namespace ticketing::tickets {
 
@@ -29,12 +26,9 @@ class TicketService final {
 public:
     static constexpr int kDefaultWriteAttempts = 5;
 
-    // `events_written` is called after a transaction that added outbox rows has committed (the
-    // relay's Wake); it may be empty.
-    TicketService(db::Database& db,
+    TicketService(TicketsTransactions& transactions,
                   const util::Clock& clock,
                   util::IdGenerator& ids,
-                  std::function<void()> events_written,
                   int max_write_attempts = kDefaultWriteAttempts);
 
     // A new ticket at version 0, free; publishes ticket:created. `title` is valid (trimmed).
@@ -46,10 +40,11 @@ public:
     std::vector<Ticket> ListUnreserved(const PageRequest& page);
     // The seller's own tickets in every state, one page, in the same order.
     std::vector<Ticket> ListOfSeller(const std::string& user_id, const PageRequest& page);
-    // 404 (http::NotFoundError) for an unknown or malformed id; reserved tickets are shown too.
+    // domain::NotFoundError for an unknown or malformed id; reserved tickets are shown too.
     Ticket Get(const std::string& id);
-    // 404; 401 not the seller; 400 kCannotEditReserved; 409 after max_write_attempts lost races.
-    // Otherwise title and price replaced, version + 1, ticket:updated.
+    // NotFoundError; NotOwnerError not the seller; RuleViolation kCannotEditReserved;
+    // ConflictError after max_write_attempts lost races. Otherwise title and price replaced,
+    // version + 1, ticket:updated.
     Ticket Update(const std::string& user_id,
                   const std::string& id,
                   const std::string& title,
@@ -60,10 +55,9 @@ public:
     std::uint64_t write_conflicts() const { return write_conflicts_.load(); }
 
 private:
-    db::Database& db_;
+    TicketsTransactions& transactions_;
     const util::Clock& clock_;
     util::IdGenerator& ids_;
-    std::function<void()> events_written_;
     int max_write_attempts_;
     std::atomic<std::uint64_t> write_conflicts_{0};
 };

@@ -1,6 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "handlers/handlers.hpp"
+#include "handlers/page_request.hpp"
 
 namespace ticketing::tickets {
 

@@ -1,6 +1,6 @@
 // The tickets service's listeners (queue group "tickets-service"), one subject per file. Each
-// runs its database work through bus::HandleOnce, so a redelivered event changes nothing, and
-// writes the ticket:updated it causes to the outbox in the same transaction.
+// runs its work through TicketsTransactions::HandleOnce, so a redelivered event changes nothing,
+// and writes the ticket:updated it causes to the outbox of the same unit of work.
 //   order:created    → the ticket's orderId = the order, version + 1, ticket:updated. Already
 //                      held by this order, or the order's order:cancelled was handled first →
 //                      ack, nothing. Held by another order → retry (that order's cancel, or this
@@ -15,24 +15,23 @@
 // Thread-safety: Handle may run on several threads at once (one per consumer).
 #pragma once
 
-#include <functional>
-
 #include "common/bus/bus.hpp"
-#include "common/bus/inbox.hpp"
 #include "common/events/events.hpp"
 #include "common/util/clock.hpp"
 
-namespace ticketing::db {
-class Database;
-}
+#include "storage/tickets_unit_of_work.hpp"
+
 namespace ticketing::bus {
 class EventSubscriber;
 }
 
 namespace ticketing::tickets {
 
-// What every listener needs (the database, the clock, the relay's wake-up): common to all services.
-using ListenerContext = bus::ListenerContext;
+// What every listener needs: the units of work, and the clock that stamps the events they cause.
+struct ListenerContext {
+    TicketsTransactions& transactions;
+    const util::Clock& clock;
+};
 
 class OrderCreatedListener final {
 public:

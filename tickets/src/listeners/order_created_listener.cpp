@@ -1,20 +1,16 @@
-#include "common/bus/inbox.hpp"
-#include "common/bus/outbox.hpp"
-#include "common/db/database.hpp"
-
 #include "listeners/listeners.hpp"
-#include "storage/ticket_store.hpp"
 
 namespace ticketing::tickets {
 
 bus::AckDecision OrderCreatedListener::Handle(const events::OrderCreated& e,
                                               const bus::MessageMeta& meta) {
-    return bus::HandleOnce(ctx_, meta, [&](soci::session& tx) {
-        auto ticket = TicketStore::Find(tx, e.ticket.id);
+    return ctx_.transactions.HandleOnce(meta, [&](TicketsUnitOfWork& uow) {
+        TicketRepository& tickets = uow.tickets();
+        auto ticket = tickets.Find(e.ticket.id);
         if (!ticket) {
             return bus::AckDecision::kDeadLetter;  // not a ticket of ours
         }
-        switch (OnOrderCreated(*ticket, e.id, TicketStore::IsOrderCancelled(tx, e.id))) {
+        switch (OnOrderCreated(*ticket, e.id, tickets.IsOrderCancelled(e.id))) {
             case Reaction::kNothing:
                 return bus::AckDecision::kAck;
             case Reaction::kWait:
@@ -25,10 +21,10 @@ bus::AckDecision OrderCreatedListener::Handle(const events::OrderCreated& e,
         Ticket next = *ticket;
         next.order_id = e.id;
         next.version = ticket->version + 1;
-        if (!TicketStore::Update(tx, next, ticket->version)) {
+        if (!tickets.Update(next, ticket->version)) {
             return bus::AckDecision::kRetry;  // an edit committed meanwhile: look again
         }
-        bus::Outbox::Add(tx, UpdatedEvent(next), {meta.traceparent, ctx_.clock.Now()});
+        uow.outbox().Add(UpdatedEvent(next), {meta.traceparent, ctx_.clock.Now()});
         return bus::AckDecision::kAck;
     });
 }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/events/events.hpp"
 #include "common/util/clock.hpp"
 

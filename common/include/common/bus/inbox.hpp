@@ -2,13 +2,16 @@
 // with the insert of (consumer, event id) into `inbox`. A redelivered event finds its row and is
 // acknowledged without running again; events the handler causes go to the outbox with the same
 // session, so the change, the inbox row and the outgoing events commit or roll back together.
+// Services reach it through the unit-of-work port (storage::TransactionRunner::HandleOnce, on
+// storage::SqlInbox); HandleOnce on a soci::session remains for the code that still writes SQL
+// in its listeners (payments).
 // Thread-safety: stateless; safe from any thread.
 #pragma once
 
 #include <functional>
+#include <string>
 
 #include "common/bus/bus.hpp"
-#include "common/util/clock.hpp"
 
 namespace soci {
 class session;
@@ -19,6 +22,11 @@ class Database;
 
 namespace ticketing::bus {
 
+// Records (consumer, event_id) in `inbox` in the caller's open transaction `tx` (INSERT ... ON
+// CONFLICT DO NOTHING); false when it was recorded already. storage::SqlInbox and HandleOnce use
+// it.
+bool RecordHandled(soci::session& tx, const std::string& consumer, const std::string& event_id);
+
 // Runs `handle(tx)` exactly once per (meta.consumer, meta.event_id):
 //   - already recorded: returns kAck without calling handle;
 //   - handle returns kAck: its changes and the inbox row commit together;
@@ -26,20 +34,6 @@ namespace ticketing::bus {
 //     unrecorded, and the decision is returned.
 // Exceptions from handle roll back and propagate (the subscriber treats them as kRetry).
 AckDecision HandleOnce(db::Database& db,
-                       const MessageMeta& meta,
-                       const std::function<AckDecision(soci::session& tx)>& handle);
-
-// What a service's listeners share: the database, the clock that stamps the events they cause,
-// and the outbox relay's wake-up (OutboxRelay::Wake; may be empty).
-struct ListenerContext {
-    db::Database& db;
-    const util::Clock& clock;
-    std::function<void()> events_written;
-};
-
-// HandleOnce on ctx.db; when `handle` ran and its changes committed, calls ctx.events_written()
-// so the relay publishes what it wrote to the outbox at once.
-AckDecision HandleOnce(const ListenerContext& ctx,
                        const MessageMeta& meta,
                        const std::function<AckDecision(soci::session& tx)>& handle);
 

@@ -15,8 +15,10 @@
 //
 // Failures: a database that cannot be reached (connection refused or lost, PostgreSQL shutting
 // down, SQLite still locked after the busy timeout, pool exhausted) surfaces as
-// http::ServiceUnavailableError, so the request answers 503. Constraint violations and SQL errors
-// surface as the original soci::soci_error; IsUniqueViolation() classifies them portably.
+// db::UnavailableError (common/db/errors.hpp), which the HTTP middleware answers with 503.
+// Constraint violations and SQL errors surface as the original soci::soci_error;
+// IsUniqueViolation() classifies them portably. Anything else a callback throws passes through
+// unchanged.
 //
 // Transactions differ between the backends in one way that matters: on PostgreSQL a failed
 // statement aborts the whole transaction, on SQLite it does not. So do not catch an SQL error
@@ -28,8 +30,9 @@
 // callback belongs to that call only: do not keep it or share it with another thread. Every
 // Lease must end before its Database is destroyed.
 //
-// This header includes <soci/soci.h> because soci::session is part of the API; only storage .cpp
-// files (and the migration runner) include it.
+// This header only declares soci::session: code that runs SQL on the session it is handed
+// includes common/db/sql.hpp (SOCI itself), which only storage .cpp files, replayers and the
+// migration runner do.
 #pragma once
 
 #include <chrono>
@@ -42,13 +45,11 @@
 #include <type_traits>
 #include <utility>
 
-// Debian's soci-config.h declares SOCI_HAVE_BOOST, but libsoci-dev does not depend on the Boost
-// headers and they are not installed. The Boost parts of SOCI are header-only templates (Boost
-// Fusion/Optional conversions) that nothing here uses, so switch them off before soci.h.
-#include <soci/soci-config.h>
-#undef SOCI_HAVE_BOOST
-#undef SOCI_HAVE_BOOST_DATE_TIME
-#include <soci/soci.h>
+#include "common/db/errors.hpp"
+
+namespace soci {
+class session;
+}
 
 namespace ticketing::db {
 
@@ -83,7 +84,7 @@ public:
 
     struct Options {
         std::size_t pool_size = 8;
-        // How long a caller waits for a free session before ServiceUnavailableError.
+        // How long a caller waits for a free session before UnavailableError.
         std::chrono::milliseconds acquire_timeout{10'000};
         // SQLite: how long a statement waits for a lock held by another connection.
         std::chrono::milliseconds sqlite_busy_timeout{10'000};
@@ -119,8 +120,8 @@ public:
     // Opens the pool and one session (so a bad URL or an unreachable server fails at startup).
     // SQLite: creates the file's parent directory, sets WAL journal mode, busy_timeout,
     // foreign_keys=ON and synchronous=NORMAL on every connection.
-    // Throws std::invalid_argument for a malformed URL, http::ServiceUnavailableError when the
-    // database cannot be opened.
+    // Throws std::invalid_argument for a malformed URL, UnavailableError when the database
+    // cannot be opened.
     static std::unique_ptr<Database> Open(const std::string& url, std::size_t pool_size = 8);
     static std::unique_ptr<Database> Open(const std::string& url, const Options& options);
 
@@ -133,7 +134,7 @@ public:
     // Runs f(soci::session&) inside one transaction and returns its result: SQLite `BEGIN
     // IMMEDIATE` (takes the write lock up front, so two writers never deadlock upgrading a read
     // lock), PostgreSQL `BEGIN` (READ COMMITTED). Commits when f returns; rolls back and rethrows
-    // when f or the commit throws. A connection failure becomes ServiceUnavailableError. Do not
+    // when f or the commit throws. A connection failure becomes UnavailableError. Do not
     // call Transaction or WithSession again from inside f with the same Database when the pool
     // may be exhausted: the inner call waits for a session the outer one holds.
     template <class F>
@@ -167,7 +168,7 @@ private:
     void Commit(Lease& lease);
     // Called inside a catch block: rolls back when a transaction is open, marks the lease broken
     // when the connection failed, and rethrows the current exception (translated to
-    // ServiceUnavailableError when the database is unreachable).
+    // UnavailableError when the database is unreachable).
     [[noreturn]] void RollbackAndRethrow(Lease& lease, bool in_transaction);
 
     Kind kind_;

@@ -1,13 +1,15 @@
-// Typed request errors. Handlers and domain code throw them; the server's one error middleware
-// turns them into the contract's body {"errors":[{"message": "...", "field": "..."}]} with the
-// status each type carries (DESIGN.md section 4). Anything else thrown becomes 500 "Something
-// went wrong" with the details only in the log.
+// Typed request errors. Handlers throw them; the server's one error middleware turns them into
+// the contract's body {"errors":[{"message": "...", "field": "..."}]} with the status each type
+// carries (DESIGN.md section 4). The same middleware maps the errors of the layers below HTTP
+// (ToHttpError): domain::Error by its kind and db::UnavailableError to 503. Anything else thrown
+// becomes 500 "Something went wrong" with the details only in the log.
 // Thread-safety: plain values, safe to copy across threads.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -101,12 +103,18 @@ public:
     }
 };
 
-// 503, a dependency (database, bus, Redis) is down. Thrown by adapters; the message is generic
-// towards the client, the cause is logged where it happened.
+// 503, a dependency (bus, Redis, a busy server) is down. Thrown by adapters and handlers; the
+// message is generic towards the client, the cause is logged where it happened.
 class ServiceUnavailableError final : public HttpError {
 public:
     explicit ServiceUnavailableError(const std::string& message = "Service unavailable")
         : HttpError(503, message) {}
 };
+
+// The one mapping from what a handler may throw to the answer (the server's error middleware):
+// an HttpError as it is; a domain::Error by its kind (common/domain/errors.hpp: 404, 401, 400,
+// 409, 402, 503) with its message; db::UnavailableError as 503 with its message. nullopt for
+// anything else, which the middleware answers with 500.
+std::optional<HttpError> ToHttpError(const std::exception& e);
 
 }  // namespace ticketing::http

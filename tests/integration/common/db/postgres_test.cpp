@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/db/database.hpp"
-#include "common/http/errors.hpp"
+#include "common/db/errors.hpp"
+#include "common/db/sql.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 
@@ -45,13 +45,13 @@ TEST_F(PostgresDatabaseTest, PingIsFalseWhileServerIsDown) {
     EXPECT_FALSE(db_->Ping());
 }
 
-TEST_F(PostgresDatabaseTest, TransactionIsServiceUnavailableWhileServerIsDown) {
+TEST_F(PostgresDatabaseTest, TransactionIsUnavailableWhileServerIsDown) {
     Insert(1);  // the pool now holds a live session
 
     server_.Stop();
 
-    EXPECT_THROW(Insert(2), http::ServiceUnavailableError);
-    EXPECT_THROW(Count(), http::ServiceUnavailableError);
+    EXPECT_THROW(Insert(2), UnavailableError);
+    EXPECT_THROW(Count(), UnavailableError);
 }
 
 TEST_F(PostgresDatabaseTest, PoolReplacesStaleSessionsAfterServerRestart) {
@@ -89,11 +89,11 @@ TEST_F(PostgresDatabaseTest, TransactionThatCaughtAnSqlErrorIsNotCommitted) {
     EXPECT_EQ(Count(), 0);
 }
 
-TEST(PostgresOpenTest, OpenIsServiceUnavailableWhenNothingListens) {
+TEST(PostgresOpenTest, OpenIsUnavailableWhenNothingListens) {
     const std::string url =
         "postgresql://ticketing@127.0.0.1:" + std::to_string(test::FreePort()) + "/none";
 
-    EXPECT_THROW(Database::Open(url), http::ServiceUnavailableError);
+    EXPECT_THROW(Database::Open(url), UnavailableError);
 }
 
 }  // namespace

@@ -12,8 +12,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/db/database.hpp"
 #include "common/db/migrations.hpp"
+#include "common/db/sql.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
 

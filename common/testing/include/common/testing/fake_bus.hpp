@@ -14,6 +14,18 @@
 
 namespace ticketing::test {
 
+// The events of type E among `envelopes`, decoded, in their order.
+template <events::EventType E>
+std::vector<E> EventsOf(const std::vector<bus::Envelope>& envelopes) {
+    std::vector<E> out;
+    for (const auto& e : envelopes) {
+        if (e.subject == E::kSubject.name) {
+            out.push_back(events::Decode<E>(e.payload));
+        }
+    }
+    return out;
+}
+
 class FakeBus final : public bus::EventPublisher, public bus::EventSubscriber {
 public:
     std::vector<bool> PublishBatch(std::span<const bus::Envelope> batch) override;
@@ -25,13 +37,7 @@ public:
     std::vector<bus::Envelope> Envelopes() const;
     template <events::EventType E>
     std::vector<E> Published() const {
-        std::vector<E> out;
-        for (const auto& e : Envelopes()) {
-            if (e.subject == E::kSubject.name) {
-                out.push_back(events::Decode<E>(e.payload));
-            }
-        }
-        return out;
+        return EventsOf<E>(Envelopes());
     }
     void Clear();
 

@@ -13,8 +13,8 @@
 
 #include "common/bus/outbox.hpp"
 #include "common/bus/stream_log.hpp"
-#include "common/db/database.hpp"
 #include "common/db/migrations.hpp"
+#include "common/db/sql.hpp"
 #include "common/events/events.hpp"
 #include "common/service/replay.hpp"
 #include "common/testing/process.hpp"

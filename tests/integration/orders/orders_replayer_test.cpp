@@ -8,7 +8,7 @@
 #include "common/testing/replayer_fixture.hpp"
 
 #include "storage/migrations.hpp"
-#include "storage/order_store.hpp"
+#include "storage/sql_order_repository.hpp"
 
 namespace ticketing::orders {
 namespace {
@@ -19,7 +19,7 @@ class OrdersReplayerTest : public test::ReplayerFixture<OrdersReplayer, &Migrati
 protected:
     std::optional<Order> FindOrder(const std::string& id) {
         Write();
-        return db_->WithSession([&](soci::session& s) { return OrderStore::FindOrder(s, id); });
+        return db_->WithSession([&](soci::session& s) { return SqlOrderRepository(s).Find(id); });
     }
 };
 

@@ -1,4 +1,4 @@
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 #include <atomic>
 #include <filesystem>
@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/http/errors.hpp"
+#include "common/db/errors.hpp"
 #include "common/testing/process.hpp"
 
 namespace ticketing::db {
@@ -153,18 +153,18 @@ TEST_F(DatabaseTest, PingSucceedsOnOpenDatabase) {
     EXPECT_TRUE(db_->Ping());
 }
 
-TEST_F(DatabaseTest, AcquireTimesOutWithServiceUnavailableWhenPoolIsExhausted) {
+TEST_F(DatabaseTest, AcquireTimesOutAsUnavailableWhenPoolIsExhausted) {
     Database::Options options;
     options.pool_size = 1;
     options.acquire_timeout = std::chrono::milliseconds(50);
     auto db = Database::Open(Url("tiny.db"), options);
     Database::Lease held = db->Acquire();
 
-    EXPECT_THROW(db->WithSession([](soci::session&) {}), http::ServiceUnavailableError);
+    EXPECT_THROW(db->WithSession([](soci::session&) {}), UnavailableError);
     EXPECT_FALSE(db->Ping(std::chrono::milliseconds(10)));
 }
 
-TEST_F(DatabaseTest, BusyDatabaseIsServiceUnavailable) {
+TEST_F(DatabaseTest, BusyDatabaseIsUnavailable) {
     Database::Options options;
     options.sqlite_busy_timeout = std::chrono::milliseconds(50);
     auto other = Database::Open(Url("test.db"), options);
@@ -172,16 +172,16 @@ TEST_F(DatabaseTest, BusyDatabaseIsServiceUnavailable) {
     writer.session() << "BEGIN IMMEDIATE";
 
     EXPECT_THROW(other->Transaction([](soci::session& s) { Insert(s, 1, "a"); }),
-                 http::ServiceUnavailableError);
+                 UnavailableError);
 
     writer.session() << "ROLLBACK";
 }
 
-TEST_F(DatabaseTest, OpenFailureIsServiceUnavailable) {
+TEST_F(DatabaseTest, OpenFailureIsUnavailable) {
     // A directory where the database file should be: SQLite cannot open it.
     std::filesystem::create_directory(dir_.Path() / "is-a-dir.db");
 
-    EXPECT_THROW(Database::Open(Url("is-a-dir.db")), http::ServiceUnavailableError);
+    EXPECT_THROW(Database::Open(Url("is-a-dir.db")), UnavailableError);
 }
 
 TEST_F(DatabaseTest, OpenRejectsMalformedUrl) {

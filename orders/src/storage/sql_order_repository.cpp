@@ -1,6 +1,6 @@
-#include "storage/order_store.hpp"
+#include "storage/sql_order_repository.hpp"
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 namespace ticketing::orders {
 namespace {
@@ -45,12 +45,12 @@ soci::statement PrepareOrderQuery(soci::session& s,
 
 }  // namespace
 
-std::optional<Ticket> OrderStore::FindTicket(soci::session& s, const std::string& id) {
+std::optional<Ticket> SqlTicketReplicaRepository::Find(const std::string& id) {
     Ticket t;
     long long price = 0, version = 0;
-    s << "SELECT id, title, price, version FROM tickets WHERE id = :id", soci::use(id),
+    session_ << "SELECT id, title, price, version FROM tickets WHERE id = :id", soci::use(id),
         soci::into(t.id), soci::into(t.title), soci::into(price), soci::into(version);
-    if (!s.got_data()) {
+    if (!session_.got_data()) {
         return std::nullopt;
     }
     t.price = price;
@@ -58,11 +58,11 @@ std::optional<Ticket> OrderStore::FindTicket(soci::session& s, const std::string
     return t;
 }
 
-bool OrderStore::InsertTicket(soci::session& s, const Ticket& t) {
+bool SqlTicketReplicaRepository::Insert(const Ticket& t) {
     const long long price = t.price, version = t.version;
     soci::statement st =
-        (s.prepare << "INSERT INTO tickets (id, title, price, version) "
-                      "VALUES (:id, :title, :price, :version) ON CONFLICT DO NOTHING",
+        (session_.prepare << "INSERT INTO tickets (id, title, price, version) "
+                             "VALUES (:id, :title, :price, :version) ON CONFLICT DO NOTHING",
          soci::use(t.id),
          soci::use(t.title),
          soci::use(price),
@@ -71,11 +71,12 @@ bool OrderStore::InsertTicket(soci::session& s, const Ticket& t) {
     return st.get_affected_rows() == 1;
 }
 
-bool OrderStore::UpdateTicketFromPrevious(soci::session& s, const Ticket& t) {
+bool SqlTicketReplicaRepository::UpdateFromPrevious(const Ticket& t) {
     const long long price = t.price, version = t.version, previous = t.version - 1;
     soci::statement st =
-        (s.prepare << "UPDATE tickets SET title = :title, price = :price, version = :version "
-                      "WHERE id = :id AND version = :previous",
+        (session_.prepare
+             << "UPDATE tickets SET title = :title, price = :price, version = :version "
+                "WHERE id = :id AND version = :previous",
          soci::use(t.title),
          soci::use(price),
          soci::use(version),
@@ -85,15 +86,16 @@ bool OrderStore::UpdateTicketFromPrevious(soci::session& s, const Ticket& t) {
     return st.get_affected_rows() == 1;
 }
 
-bool OrderStore::InsertOrder(soci::session& s, const Order& o) {
+bool SqlOrderRepository::Insert(const Order& o) {
     const std::string status(events::ToString(o.status));
     const long long expires_at = util::ToEpochMs(o.expires_at), version = o.version,
                     created_at = util::ToEpochMs(o.created_at);
     // No conflict target: the partial unique index on active orders is the conflict that matters.
     soci::statement st =
-        (s.prepare << "INSERT INTO orders (id, user_id, ticket_id, status, expires_at, version, "
-                      "created_at) VALUES (:id, :user_id, :ticket_id, :status, :expires_at, "
-                      ":version, :created_at) ON CONFLICT DO NOTHING",
+        (session_.prepare
+             << "INSERT INTO orders (id, user_id, ticket_id, status, expires_at, version, "
+                "created_at) VALUES (:id, :user_id, :ticket_id, :status, :expires_at, "
+                ":version, :created_at) ON CONFLICT DO NOTHING",
          soci::use(o.id),
          soci::use(o.user_id),
          soci::use(o.ticket.id),
@@ -105,10 +107,10 @@ bool OrderStore::InsertOrder(soci::session& s, const Order& o) {
     return st.get_affected_rows() == 1;
 }
 
-std::optional<Order> OrderStore::FindOrder(soci::session& s, const std::string& id) {
+std::optional<Order> SqlOrderRepository::Find(const std::string& id) {
     OrderRow r;
     soci::statement st =
-        PrepareOrderQuery(s, std::string(kOrderColumns) + "WHERE o.id = :id", id, r);
+        PrepareOrderQuery(session_, std::string(kOrderColumns) + "WHERE o.id = :id", id, r);
     st.execute();
     if (!st.fetch()) {
         return std::nullopt;
@@ -116,10 +118,10 @@ std::optional<Order> OrderStore::FindOrder(soci::session& s, const std::string& 
     return r.ToOrder();
 }
 
-std::vector<Order> OrderStore::OrdersOfUser(soci::session& s, const std::string& user_id) {
+std::vector<Order> SqlOrderRepository::OfUser(const std::string& user_id) {
     OrderRow r;
     soci::statement st = PrepareOrderQuery(
-        s,
+        session_,
         std::string(kOrderColumns) + "WHERE o.user_id = :user_id ORDER BY o.created_at, o.id",
         user_id,
         r);
@@ -131,14 +133,13 @@ std::vector<Order> OrderStore::OrdersOfUser(soci::session& s, const std::string&
     return out;
 }
 
-bool OrderStore::UpdateStatus(soci::session& s,
-                              const std::string& id,
-                              OrderStatus status,
-                              std::int64_t expected_version) {
+bool SqlOrderRepository::UpdateStatus(const std::string& id,
+                                      OrderStatus status,
+                                      std::int64_t expected_version) {
     const std::string text(events::ToString(status));
     const long long expected = expected_version, next = expected_version + 1;
-    soci::statement st = (s.prepare << "UPDATE orders SET status = :status, version = :next "
-                                       "WHERE id = :id AND version = :expected",
+    soci::statement st = (session_.prepare << "UPDATE orders SET status = :status, version = :next "
+                                              "WHERE id = :id AND version = :expected",
                           soci::use(text),
                           soci::use(next),
                           soci::use(id),

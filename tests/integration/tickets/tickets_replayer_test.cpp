@@ -10,7 +10,7 @@
 #include "common/testing/replayer_fixture.hpp"
 
 #include "storage/migrations.hpp"
-#include "storage/ticket_store.hpp"
+#include "storage/sql_ticket_repository.hpp"
 
 namespace ticketing::tickets {
 namespace {
@@ -21,7 +21,7 @@ class TicketsReplayerTest : public test::ReplayerFixture<TicketsReplayer, &Migra
 protected:
     std::optional<Ticket> Find(const std::string& id) {
         Write();
-        return db_->WithSession([&](soci::session& s) { return TicketStore::Find(s, id); });
+        return db_->WithSession([&](soci::session& s) { return SqlTicketRepository(s).Find(id); });
     }
 };
 
@@ -58,8 +58,8 @@ TEST_F(TicketsReplayerTest, OrderEventsOtherThanCancelledAreNotApplied) {
               Outcome::kSkipped);
     EXPECT_EQ(Apply(Stored(events::OrderCancelled{"o1", 1, {"t1"}})), Outcome::kApplied);
     EXPECT_FALSE(Find("t1")->order_id.has_value());  // ticket:updated carries reservations
-    EXPECT_TRUE(
-        db_->WithSession([](soci::session& s) { return TicketStore::IsOrderCancelled(s, "o1"); }));
+    EXPECT_TRUE(db_->WithSession(
+        [](soci::session& s) { return SqlTicketRepository(s).IsOrderCancelled("o1"); }));
 }
 
 TEST_F(TicketsReplayerTest, UndecodablePayloadThrowsDecodeError) {
@@ -76,8 +76,8 @@ TEST_F(TicketsReplayerTest, ACompletedOrderStillHoldingItsTicketMarksItSold) {
     Apply(Stored(events::OrderCompleted{"o9", 1, {"t2"}}));  // not the order holding t2
     Write();
     db_->WithSession([](soci::session& s) {
-        EXPECT_TRUE(TicketStore::Find(s, "t1")->sold);
-        EXPECT_FALSE(TicketStore::Find(s, "t2")->sold);
+        EXPECT_TRUE(SqlTicketRepository(s).Find("t1")->sold);
+        EXPECT_FALSE(SqlTicketRepository(s).Find("t2")->sold);
     });
 }
 

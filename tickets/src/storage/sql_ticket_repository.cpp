@@ -1,10 +1,9 @@
+#include "storage/sql_ticket_repository.hpp"
+
 #include <chrono>
-
-#include "storage/ticket_store.hpp"
-
 #include <utility>
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 
 namespace ticketing::tickets {
 namespace {
@@ -50,20 +49,20 @@ soci::statement PrepareRows(soci::session& s, const char* tail, TicketRow& r, Us
 
 }  // namespace
 
-void TicketStore::Insert(soci::session& s, const Ticket& t) {
+void SqlTicketRepository::Insert(const Ticket& t) {
     const long long price = t.price, version = t.version,
                     created_at = util::ToEpochMs(t.created_at);
     const std::string order_id = t.order_id.value_or("");
     soci::indicator order_id_ind = t.order_id ? soci::i_ok : soci::i_null;
-    s << "INSERT INTO tickets (id, title, price, user_id, order_id, version, created_at) "
-         "VALUES (:id, :title, :price, :user_id, :order_id, :version, :created_at)",
+    session_ << "INSERT INTO tickets (id, title, price, user_id, order_id, version, created_at) "
+                "VALUES (:id, :title, :price, :user_id, :order_id, :version, :created_at)",
         soci::use(t.id), soci::use(t.title), soci::use(price), soci::use(t.user_id),
         soci::use(order_id, order_id_ind), soci::use(version), soci::use(created_at);
 }
 
-std::optional<Ticket> TicketStore::Find(soci::session& s, const std::string& id) {
+std::optional<Ticket> SqlTicketRepository::Find(const std::string& id) {
     TicketRow r;
-    soci::statement st = PrepareRows(s, "WHERE id = :id", r, soci::use(id));
+    soci::statement st = PrepareRows(session_, "WHERE id = :id", r, soci::use(id));
     if (!st.execute(true)) {
         return std::nullopt;
     }
@@ -121,35 +120,33 @@ std::vector<Ticket> ListPage(soci::session& s,
 
 }  // namespace
 
-std::vector<Ticket> TicketStore::ListUnreserved(soci::session& s, const PageRequest& page) {
-    return ListPage(s, "WHERE order_id IS NULL", std::nullopt, page);
+std::vector<Ticket> SqlTicketRepository::ListUnreserved(const PageRequest& page) {
+    return ListPage(session_, "WHERE order_id IS NULL", std::nullopt, page);
 }
 
-std::vector<Ticket> TicketStore::ListOfSeller(soci::session& s,
-                                              const std::string& user_id,
-                                              const PageRequest& page) {
-    return ListPage(s, "WHERE user_id = :user_id", user_id, page);
+std::vector<Ticket> SqlTicketRepository::ListOfSeller(const std::string& user_id,
+                                                      const PageRequest& page) {
+    return ListPage(session_, "WHERE user_id = :user_id", user_id, page);
 }
 
-bool TicketStore::MarkSold(soci::session& s,
-                           const std::string& ticket_id,
-                           const std::string& order_id) {
+bool SqlTicketRepository::MarkSold(const std::string& ticket_id, const std::string& order_id) {
     soci::statement st =
-        (s.prepare << "UPDATE tickets SET sold = 1 WHERE id = :id AND order_id = :order_id "
-                      "AND sold = 0",
+        (session_.prepare << "UPDATE tickets SET sold = 1 WHERE id = :id AND order_id = :order_id "
+                             "AND sold = 0",
          soci::use(ticket_id),
          soci::use(order_id));
     st.execute(true);
     return st.get_affected_rows() == 1;
 }
 
-bool TicketStore::Update(soci::session& s, const Ticket& next, std::int64_t expected_version) {
+bool SqlTicketRepository::Update(const Ticket& next, std::int64_t expected_version) {
     const long long price = next.price, version = next.version, expected = expected_version;
     const std::string order_id = next.order_id.value_or("");
     soci::indicator order_id_ind = next.order_id ? soci::i_ok : soci::i_null;
     soci::statement st =
-        (s.prepare << "UPDATE tickets SET title = :title, price = :price, order_id = :order_id, "
-                      "version = :version WHERE id = :id AND version = :expected",
+        (session_.prepare
+             << "UPDATE tickets SET title = :title, price = :price, order_id = :order_id, "
+                "version = :version WHERE id = :id AND version = :expected",
          soci::use(next.title),
          soci::use(price),
          soci::use(order_id, order_id_ind),
@@ -160,22 +157,21 @@ bool TicketStore::Update(soci::session& s, const Ticket& next, std::int64_t expe
     return st.get_affected_rows() == 1;
 }
 
-void TicketStore::RecordCancelledOrder(soci::session& s,
-                                       const std::string& order_id,
-                                       const std::string& ticket_id) {
+void SqlTicketRepository::RecordCancelledOrder(const std::string& order_id,
+                                               const std::string& ticket_id) {
     const long long now = std::chrono::duration_cast<std::chrono::milliseconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count();
-    s << "INSERT INTO cancelled_orders (order_id, ticket_id, cancelled_at) "
-         "VALUES (:order_id, :ticket_id, :cancelled_at) ON CONFLICT DO NOTHING",
+    session_ << "INSERT INTO cancelled_orders (order_id, ticket_id, cancelled_at) "
+                "VALUES (:order_id, :ticket_id, :cancelled_at) ON CONFLICT DO NOTHING",
         soci::use(order_id), soci::use(ticket_id), soci::use(now);
 }
 
-bool TicketStore::IsOrderCancelled(soci::session& s, const std::string& order_id) {
+bool SqlTicketRepository::IsOrderCancelled(const std::string& order_id) {
     int found = 0;
-    s << "SELECT 1 FROM cancelled_orders WHERE order_id = :order_id", soci::use(order_id),
+    session_ << "SELECT 1 FROM cancelled_orders WHERE order_id = :order_id", soci::use(order_id),
         soci::into(found);
-    return s.got_data();
+    return session_.got_data();
 }
 
 }  // namespace ticketing::tickets

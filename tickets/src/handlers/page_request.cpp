@@ -1,4 +1,4 @@
-#include "domain/page.hpp"
+#include "handlers/page_request.hpp"
 
 #include <charconv>
 #include <cstdint>

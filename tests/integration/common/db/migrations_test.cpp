@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-#include "common/db/database.hpp"
+#include "common/db/sql.hpp"
 #include "common/testing/process.hpp"
 
 namespace ticketing::db {

@@ -1,0 +1,105 @@
+// The SQL implementation of the unit-of-work port (common/storage/unit_of_work.hpp) on a
+// db::Database: one unit of work is one database transaction (Database::Transaction), its events
+// are rows of the `outbox` table and its inbox records rows of the `inbox` table, in the formats
+// of bus::Migrations, written with the transaction's session. After a commit that added events
+// the runner calls `events_written` (the outbox relay's Wake), so they are published at once.
+//
+// A service provides its SQL unit of work, constructible from (soci::session&, Outbox&, Inbox&):
+//
+//     class SqlTicketsUnitOfWork final : public storage::BasicUnitOfWork<TicketsUnitOfWork> {
+//     public:
+//         SqlTicketsUnitOfWork(soci::session& s, storage::Outbox& o, storage::Inbox& i)
+//             : BasicUnitOfWork(o, i), tickets_(s) {}
+//         TicketRepository& tickets() override { return tickets_; }
+//     private:
+//         SqlTicketRepository tickets_;
+//     };
+//     using SqlTicketsTransactions =
+//         storage::SqlTransactionRunner<TicketsUnitOfWork, SqlTicketsUnitOfWork>;
+//
+// and main() builds `SqlTicketsTransactions transactions(db, [&] { relay.Wake(); })`.
+// Read() runs on a leased session in autocommit mode (Database::WithSession); its outbox and
+// inbox refuse writes. The rules of db/database.hpp hold inside a unit of work: SQL portable
+// between SQLite and PostgreSQL, and no SQL error caught and carried on from.
+// Thread-safety: the runner is safe from any thread (the Database is); a unit of work and its
+// session belong to the one call they are handed to.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "common/db/database.hpp"
+#include "common/storage/unit_of_work.hpp"
+
+namespace soci {
+class session;
+}
+
+namespace ticketing::storage {
+
+// The outbox of one SQL unit of work. `writable` is false under Read(): Add throws
+// std::logic_error there.
+class SqlOutbox final : public Outbox {
+public:
+    SqlOutbox(soci::session& session, bool writable) : session_(session), writable_(writable) {}
+    void AddEnvelope(const bus::Envelope& envelope) override;
+    // Whether an event was added (the relay is woken after the commit only then).
+    bool added() const { return added_; }
+
+private:
+    soci::session& session_;
+    bool writable_;
+    bool added_ = false;
+};
+
+// The inbox of one SQL unit of work: `INSERT ... ON CONFLICT DO NOTHING` into `inbox`, so a
+// redelivery is told apart by the affected-row count without a failed statement.
+class SqlInbox final : public Inbox {
+public:
+    SqlInbox(soci::session& session, bool writable) : session_(session), writable_(writable) {}
+    bool Record(const std::string& consumer, const std::string& event_id) override;
+
+private:
+    soci::session& session_;
+    bool writable_;
+};
+
+// U: the service's UnitOfWork interface; S: its SQL unit of work (see the top of this file).
+template <class U, class S>
+class SqlTransactionRunner final : public TransactionRunner<U> {
+public:
+    // `events_written` is called after a commit that added events; it may be empty.
+    SqlTransactionRunner(db::Database& db, std::function<void()> events_written)
+        : db_(db), events_written_(std::move(events_written)) {}
+
+private:
+    using Mode = typename TransactionRunner<U>::Mode;
+
+    void Execute(Mode mode, const std::function<void(U&)>& work) override {
+        if (mode == Mode::kRead) {
+            db_.WithSession([&](soci::session& session) {
+                SqlOutbox outbox(session, /*writable=*/false);
+                SqlInbox inbox(session, /*writable=*/false);
+                S uow(session, outbox, inbox);
+                work(uow);
+            });
+            return;
+        }
+        const bool events_added = db_.Transaction([&](soci::session& session) {
+            SqlOutbox outbox(session, /*writable=*/true);
+            SqlInbox inbox(session, /*writable=*/true);
+            S uow(session, outbox, inbox);
+            work(uow);
+            return outbox.added();
+        });
+        if (events_added && events_written_) {
+            events_written_();
+        }
+    }
+
+    db::Database& db_;
+    std::function<void()> events_written_;
+};
+
+}  // namespace ticketing::storage

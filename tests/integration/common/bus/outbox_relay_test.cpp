@@ -1,0 +1,152 @@
+// OutboxRelay against FakeBus on a SQLite file: rows added in the caller's transaction, published
+// in order and deleted, kept and retried when the bus refuses them, resumed one row at a time
+// after a refusal, and looked at as soon as Wake is called. (Moved from the unit tests: it opens a
+// database and starts the relay's thread.)
+#include <mutex>
+#include <span>
+
+#include <gtest/gtest.h>
+
+#include "common/bus/outbox.hpp"
+#include "common/bus/publisher.hpp"
+#include "common/db/migrations.hpp"
+#include "common/db/sql.hpp"
+#include "common/log/log.hpp"
+#include "common/metrics/registry.hpp"
+#include "common/testing/fake_bus.hpp"
+#include "common/testing/process.hpp"
+
+namespace ticketing::bus {
+namespace {
+
+using namespace std::chrono_literals;
+using events::OrderCancelled;
+
+class OutboxRelayTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        log::Init("test", log::Level::kError);
+        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "o.db").string());
+        db::RunMigrations(*db_, WithBusMigrations(false, {}));
+    }
+
+    void Add(int n) {
+        db_->Transaction([&](soci::session& tx) {
+            Outbox::Add(tx, OrderCancelled{"o" + std::to_string(n), 1, {"t"}}, {"tp", {}});
+        });
+    }
+
+    test::TempDir dir_;
+    std::unique_ptr<db::Database> db_;
+    metrics::Registry registry_;
+    test::FakeBus bus_;
+};
+
+TEST_F(OutboxRelayTest, AddWritesARowInTheCallersTransaction) {
+    try {
+        db_->Transaction([&](soci::session& tx) {
+            Outbox::Add(tx, OrderCancelled{"o1", 1, {"t"}}, {"tp", {}});
+            throw std::runtime_error("the state change failed");
+        });
+    } catch (const std::runtime_error&) {
+    }
+    EXPECT_EQ(Outbox::Backlog(*db_), 0);  // rolled back with it
+    Add(2);
+    EXPECT_EQ(Outbox::Backlog(*db_), 1);
+}
+
+TEST_F(OutboxRelayTest, RelayPublishesInOrderAndDeletesRows) {
+    for (int i = 0; i < 10; ++i) {
+        Add(i);
+    }
+    OutboxRelay relay(*db_, bus_, registry_);
+    relay.Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
+    auto published = bus_.Published<OrderCancelled>();
+    ASSERT_EQ(published.size(), 10u);
+    for (int i = 0; i < 10; ++i) {
+        EXPECT_EQ(published[static_cast<std::size_t>(i)].id, "o" + std::to_string(i));
+    }
+    EXPECT_EQ(bus_.Envelopes()[0].traceparent, "tp");
+}
+
+// A bus that refuses everything for a while (JetStream down): the relay keeps every row and,
+// once the bus takes them, publishes each once, in the order the rows were committed.
+TEST_F(OutboxRelayTest, RelayRetriesRowsTheBusRefusedAndPublishesThemInCommitOrder) {
+    for (int i = 0; i < 5; ++i) {
+        Add(i);
+    }
+    bus_.FailNextPublish(6);  // the first batch of five, then the first row again on its own
+    RelayOptions o;
+    o.min_backoff = 10ms;
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    relay.Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
+    std::vector<std::string> published;  // every publication the bus accepted, in order
+    for (const auto& e : bus_.Published<OrderCancelled>()) {
+        published.push_back(e.id);
+    }
+    EXPECT_EQ(published, (std::vector<std::string>{"o0", "o1", "o2", "o3", "o4"}));
+}
+
+// A bus that refuses one row in the middle of the first batch (as a stream without a leader for
+// a moment would) and records every batch it is given, as order ids.
+class RefusingOnceBus final : public EventPublisher {
+public:
+    std::vector<bool> PublishBatch(std::span<const Envelope> batch) override {
+        std::lock_guard lock(mu_);
+        std::vector<std::string> ids;
+        std::vector<bool> acked;
+        for (const auto& e : batch) {
+            ids.push_back(events::Decode<OrderCancelled>(e.payload).id);
+            acked.push_back(!(calls_.empty() && ids.size() == 5));  // the 5th of the first batch
+        }
+        calls_.push_back(std::move(ids));
+        return acked;
+    }
+    std::vector<std::vector<std::string>> Calls() const {
+        std::lock_guard lock(mu_);
+        return calls_;
+    }
+
+private:
+    mutable std::mutex mu_;
+    std::vector<std::vector<std::string>> calls_;
+};
+
+// After a refused row the relay deletes only what came before it, resumes from it, and publishes
+// one row at a time until past every row that was in flight, so no row goes out again ahead of
+// an unacknowledged one; then it batches again.
+TEST_F(OutboxRelayTest, AfterARefusedRowTheRelayResumesFromItOneRowAtATime) {
+    for (int i = 0; i < 10; ++i) {
+        Add(i);
+    }
+    RefusingOnceBus bus;
+    RelayOptions o;
+    o.batch_size = 8;
+    o.min_backoff = 1ms;
+    o.idle_poll = std::chrono::hours(1);  // only Wake can start a pass once it is idle
+    OutboxRelay relay(*db_, bus, registry_, o);
+    relay.Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
+    using Ids = std::vector<std::string>;
+    std::vector<Ids> expected = {
+        {"o0", "o1", "o2", "o3", "o4", "o5", "o6", "o7"},  // o4 refused, o5..o7 in flight
+        {"o4"}, {"o5"}, {"o6"}, {"o7"},                    // one at a time past o7
+        {"o8", "o9"},                                      // batching again
+    };
+    EXPECT_EQ(bus.Calls(), expected);
+}
+
+TEST_F(OutboxRelayTest, WakeMakesTheRelayLookAtOnce) {
+    RelayOptions o;
+    o.idle_poll = std::chrono::hours(1);  // only Wake can make it look
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    relay.Start();
+    Add(1);
+    relay.Wake();
+    EXPECT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
+}
+
+}  // namespace
+}  // namespace ticketing::bus
