@@ -7,7 +7,6 @@
 
 #include "common/auth/session.hpp"
 #include "common/bus/outbox.hpp"
-#include "common/db/sql.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/service/commands.hpp"
 #include "common/service/runtime.hpp"
@@ -21,7 +20,7 @@
 #include "listeners/listeners.hpp"
 #include "replay/payments_replayer.hpp"
 #include "storage/migrations.hpp"
-#include "storage/payment_store.hpp"
+#include "storage/sql_payments_unit_of_work.hpp"
 
 namespace {
 
@@ -41,7 +40,7 @@ int Serve() {
     util::ObjectIdGenerator ids(clock);
     auto configured_gateway = payments::MakeGateway(gateway_cfg);
     payments::MeteredGateway gateway(*configured_gateway, rt.metrics());
-    auto wake = [&rt] { rt.relay().Wake(); };
+    payments::SqlPaymentsTransactions transactions(rt.db(), [&rt] { rt.relay().Wake(); });
     auto& settlement_failures = rt.metrics().AddCounter(
         "payments_settlement_failures_total",
         "Captures and releases the gateway refused for good (the payment is failed), by action");
@@ -52,17 +51,17 @@ int Serve() {
     rt.metrics().AddCallbackGauge(
         "payments_failed_settlements",
         "Payments whose capture or release the gateway refused for good (shown by status)",
-        [&rt] {
+        [&transactions] {
             try {
-                return static_cast<double>(rt.db().WithSession([](soci::session& s) {
-                    return payments::PaymentStore::CountFailedSettlements(s);
+                return static_cast<double>(transactions.Read([](payments::PaymentsUnitOfWork& uow) {
+                    return uow.payments().CountFailedSettlements();
                 }));
             } catch (const std::exception&) {
                 return -1.0;  // the database is down: readiness says so too
             }
         });
-    payments::PaymentService service(rt.db(), gateway, clock, ids, wake, options);
-    payments::Listeners listeners({rt.db(), service});
+    payments::PaymentService service(transactions, gateway, clock, ids, options);
+    payments::Listeners listeners({transactions, service});
     listeners.SubscribeAll(rt.subscriber());
     payments::RecoveryWorker recovery(service, std::chrono::seconds(30));
     const auth::SessionSettings session = rt.Sessions();

@@ -34,7 +34,7 @@
 #include "handlers/handlers.hpp"
 #include "listeners/listeners.hpp"
 #include "storage/migrations.hpp"
-#include "storage/payment_store.hpp"
+#include "storage/sql_payments_unit_of_work.hpp"
 
 namespace ticketing::payments {
 namespace {
@@ -139,9 +139,10 @@ protected:
         publisher_ = std::make_unique<bus::NatsPublisher>(*connection_, registry_);
         relay_ = std::make_unique<bus::OutboxRelay>(*db_, *publisher_, registry_);
         relay_->Start();
-        auto wake = [this] { relay_->Wake(); };
-        service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake);
-        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, *service_});
+        transactions_ =
+            std::make_unique<SqlPaymentsTransactions>(*db_, [this] { relay_->Wake(); });
+        service_ = std::make_unique<PaymentService>(*transactions_, gateway_, clock_, ids_);
+        listeners_ = std::make_unique<Listeners>(ListenerContext{*transactions_, *service_});
         bus::SubscriberOptions so;
         so.queue_group = "payments-service";
         subscriber_ = std::make_unique<bus::NatsSubscriber>(*connection_, so, registry_);
@@ -175,12 +176,13 @@ protected:
     }
 
     std::optional<OrderReplica> Replica(const std::string& id) {
-        return db_->WithSession([&](soci::session& s) { return PaymentStore::FindOrder(s, id); });
+        return db_->WithSession(
+            [&](soci::session& s) { return SqlOrderReplicaRepository(s).Find(id); });
     }
 
     std::optional<Payment> StoredPayment(const std::string& order_id) {
         return db_->WithSession(
-            [&](soci::session& s) { return PaymentStore::FindPaymentOfOrder(s, order_id); });
+            [&](soci::session& s) { return SqlPaymentRepository(s).FindOfOrder(order_id); });
     }
 
     // An order known to the payments service (its order:created went through the stream).
@@ -242,6 +244,7 @@ protected:
     std::unique_ptr<bus::NatsConnection> connection_;
     std::unique_ptr<bus::NatsPublisher> publisher_;
     std::unique_ptr<bus::OutboxRelay> relay_;
+    std::unique_ptr<SqlPaymentsTransactions> transactions_;
     std::unique_ptr<PaymentService> service_;
     std::unique_ptr<Listeners> listeners_;
     auth::SessionSettings session_;

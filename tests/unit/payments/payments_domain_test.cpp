@@ -16,7 +16,7 @@
 #include "fake_gateway.hpp"
 #include "listeners/listeners.hpp"
 #include "storage/migrations.hpp"
-#include "storage/payment_store.hpp"
+#include "storage/sql_payments_unit_of_work.hpp"
 
 namespace ticketing::payments {
 namespace {
@@ -33,8 +33,12 @@ constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
 std::string ErrorOf(auto call) {
     try {
         call();
-    } catch (const http::HttpError& e) {
-        return std::to_string(e.status()) + " " + e.what();
+    } catch (const std::exception& e) {
+        auto answer = http::ToHttpError(e);
+        if (!answer) {
+            throw;
+        }
+        return std::to_string(answer->status()) + " " + answer->what();
     }
     return "no error";
 }
@@ -47,8 +51,9 @@ protected:
         db::RunMigrations(*db_, bus::WithBusMigrations(false, Migrations()));
         relay_ = std::make_unique<bus::OutboxRelay>(*db_, bus_, registry_);
         relay_->Start();
-        service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake_);
-        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, *service_});
+        transactions_ = std::make_unique<SqlPaymentsTransactions>(*db_, wake_);
+        service_ = std::make_unique<PaymentService>(*transactions_, gateway_, clock_, ids_);
+        listeners_ = std::make_unique<Listeners>(ListenerContext{*transactions_, *service_});
         listeners_->SubscribeAll(bus_);
         Deliver(events::OrderCreated{
             kOrder, 0, OrderStatus::kCreated, kBuyer, clock_.Now() + 15min, {kTicket, 2000}});
@@ -77,12 +82,13 @@ protected:
     }
 
     OrderReplica Replica(const std::string& id = kOrder) {
-        return *db_->WithSession([&](soci::session& s) { return PaymentStore::FindOrder(s, id); });
+        return *db_->WithSession(
+            [&](soci::session& s) { return SqlOrderReplicaRepository(s).Find(id); });
     }
 
     std::optional<Payment> StoredPayment() {
         return db_->WithSession(
-            [&](soci::session& s) { return PaymentStore::FindPaymentOfOrder(s, kOrder); });
+            [&](soci::session& s) { return SqlPaymentRepository(s).FindOfOrder(kOrder); });
     }
 
     int AttemptsWithStatus(const std::string& status) {
@@ -103,6 +109,7 @@ protected:
     std::unique_ptr<db::Database> db_;
     std::unique_ptr<bus::OutboxRelay> relay_;
     std::function<void()> wake_ = [this] { relay_->Wake(); };
+    std::unique_ptr<SqlPaymentsTransactions> transactions_;
     std::unique_ptr<PaymentService> service_;
     std::unique_ptr<Listeners> listeners_;
 };
@@ -366,8 +373,8 @@ TEST_F(PaymentsDomainTest, CaptureRefusedForGoodIsRecordedFailedCountedAndAcked)
     std::vector<Settlement> failed;
     PaymentServiceOptions options;
     options.on_settlement_failed = [&](Settlement s) { failed.push_back(s); };
-    service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake_, options);
-    listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, *service_});
+    service_ = std::make_unique<PaymentService>(*transactions_, gateway_, clock_, ids_, options);
+    listeners_ = std::make_unique<Listeners>(ListenerContext{*transactions_, *service_});
     test::FakeBus bus;
     listeners_->SubscribeAll(bus);
     Pay();
@@ -381,7 +388,7 @@ TEST_F(PaymentsDomainTest, CaptureRefusedForGoodIsRecordedFailedCountedAndAcked)
     EXPECT_EQ(StoredPayment()->failure, "This charge has expired");
     EXPECT_EQ(failed, std::vector<Settlement>{Settlement::kCapture});
     EXPECT_EQ(db_->WithSession(
-                  [](soci::session& s) { return PaymentStore::CountFailedSettlements(s); }),
+                  [](soci::session& s) { return SqlPaymentRepository(s).CountFailedSettlements(); }),
               1u);
     EXPECT_EQ(service_->Recover().settlements_made, 0u);  // failed is final: nothing due
 }
@@ -436,7 +443,7 @@ TEST_F(PaymentsDomainTest, RecoverCapturesWhatACompletedOrderIsStillDue) {
     // then acked elsewhere: the sweep finds the authorised payment of a completed order.
     Pay();
     db_->Transaction([](soci::session& tx) {
-        PaymentStore::UpdateOrderFromPrevious(tx, kOrder, OrderStatus::kComplete, 1);
+        SqlOrderReplicaRepository(tx).UpdateFromPrevious(kOrder, OrderStatus::kComplete, 1);
     });
     RecoveryReport report = service_->Recover();
     EXPECT_EQ(report.settlements_made, 1u);
@@ -448,15 +455,15 @@ TEST_F(PaymentsDomainTest, RecoverCapturesWhatACompletedOrderIsStillDue) {
 TEST_F(PaymentsDomainTest, RecoverSaysWhenItsBatchWasFullSoTheWorkerGoesOnAtOnce) {
     PaymentServiceOptions options;
     options.recovery_batch = 1;
-    service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake_, options);
+    service_ = std::make_unique<PaymentService>(*transactions_, gateway_, clock_, ids_, options);
     Pay();
     const std::string second = "5f1a2b3c4d5e6f7a8b9c0d02";
     Deliver(events::OrderCreated{
         second, 0, OrderStatus::kCreated, kBuyer, clock_.Now() + 15min, {kTicket, 500}});
     service_->Pay(kBuyer, second, "tok_visa", "");
     db_->Transaction([&](soci::session& tx) {
-        PaymentStore::UpdateOrderFromPrevious(tx, kOrder, OrderStatus::kComplete, 1);
-        PaymentStore::UpdateOrderFromPrevious(tx, second, OrderStatus::kCancelled, 1);
+        SqlOrderReplicaRepository(tx).UpdateFromPrevious(kOrder, OrderStatus::kComplete, 1);
+        SqlOrderReplicaRepository(tx).UpdateFromPrevious(second, OrderStatus::kCancelled, 1);
     });
     RecoveryReport first = service_->Recover();
     EXPECT_EQ(first.settlements_made, 1u);
