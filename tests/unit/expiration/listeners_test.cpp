@@ -3,10 +3,12 @@
 #include "listeners/listeners.hpp"
 
 #include <mutex>
+#include <sstream>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/testing/fake_bus.hpp"
 #include "common/testing/fake_clock.hpp"
@@ -40,7 +42,12 @@ private:
 
 class ListenersTest : public ::testing::Test {
 protected:
-    void SetUp() override { SubscribeListeners(bus_, queue_, notifier_, metrics_); }
+    void SetUp() override {
+        // Into memory: the default stderr writer would start its thread.
+        static std::ostringstream log_lines;
+        log::InitForTest("test", log::Level::kError, log_lines);
+        SubscribeListeners(bus_, queue_, notifier_, metrics_);
+    }
 
     events::OrderCreated Created(const std::string& id, util::TimePoint expires_at) {
         return {id, 0, events::OrderStatus::kCreated, "u1", expires_at, {"t1", 2000}};
