@@ -4,15 +4,13 @@
 
 #include "common/auth/session.hpp"
 #include "common/bus/subscriber.hpp"
-#include "common/db/database.hpp"
-#include "common/db/sql.hpp"
 #include "common/metrics/registry.hpp"
 
 #include "domain/recovery_worker.hpp"
 #include "gateway/metered_gateway.hpp"
 #include "listeners/listeners.hpp"
 #include "storage/migrations.hpp"
-#include "storage/payment_store.hpp"
+#include "storage/sql_payments_unit_of_work.hpp"
 
 namespace ticketing::payments {
 
@@ -29,20 +27,21 @@ PaymentService& Assemble(service::ServiceBuilder& b,
     options.on_settlement_failed = [&settlement_failures](Settlement settlement) {
         settlement_failures.With({{"action", std::string(ToString(settlement))}}).Inc();
     };
+    auto& transactions = b.Make<SqlPaymentsTransactions>(b.db(), b.EventsWritten());
     b.metrics().AddCallbackGauge(
         "payments_failed_settlements",
         "Payments whose capture or release the gateway refused for good (shown by status)",
-        [&db = b.db()] {
+        [&transactions] {
             try {
-                return static_cast<double>(db.WithSession(
-                    [](soci::session& s) { return PaymentStore::CountFailedSettlements(s); }));
+                return static_cast<double>(transactions.Read([](PaymentsUnitOfWork& uow) {
+                    return uow.payments().CountFailedSettlements();
+                }));
             } catch (const std::exception&) {
                 return -1.0;  // the database is down: readiness says so too
             }
         });
-    auto& service = b.Make<PaymentService>(
-        b.db(), metered, b.clock(), b.ids(), b.EventsWritten(), options);
-    auto& listeners = b.Make<Listeners>(ListenerContext{b.db(), service});
+    auto& service = b.Make<PaymentService>(transactions, metered, b.clock(), b.ids(), options);
+    auto& listeners = b.Make<Listeners>(ListenerContext{transactions, service});
     b.Listen([&listeners](bus::EventSubscriber& s) { listeners.SubscribeAll(s); });
     auto& recovery = b.Make<RecoveryWorker>(service, settings.recovery_interval);
     b.Worker([&recovery] { recovery.Start(); }, [&recovery] { recovery.Stop(); });

@@ -25,6 +25,7 @@ struct OrderReplica {
     util::Cents price = 0;
     OrderStatus status = OrderStatus::kCreated;
     std::int64_t version = 0;
+    bool operator==(const OrderReplica&) const = default;
 };
 
 enum class AttemptStatus { kPending, kSucceeded, kFailed };
@@ -42,6 +43,7 @@ struct PaymentAttempt {
     std::optional<std::string> failure;  // the gateway's message for a failed attempt
     util::TimePoint lease_until;
     util::TimePoint created_at;
+    bool operator==(const PaymentAttempt&) const = default;
 };
 
 // authorized → captured (order completed) | released (order cancelled) | failed (the gateway
@@ -61,6 +63,7 @@ struct Payment {
     PaymentStatus status = PaymentStatus::kAuthorized;
     util::Cents amount = 0;
     std::optional<std::string> failure;  // the gateway's message when failed
+    bool operator==(const Payment&) const = default;
 };
 
 // What happens to an authorised payment: capture (its order completed) or release (cancelled).

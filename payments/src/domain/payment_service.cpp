@@ -1,68 +1,62 @@
 #include "domain/payment_service.hpp"
 
-#include "common/bus/outbox.hpp"
-#include "common/db/sql.hpp"
-#include "common/http/errors.hpp"
+#include "common/domain/errors.hpp"
 #include "common/log/log.hpp"
-
-#include "storage/payment_store.hpp"
 
 namespace ticketing::payments {
 
-PaymentService::PaymentService(db::Database& db,
+PaymentService::PaymentService(PaymentsTransactions& transactions,
                                PaymentGateway& gateway,
                                const util::Clock& clock,
                                util::IdGenerator& ids,
-                               std::function<void()> events_written,
                                PaymentServiceOptions options)
-    : db_(db),
+    : transactions_(transactions),
       gateway_(gateway),
       clock_(clock),
       ids_(ids),
-      events_written_(std::move(events_written)),
-      options_(options) {}
+      options_(std::move(options)) {}
 
 Payment PaymentService::Pay(const std::string& user_id,
                             const std::string& order_id,
                             const std::string& token,
                             const std::string& traceparent) {
     if (!util::IsValidId(order_id)) {
-        throw http::NotFoundError();
+        throw domain::NotFoundError();
     }
     Settled settled = Authorize(Claim(user_id, order_id, token), traceparent);
     switch (settled.outcome) {
         case Outcome::kPaid:
             return *settled.payment;
         case Outcome::kDeclined:
-            throw http::PaymentRequiredError(settled.message);
+            throw domain::DeclinedError(settled.message);
         case Outcome::kInvalid:
-            throw http::BadRequestError(settled.message);
+            throw domain::RuleViolation(settled.message);
         case Outcome::kCancelled:
-            throw http::BadRequestError(std::string(kCannotPayCancelled));
+            throw domain::RuleViolation(std::string(kCannotPayCancelled));
         case Outcome::kInProgress:
-            throw http::BadRequestError(std::string(kPaymentInProgress));
+            throw domain::RuleViolation(std::string(kPaymentInProgress));
         case Outcome::kUnavailable:
             break;
     }
-    throw http::ServiceUnavailableError(std::string(kGatewayUnavailable));
+    throw domain::UnavailableError(std::string(kGatewayUnavailable));
 }
 
 PaymentAttempt PaymentService::Claim(const std::string& user_id,
                                      const std::string& order_id,
                                      const std::string& token) {
-    return db_.Transaction([&](soci::session& tx) {
-        auto order = PaymentStore::FindOrder(tx, order_id);
+    return transactions_.Run([&](PaymentsUnitOfWork& uow) {
+        auto order = uow.orders().Find(order_id);
         if (!order) {
-            throw http::NotFoundError();
+            throw domain::NotFoundError();
         }
         if (order->user_id != user_id) {
-            throw http::NotAuthorizedError();
+            throw domain::NotOwnerError();
         }
         if (order->status == OrderStatus::kCancelled) {
-            throw http::BadRequestError(std::string(kCannotPayCancelled));
+            throw domain::RuleViolation(std::string(kCannotPayCancelled));
         }
         if (order->status == OrderStatus::kComplete) {
-            throw http::BadRequestError(std::string(kAlreadyPaid));
+            throw domain::RuleViolation(std::string(kAlreadyPaid));
         }
         const auto now = clock_.Now();
         const auto lease = now + options_.lease;
@@ -75,23 +69,23 @@ PaymentAttempt PaymentService::Claim(const std::string& user_id,
                                std::nullopt,
                                lease,
                                now};
-        if (PaymentStore::InsertAttempt(tx, attempt)) {
+        if (uow.attempts().Insert(attempt)) {
             return attempt;
         }
-        auto active = PaymentStore::FindActiveAttempt(tx, order->id);
+        auto active = uow.attempts().FindActive(order->id);
         if (!active) {
-            throw http::ConflictError();  // the attempt in our way is gone already: retry
+            throw domain::ConflictError();  // the attempt in our way is gone already: retry
         }
         if (active->status == AttemptStatus::kSucceeded) {
-            throw http::BadRequestError(std::string(kAlreadyPaid));
+            throw domain::RuleViolation(std::string(kAlreadyPaid));
         }
         // Pending: a live request owns it until its lease ends. After that it was abandoned
         // (its request gave up or its process died) and this request resumes it with the
         // attempt's stored token, amount and key (not this request's token), so a charge made
         // back then is found, not repeated.
         if (active->lease_until > now || active->created_at <= now - options_.resume_window ||
-            !PaymentStore::TakeOverAttempt(tx, active->id, active->lease_until, lease)) {
-            throw http::BadRequestError(std::string(kPaymentInProgress));
+            !uow.attempts().TakeOver(active->id, active->lease_until, lease)) {
+            throw domain::RuleViolation(std::string(kPaymentInProgress));
         }
         active->lease_until = lease;
         return *active;
@@ -100,16 +94,16 @@ PaymentAttempt PaymentService::Claim(const std::string& user_id,
 
 Payment PaymentService::Find(const std::string& user_id, const std::string& payment_id) {
     if (!util::IsValidId(payment_id)) {
-        throw http::NotFoundError();
+        throw domain::NotFoundError();
     }
-    return db_.WithSession([&](soci::session& s) {
-        auto payment = PaymentStore::FindPayment(s, payment_id);
+    return transactions_.Read([&](PaymentsUnitOfWork& uow) {
+        auto payment = uow.payments().Find(payment_id);
         if (!payment) {
-            throw http::NotFoundError();
+            throw domain::NotFoundError();
         }
-        auto order = PaymentStore::FindOrder(s, payment->order_id);
+        auto order = uow.orders().Find(payment->order_id);
         if (!order || order->user_id != user_id) {
-            throw http::NotAuthorizedError();
+            throw domain::NotOwnerError();
         }
         return *payment;
     });
@@ -129,15 +123,15 @@ PaymentService::Settled PaymentService::Authorize(const PaymentAttempt& attempt,
         if (e.kind() == GatewayError::Kind::kUnavailable) {
             // Unknown whether the gateway authorised: keep the attempt pending, with its key, for
             // the next request or Recover() to resume at once.
-            db_.Transaction([&](soci::session& tx) {
-                PaymentStore::ReleaseAttempt(tx, attempt.id, clock_.Now());
+            transactions_.Run([&](PaymentsUnitOfWork& uow) {
+                uow.attempts().EndLease(attempt.id, clock_.Now());
             });
             log::Warn("authorisation not settled: gateway unavailable",
                       {{"order_id", attempt.order_id}, {"attempt_id", attempt.id}});
             return {Outcome::kUnavailable, std::nullopt, e.what()};
         }
-        bool failed = db_.Transaction([&](soci::session& tx) {
-            return PaymentStore::FailAttempt(tx, attempt.id, e.what(), clock_.Now());
+        bool failed = transactions_.Run([&](PaymentsUnitOfWork& uow) {
+            return uow.attempts().MarkFailed(attempt.id, e.what(), clock_.Now());
         });
         if (!failed) {
             return OutcomeOf(attempt.id);
@@ -161,12 +155,12 @@ PaymentService::Settled PaymentService::RecordAuthorization(const PaymentAttempt
         Payment payment;
         bool order_cancelled = false;
     };
-    auto recorded = db_.Transaction([&](soci::session& tx) -> std::optional<Recorded> {
+    auto recorded = transactions_.Run([&](PaymentsUnitOfWork& uow) -> std::optional<Recorded> {
         // Ordered against the order:cancelled listener: whichever commits second sees the
         // other's change (the listener then releases this payment, or this sees the cancel).
-        PaymentStore::LockOrder(tx, attempt.order_id);
-        auto order = PaymentStore::FindOrder(tx, attempt.order_id);
-        if (!PaymentStore::SucceedAttempt(tx, attempt.id, charge_id, now)) {
+        uow.orders().Lock(attempt.order_id);
+        auto order = uow.orders().Find(attempt.order_id);
+        if (!uow.attempts().MarkSucceeded(attempt.id, charge_id, now)) {
             return std::nullopt;  // settled by whoever resumed it
         }
         Payment payment;
@@ -177,10 +171,10 @@ PaymentService::Settled PaymentService::RecordAuthorization(const PaymentAttempt
         payment.created_at = now;
         payment.amount = attempt.amount;
         Recorded r{std::move(payment), order && order->status == OrderStatus::kCancelled};
-        PaymentStore::InsertPayment(tx, r.payment);
+        uow.payments().Insert(r.payment);
         if (!r.order_cancelled) {
-            bus::Outbox::Add(tx,
-                             events::PaymentCreated{r.payment.id, r.payment.order_id, charge_id},
+            // Published once this commits (the runner wakes the relay then).
+            uow.outbox().Add(events::PaymentCreated{r.payment.id, r.payment.order_id, charge_id},
                              {traceparent, now});
         }
         return r;
@@ -189,9 +183,6 @@ PaymentService::Settled PaymentService::RecordAuthorization(const PaymentAttempt
         return OutcomeOf(attempt.id);
     }
     if (!recorded->order_cancelled) {
-        if (events_written_) {
-            events_written_();
-        }
         log::Info("payment authorised",
                   {{"order_id", attempt.order_id},
                    {"payment_id", recorded->payment.id},
@@ -213,16 +204,16 @@ PaymentService::Settled PaymentService::RecordAuthorization(const PaymentAttempt
 }
 
 PaymentService::Settled PaymentService::OutcomeOf(const std::string& attempt_id) {
-    return db_.WithSession([&](soci::session& s) -> Settled {
-        auto attempt = PaymentStore::FindAttempt(s, attempt_id);
+    return transactions_.Read([&](PaymentsUnitOfWork& uow) -> Settled {
+        auto attempt = uow.attempts().Find(attempt_id);
         if (!attempt || attempt->status == AttemptStatus::kPending) {
             return {Outcome::kInProgress, std::nullopt, ""};
         }
         if (attempt->status == AttemptStatus::kFailed) {
             return {Outcome::kDeclined, std::nullopt, attempt->failure.value_or("")};
         }
-        auto payment = PaymentStore::FindPaymentOfOrder(s, attempt->order_id);
-        auto order = PaymentStore::FindOrder(s, attempt->order_id);
+        auto payment = uow.payments().FindOfOrder(attempt->order_id);
+        auto order = uow.orders().Find(attempt->order_id);
         if (!payment || (order && order->status == OrderStatus::kCancelled)) {
             return {Outcome::kCancelled, payment, ""};
         }
@@ -231,8 +222,8 @@ PaymentService::Settled PaymentService::OutcomeOf(const std::string& attempt_id)
 }
 
 std::optional<PaymentStatus> PaymentService::SettleOrder(const std::string& order_id) {
-    auto due = db_.WithSession(
-        [&](soci::session& s) { return PaymentStore::DueSettlements(s, order_id, 1); });
+    auto due = transactions_.Read(
+        [&](PaymentsUnitOfWork& uow) { return uow.payments().DueSettlements(order_id, 1); });
     if (due.empty()) {
         return std::nullopt;
     }
@@ -260,15 +251,15 @@ PaymentStatus PaymentService::SettlePayment(const Payment& payment, Settlement s
         status = PaymentStatus::kFailed;
         failure = e.what();
     }
-    bool recorded = db_.Transaction([&](soci::session& tx) {
-        return PaymentStore::RecordSettlement(
-            tx, payment.id, status, refund_id, failure, clock_.Now());
+    bool recorded = transactions_.Run([&](PaymentsUnitOfWork& uow) {
+        return uow.payments().RecordSettlement(
+            payment.id, status, refund_id, failure, clock_.Now());
     });
     if (!recorded) {
         // Settled by another delivery, replica or the sweep first (the same key made the
         // gateway's answer the same): report what is recorded.
-        auto now_recorded = db_.WithSession(
-            [&](soci::session& s) { return PaymentStore::FindPayment(s, payment.id); });
+        auto now_recorded = transactions_.Read(
+            [&](PaymentsUnitOfWork& uow) { return uow.payments().Find(payment.id); });
         return now_recorded ? now_recorded->status : status;
     }
     if (status == PaymentStatus::kFailed) {
@@ -290,15 +281,14 @@ PaymentStatus PaymentService::SettlePayment(const Payment& payment, Settlement s
 RecoveryReport PaymentService::Recover() {
     RecoveryReport report;
     const auto now = clock_.Now();
-    auto expired = db_.WithSession([&](soci::session& s) {
-        return PaymentStore::ExpiredAttempts(
-            s, now, now - options_.resume_window, options_.recovery_batch);
+    auto expired = transactions_.Read([&](PaymentsUnitOfWork& uow) {
+        return uow.attempts().Expired(now, now - options_.resume_window, options_.recovery_batch);
     });
     report.more = expired.size() >= options_.recovery_batch;
     for (auto& attempt : expired) {
         const auto lease = now + options_.lease;
-        bool mine = db_.Transaction([&](soci::session& tx) {
-            return PaymentStore::TakeOverAttempt(tx, attempt.id, attempt.lease_until, lease);
+        bool mine = transactions_.Run([&](PaymentsUnitOfWork& uow) {
+            return uow.attempts().TakeOver(attempt.id, attempt.lease_until, lease);
         });
         if (!mine) {
             continue;  // a request or another replica resumed it first
@@ -312,8 +302,8 @@ RecoveryReport PaymentService::Recover() {
             ++report.attempts_settled;
         }
     }
-    auto due = db_.WithSession([&](soci::session& s) {
-        return PaymentStore::DueSettlements(s, std::nullopt, options_.recovery_batch);
+    auto due = transactions_.Read([&](PaymentsUnitOfWork& uow) {
+        return uow.payments().DueSettlements(std::nullopt, options_.recovery_batch);
     });
     report.more = report.more || due.size() >= options_.recovery_batch;
     for (const auto& [payment, settlement] : due) {

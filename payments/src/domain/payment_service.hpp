@@ -1,14 +1,15 @@
 // PaymentService: paying for an order by authorising its price on a card, then capturing the
 // hold once orders completed the order or releasing it once orders cancelled it (DESIGN.md
-// section 4, payments: money moves only for orders that complete). Knows SQL only through
-// PaymentStore and the card network only through PaymentGateway; no HTTP or NATS types (it
-// throws the typed request errors).
+// section 4, payments: money moves only for orders that complete). Knows storage only through
+// its repositories in units of work (PaymentsTransactions) and the card network only through
+// PaymentGateway; no SQL, HTTP or NATS types (it throws domain errors, common/domain/errors.hpp,
+// which the error middleware answers with the statuses below).
 //
 // Paying, in three steps so that no database transaction is open during the gateway call:
 //   1. claim: one transaction re-reads the order replica (404 / 401 / cancelled / paid) and
-//      inserts a `pending` attempt; the partial unique index allows one pending or succeeded
-//      attempt per order, so a concurrent second request gets "A payment for this order is in
-//      progress" (or "Order has already been paid");
+//      inserts a `pending` attempt; the repository allows one pending or succeeded attempt per
+//      order, so a concurrent second request gets "A payment for this order is in progress" (or
+//      "Order has already been paid");
 //   2. authorise: the gateway call carries `pay-<orderId>-<attempt id>`, so resending it (a
 //      retry after a lost answer, a resumed attempt) can never hold the card twice;
 //   3. record: a decline marks the attempt failed (402, another card may be tried); a success
@@ -41,10 +42,7 @@
 
 #include "domain/payment.hpp"
 #include "domain/payment_gateway.hpp"
-
-namespace ticketing::db {
-class Database;
-}
+#include "storage/payments_unit_of_work.hpp"
 
 namespace ticketing::payments {
 
@@ -80,27 +78,26 @@ struct RecoveryReport {
 
 class PaymentService final {
 public:
-    // `events_written` is called after a transaction that added outbox rows has committed (the
-    // relay's Wake); it may be empty.
-    PaymentService(db::Database& db,
+    PaymentService(PaymentsTransactions& transactions,
                    PaymentGateway& gateway,
                    const util::Clock& clock,
                    util::IdGenerator& ids,
-                   std::function<void()> events_written,
                    PaymentServiceOptions options = {});
 
-    // Authorises the order's price on `token` for `user_id`. Throws, in this order: 404 (unknown
-    // or malformed order id), 401 (another user's order), 400 kCannotPayCancelled, 400
-    // kAlreadyPaid, 400 kPaymentInProgress; then 402 (declined, the gateway's message), 400
-    // (invalid token, the gateway's message), 503 kGatewayUnavailable, or 400
+    // Authorises the order's price on `token` for `user_id`. Throws, in this order:
+    // NotFoundError (404: unknown or malformed order id), NotOwnerError (401: another user's
+    // order), RuleViolation (400) kCannotPayCancelled, kAlreadyPaid, kPaymentInProgress;
+    // ConflictError (409: the attempt in the way was gone when looked at: retry); then
+    // DeclinedError (402, the gateway's message), RuleViolation (400: invalid token, the
+    // gateway's message), UnavailableError (503) kGatewayUnavailable, or RuleViolation
     // kCannotPayCancelled when the order was cancelled during the authorisation (released).
     Payment Pay(const std::string& user_id,
                 const std::string& order_id,
                 const std::string& token,
                 const std::string& traceparent);
 
-    // The payment `payment_id` for its buyer. Throws 404 (unknown or malformed id), 401 (another
-    // user's payment).
+    // The payment `payment_id` for its buyer. Throws NotFoundError (unknown or malformed id),
+    // NotOwnerError (another user's payment).
     Payment Find(const std::string& user_id, const std::string& payment_id);
 
     // Captures the order's authorised payment if the order completed, releases it if the order
@@ -122,7 +119,7 @@ private:
     };
 
     // Step 1: the attempt to charge (new, or a pending one whose lease ended). Throws the
-    // request errors.
+    // domain errors.
     PaymentAttempt Claim(const std::string& user_id,
                          const std::string& order_id,
                          const std::string& token);
@@ -138,11 +135,10 @@ private:
     // recorded (or found, when someone else settled it first). Throws GatewayError kUnavailable.
     PaymentStatus SettlePayment(const Payment& payment, Settlement settlement);
 
-    db::Database& db_;
+    PaymentsTransactions& transactions_;
     PaymentGateway& gateway_;
     const util::Clock& clock_;
     util::IdGenerator& ids_;
-    std::function<void()> events_written_;
     PaymentServiceOptions options_;
 };
 

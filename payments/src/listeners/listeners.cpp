@@ -1,24 +1,21 @@
 #include "listeners/listeners.hpp"
 
-#include "common/bus/inbox.hpp"
 #include "common/bus/subscriber.hpp"
-#include "common/db/sql.hpp"
 
 #include "domain/payment_service.hpp"
-#include "storage/payment_store.hpp"
 
 namespace ticketing::payments {
 
-bus::AckDecision ApplyOrderStatus(db::Database& db,
+bus::AckDecision ApplyOrderStatus(PaymentsTransactions& transactions,
                                   const bus::MessageMeta& meta,
                                   const std::string& order_id,
                                   events::OrderStatus status,
                                   std::int64_t version) {
-    return bus::HandleOnce(db, meta, [&](soci::session& tx) {
-        if (PaymentStore::UpdateOrderFromPrevious(tx, order_id, status, version)) {
+    return transactions.HandleOnce(meta, [&](PaymentsUnitOfWork& uow) {
+        if (uow.orders().UpdateFromPrevious(order_id, status, version)) {
             return bus::AckDecision::kAck;
         }
-        auto held = PaymentStore::FindOrder(tx, order_id);
+        auto held = uow.orders().Find(order_id);
         if (held && held->version >= version) {
             return bus::AckDecision::kAck;  // this version or a newer one is applied already
         }

@@ -1,5 +1,6 @@
 // The payments service's listeners (queue group "payments-service"), one subject per file. Each
-// runs its database work through bus::HandleOnce, so a redelivered event changes nothing.
+// runs its work on the order replica through PaymentsTransactions::HandleOnce, so a redelivered
+// event changes nothing.
 //   order:created    → insert the replica (a duplicate is acked)
 //   order:cancelled  → apply version N only over N-1; N or more held → duplicate, ack; a gap or
 //                      an unknown order → "not yet" (retried until the retry horizon). Then, on
@@ -14,9 +15,8 @@
 #include "common/bus/bus.hpp"
 #include "common/events/events.hpp"
 
-namespace ticketing::db {
-class Database;
-}
+#include "storage/payments_unit_of_work.hpp"
+
 namespace ticketing::bus {
 class EventSubscriber;
 }
@@ -25,9 +25,9 @@ namespace ticketing::payments {
 
 class PaymentService;
 
-// What every listener needs: the database and, to settle payments, the payment service.
+// What every listener needs: the units of work and, to settle payments, the payment service.
 struct ListenerContext {
-    db::Database& db;
+    PaymentsTransactions& transactions;
     PaymentService& payments;
 };
 
@@ -59,7 +59,7 @@ private:
 };
 
 // The version rule shared by order:cancelled and order:completed, inside HandleOnce.
-bus::AckDecision ApplyOrderStatus(db::Database& db,
+bus::AckDecision ApplyOrderStatus(PaymentsTransactions& transactions,
                                   const bus::MessageMeta& meta,
                                   const std::string& order_id,
                                   events::OrderStatus status,

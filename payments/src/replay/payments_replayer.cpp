@@ -4,7 +4,9 @@
 #include "common/events/events.hpp"
 #include "common/util/clock.hpp"
 
-#include "storage/payment_store.hpp"
+#include "storage/sql_order_replica_repository.hpp"
+#include "storage/sql_payment_attempt_repository.hpp"
+#include "storage/sql_payment_repository.hpp"
 
 namespace ticketing::payments {
 
@@ -53,9 +55,12 @@ service::EventReplayer::Outcome PaymentsReplayer::Apply(const bus::StoredEvent& 
 }
 
 void PaymentsReplayer::Write(soci::session& tx) {
-    // Few rows next to tickets and orders (one per paid order): the store's statements do.
+    // Few rows next to tickets and orders (one per paid order): the repositories' statements do.
+    SqlOrderReplicaRepository orders(tx);
+    SqlPaymentAttemptRepository attempts(tx);
+    SqlPaymentRepository payments(tx);
     for (const auto& [id, order] : orders_) {
-        PaymentStore::InsertOrder(tx, order);
+        orders.Insert(order);
     }
     for (const auto& [order_id, payment] : payments_) {
         PaymentAttempt attempt;
@@ -65,11 +70,11 @@ void PaymentsReplayer::Write(soci::session& tx) {
         attempt.status = AttemptStatus::kPending;
         attempt.lease_until = payment.created_at;
         attempt.created_at = payment.created_at;
-        PaymentStore::InsertAttempt(tx, attempt);
-        PaymentStore::SucceedAttempt(tx, attempt.id, payment.stripe_id, payment.created_at);
+        attempts.Insert(attempt);
+        attempts.MarkSucceeded(attempt.id, payment.stripe_id, payment.created_at);
         Payment authorized = payment;
         authorized.amount = attempt.amount;  // status: authorized (see the header)
-        PaymentStore::InsertPayment(tx, authorized);
+        payments.Insert(authorized);
     }
 }
 

@@ -37,7 +37,7 @@
 #include "handlers/handlers.hpp"
 #include "listeners/listeners.hpp"
 #include "storage/migrations.hpp"
-#include "storage/payment_store.hpp"
+#include "storage/sql_payments_unit_of_work.hpp"
 
 namespace ticketing::payments {
 namespace {
@@ -158,12 +158,13 @@ protected:
     }
 
     std::optional<OrderReplica> Replica(const std::string& id) {
-        return db_->WithSession([&](soci::session& s) { return PaymentStore::FindOrder(s, id); });
+        return db_->WithSession(
+            [&](soci::session& s) { return SqlOrderReplicaRepository(s).Find(id); });
     }
 
     std::optional<Payment> StoredPayment(const std::string& order_id) {
         return db_->WithSession(
-            [&](soci::session& s) { return PaymentStore::FindPaymentOfOrder(s, order_id); });
+            [&](soci::session& s) { return SqlPaymentRepository(s).FindOfOrder(order_id); });
     }
 
     // An order known to the payments service (its order:created went through the stream).

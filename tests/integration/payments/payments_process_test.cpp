@@ -19,7 +19,7 @@
 #include "common/util/ids.hpp"
 
 #include "storage/migrations.hpp"
-#include "storage/payment_store.hpp"
+#include "storage/sql_order_replica_repository.hpp"
 
 namespace ticketing::payments {
 namespace {
@@ -63,7 +63,8 @@ TEST(PaymentsProcess, PaysThroughTheStripeGatewayWithoutLoggingSecrets) {
         auto db = db::Database::Open(db_url);
         db::RunMigrations(*db, bus::WithBusMigrations(false, Migrations()));
         db->Transaction([&](soci::session& tx) {
-            PaymentStore::InsertOrder(tx, {order, buyer, 4250, events::OrderStatus::kCreated, 0});
+            SqlOrderReplicaRepository(tx).Insert(
+                {order, buyer, 4250, events::OrderStatus::kCreated, 0});
         });
     }
     auto port = test::FreePort();

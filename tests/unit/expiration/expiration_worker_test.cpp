@@ -1,16 +1,18 @@
-// The worker's passes against an in-memory queue on a FakeClock and a FakeBus: when jobs fire,
-// what they publish, retries, stalled leases, lateness, and how long the poller sleeps.
+// The worker's passes (RunOnce) against an in-memory queue on a FakeClock and a FakeBus: when
+// jobs fire, what they publish, retries, stalled leases, lateness, and how long the poller
+// sleeps. Its thread is tested in tests/integration/expiration/expiration_worker_thread_test.cpp.
 #include "worker/expiration_worker.hpp"
 
 #include <functional>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
+#include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/testing/expiration/in_memory_job_queue.hpp"
 #include "common/testing/fake_bus.hpp"
 #include "common/testing/fake_clock.hpp"
-#include "common/testing/process.hpp"
 
 #include "domain/expiration_job.hpp"
 #include "listeners/listeners.hpp"
@@ -40,6 +42,12 @@ private:
 
 class ExpirationWorkerTest : public ::testing::Test {
 protected:
+    void SetUp() override {
+        // Into memory: the default stderr writer would start its thread.
+        static std::ostringstream log_lines;
+        log::InitForTest("test", log::Level::kError, log_lines);
+    }
+
     WorkerOptions Options() {
         WorkerOptions o;
         o.lease = 30s;
@@ -213,42 +221,6 @@ TEST_F(ExpirationWorkerTest, GaugesShowTheQueueAfterTheClaim) {
 TEST_F(ExpirationWorkerTest, QueueDownMakesThePassThrow) {
     queue_.FailNext();
     EXPECT_THROW(worker_.RunOnce(), QueueError);
-}
-
-TEST_F(ExpirationWorkerTest, ThreadKeepsPollingAfterQueueFailures) {
-    Schedule("o1", clock_.Now());
-    queue_.FailNext(3);
-    worker_.Start();
-    EXPECT_TRUE(test::WaitUntil([&] { return !bus_.Envelopes().empty(); }, 10s));
-    worker_.Stop();
-    EXPECT_EQ(metrics_.poll_errors.Value(), 3.0);
-}
-
-TEST_F(ExpirationWorkerTest, SleepingThreadWakesWhenAnEarlierJobIsScheduled) {
-    auto options = Options();
-    options.max_sleep = 1h;  // without a wake-up nothing would fire during the test
-    ExpirationWorker worker(queue_, bus_, clock_, metrics_, options);
-    Listeners listeners(queue_, worker, metrics_);
-    listeners.SubscribeAll(bus_);
-    Schedule("sentinel", clock_.Now() + 2h);
-    worker.Start();
-    // The first pass saw the sentinel and set the gauge; from here the thread sleeps an hour.
-    ASSERT_TRUE(test::WaitUntil([&] { return metrics_.queue_depth.Value() == 1.0; }, 5s));
-    bus_.Deliver(events::OrderCreated{
-        "o1", 0, events::OrderStatus::kCreated, "u1", clock_.Now(), {"t1", 100}});
-    EXPECT_TRUE(
-        test::WaitUntil([&] { return bus_.Published<ExpirationComplete>().size() == 1; }, 10s));
-    worker.Stop();
-}
-
-TEST_F(ExpirationWorkerTest, StopInterruptsTheSleep) {
-    auto options = Options();
-    options.max_sleep = 1h;
-    ExpirationWorker worker(queue_, bus_, clock_, metrics_, options);
-    worker.Start();
-    auto started = std::chrono::steady_clock::now();
-    worker.Stop();
-    EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
 }
 
 }  // namespace

@@ -3,10 +3,12 @@
 #include "listeners/listeners.hpp"
 
 #include <mutex>
+#include <sstream>
 #include <vector>
 
 #include <gtest/gtest.h>
 
+#include "common/log/log.hpp"
 #include "common/metrics/registry.hpp"
 #include "common/testing/expiration/in_memory_job_queue.hpp"
 #include "common/testing/fake_bus.hpp"

@@ -1,7 +1,7 @@
-// The payment gateways without a network: SandboxGateway's Stripe test-token behaviour,
+// The payment gateways without a network or a thread: SandboxGateway's Stripe test-token
+// behaviour (concurrent calls: tests/integration/payments/sandbox_gateway_test.cpp),
 // StripeGateway's pure parts (form encoding, error mapping, backoff), MeteredGateway, and the
 // gateway configuration.
-#include <future>
 #include <map>
 #include <set>
 
@@ -119,21 +119,6 @@ TEST(SandboxGateway, SettlesAHoldAnotherReplicaMade) {
     auto charge = one.Authorize(2000, "usd", "tok_visa", "pay-1").charge_id;
     other.Capture(charge, "capture-1");
     EXPECT_EQ(ErrorOf([&] { other.Release(charge, "release-1"); }).kind(), Kind::kInvalid);
-}
-
-TEST(SandboxGateway, ConcurrentCallsWithOneKeyMakeOneCharge) {
-    SandboxGateway gateway;
-    std::vector<std::future<std::string>> calls;
-    for (int i = 0; i < 8; ++i) {
-        calls.push_back(std::async(std::launch::async, [&] {
-            return gateway.Authorize(2000, "usd", "tok_visa", "pay-same").charge_id;
-        }));
-    }
-    std::set<std::string> ids;
-    for (auto& c : calls) {
-        ids.insert(c.get());
-    }
-    EXPECT_EQ(ids.size(), 1u);
 }
 
 // ---- StripeGateway's pure parts ----

@@ -1,22 +1,22 @@
-// PaymentService and the listeners on a SQLite file, with FakeGateway as the card network and
-// the outbox relayed to FakeBus.
+// PaymentService and the listeners on the payments service's storage in memory
+// (common/testing/payments), with FakeGateway as the card network: paying exactly once, the
+// order replica's version rule, captures and releases, and the recovery pass; the events they
+// commit, in commit order. No file, no thread. The SQL behind the same ports is tested in
+// tests/integration/payments (the storage contract and the API over both databases).
+#include <sstream>
+
 #include <gtest/gtest.h>
 
-#include "common/bus/outbox.hpp"
-#include "common/db/migrations.hpp"
-#include "common/db/sql.hpp"
-#include "common/http/errors.hpp"
+#include "common/db/errors.hpp"
 #include "common/log/log.hpp"
-#include "common/metrics/registry.hpp"
+#include "common/testing/domain_errors.hpp"
 #include "common/testing/fake_bus.hpp"
 #include "common/testing/fake_clock.hpp"
 #include "common/testing/payments/fake_gateway.hpp"
-#include "common/testing/process.hpp"
+#include "common/testing/payments/in_memory_payments.hpp"
 
 #include "domain/payment_service.hpp"
 #include "listeners/listeners.hpp"
-#include "storage/migrations.hpp"
-#include "storage/payment_store.hpp"
 
 namespace ticketing::payments {
 namespace {
@@ -24,6 +24,7 @@ namespace {
 using namespace std::chrono_literals;
 using bus::AckDecision;
 using test::FakeGateway;
+using test::DomainErrorOf;
 
 constexpr const char* kOrder = "5f1a2b3c4d5e6f7a8b9c0d01";
 constexpr const char* kUnknownOrder = "5f1a2b3c4d5e6f7a8b9c0dff";
@@ -31,28 +32,25 @@ constexpr const char* kTicket = "5f1a2b3c4d5e6f7a8b9c0e01";
 constexpr const char* kBuyer = "6a1b2c3d4e5f6a7b8c9d0e01";
 constexpr const char* kOther = "6a1b2c3d4e5f6a7b8c9d0e02";
 
-std::string ErrorOf(auto call) {
-    try {
-        call();
-    } catch (const http::HttpError& e) {
-        return std::to_string(e.status()) + " " + e.what();
-    }
-    return "no error";
-}
-
 class PaymentsDomainTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        log::Init("test", log::Level::kError);
-        db_ = db::Database::Open("sqlite://" + (dir_.Path() / "payments.db").string());
-        db::RunMigrations(*db_, bus::WithBusMigrations(false, Migrations()));
-        relay_ = std::make_unique<bus::OutboxRelay>(*db_, bus_, registry_);
-        relay_->Start();
-        service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake_);
-        listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, *service_});
-        listeners_->SubscribeAll(bus_);
+        // Into memory: the default stderr writer would start its thread.
+        static std::ostringstream log_lines;
+        log::InitForTest("test", log::Level::kError, log_lines);
+        Build({});
         Deliver(events::OrderCreated{
             kOrder, 0, OrderStatus::kCreated, kBuyer, clock_.Now() + 15min, {kTicket, 2000}});
+    }
+
+    // A service with `options` and listeners on it, subscribed on a bus of their own, over the
+    // same storage and gateway.
+    void Build(PaymentServiceOptions options) {
+        service_ = std::make_unique<PaymentService>(
+            storage_.transactions, gateway_, clock_, ids_, std::move(options));
+        listeners_ = std::make_unique<Listeners>(ListenerContext{storage_.transactions, *service_});
+        bus_ = std::make_unique<test::FakeBus>();
+        listeners_->SubscribeAll(*bus_);
     }
 
     template <class E>
@@ -60,17 +58,17 @@ protected:
         bus::MessageMeta meta;
         meta.consumer = "payments-service-test";
         meta.event_id = event_id.empty() ? bus::NewEventId() : std::move(event_id);
-        return bus_.Deliver(e, meta).decision;
+        return bus_->Deliver(e, meta).decision;
     }
 
     AckDecision Cancel(std::string event_id = "") {
         return Deliver(events::OrderCancelled{kOrder, 1, {kTicket}}, std::move(event_id));
     }
 
+    // Everything committed to the outbox, in commit order.
     template <class E>
     std::vector<E> Published() {
-        EXPECT_TRUE(test::WaitUntil([&] { return bus::Outbox::Backlog(*db_) == 0; }, 5s));
-        return bus_.Published<E>();
+        return storage_.transactions.Published<E>();
     }
 
     Payment Pay(const std::string& token = "tok_visa") {
@@ -78,34 +76,33 @@ protected:
     }
 
     OrderReplica Replica(const std::string& id = kOrder) {
-        return *db_->WithSession([&](soci::session& s) { return PaymentStore::FindOrder(s, id); });
+        return storage_.orders.Find(id).value();
     }
 
-    std::optional<Payment> StoredPayment() {
-        return db_->WithSession(
-            [&](soci::session& s) { return PaymentStore::FindPaymentOfOrder(s, kOrder); });
+    std::optional<Payment> StoredPayment() { return storage_.payments.FindOfOrder(kOrder); }
+
+    int AttemptsWithStatus(AttemptStatus status) {
+        int n = 0;
+        for (const auto& a : storage_.attempts.All()) {
+            n += a.status == status ? 1 : 0;
+        }
+        return n;
     }
 
-    int AttemptsWithStatus(const std::string& status) {
-        return db_->WithSession([&](soci::session& s) {
-            int n = 0;
-            s << "SELECT COUNT(*) FROM payment_attempts WHERE status = :status", soci::use(status),
-                soci::into(n);
-            return n;
-        });
+    // The replica's order `id` completes (or is cancelled) without its event: as after a replay,
+    // or an event handled while the gateway was down and acked elsewhere.
+    void SettleReplica(const std::string& id, OrderStatus status) {
+        storage_.transactions.Run(
+            [&](PaymentsUnitOfWork& uow) { uow.orders().UpdateFromPrevious(id, status, 1); });
     }
 
-    test::TempDir dir_;
     test::FakeClock clock_;
     util::ObjectIdGenerator ids_{clock_};
-    test::FakeBus bus_;
     FakeGateway gateway_;
-    metrics::Registry registry_;
-    std::unique_ptr<db::Database> db_;
-    std::unique_ptr<bus::OutboxRelay> relay_;
-    std::function<void()> wake_ = [this] { relay_->Wake(); };
+    test::InMemoryPayments storage_;
     std::unique_ptr<PaymentService> service_;
     std::unique_ptr<Listeners> listeners_;
+    std::unique_ptr<test::FakeBus> bus_;  // delivers the order events to the listeners
 };
 
 // ---- paying ----
@@ -126,41 +123,40 @@ TEST_F(PaymentsDomainTest, PayAuthorisesThePriceAndPublishesPaymentCreated) {
     EXPECT_EQ(StoredPayment()->status, PaymentStatus::kAuthorized);  // nothing taken yet
     EXPECT_EQ(StoredPayment()->amount, 2000);
     EXPECT_TRUE(gateway_.CaptureCalls().empty());
-    EXPECT_EQ(AttemptsWithStatus("succeeded"), 1);
+    EXPECT_EQ(AttemptsWithStatus(AttemptStatus::kSucceeded), 1);
     auto published = Published<events::PaymentCreated>();
     ASSERT_EQ(published.size(), 1u);
     EXPECT_EQ(published[0], (events::PaymentCreated{p.id, kOrder, "ch_fake1"}));
-    EXPECT_EQ(bus_.Envelopes()[0].traceparent, "tp");
+    EXPECT_EQ(storage_.transactions.Envelopes()[0].traceparent, "tp");
 }
 
 TEST_F(PaymentsDomainTest, PayForUnknownOrMalformedOrdersIs404) {
-    EXPECT_EQ(ErrorOf([&] { service_->Pay(kBuyer, kUnknownOrder, "tok_visa", ""); }),
-              "404 Not Found");
-    EXPECT_EQ(ErrorOf([&] { service_->Pay(kBuyer, "not-an-id", "tok_visa", ""); }),
-              "404 Not Found");
+    EXPECT_EQ(DomainErrorOf([&] { service_->Pay(kBuyer, kUnknownOrder, "tok_visa", ""); }),
+              "not found");
+    EXPECT_EQ(DomainErrorOf([&] { service_->Pay(kBuyer, "not-an-id", "tok_visa", ""); }),
+              "not found");
     EXPECT_TRUE(gateway_.ChargeCalls().empty());
 }
 
 TEST_F(PaymentsDomainTest, PayForAnotherUsersOrderIs401) {
-    EXPECT_EQ(ErrorOf([&] { service_->Pay(kOther, kOrder, "tok_visa", ""); }),
-              "401 Not authorized");
+    EXPECT_EQ(DomainErrorOf([&] { service_->Pay(kOther, kOrder, "tok_visa", ""); }), "not owner");
     EXPECT_TRUE(gateway_.ChargeCalls().empty());
 }
 
 TEST_F(PaymentsDomainTest, PayForACancelledOrderIs400) {
     Cancel();
-    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Cannot pay for a cancelled order");
+    EXPECT_EQ(DomainErrorOf([&] { Pay(); }), "rule: Cannot pay for a cancelled order");
     EXPECT_TRUE(gateway_.ChargeCalls().empty());
 }
 
 TEST_F(PaymentsDomainTest, PayForACompletedOrderIsAlreadyPaid) {
     Deliver(events::OrderCompleted{kOrder, 1, {kTicket}});
-    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Order has already been paid");
+    EXPECT_EQ(DomainErrorOf([&] { Pay(); }), "rule: Order has already been paid");
 }
 
 TEST_F(PaymentsDomainTest, PayingTwiceChargesOnce) {
     Pay();
-    EXPECT_EQ(ErrorOf([&] { Pay("tok_mastercard"); }), "400 Order has already been paid");
+    EXPECT_EQ(DomainErrorOf([&] { Pay("tok_mastercard"); }), "rule: Order has already been paid");
     EXPECT_EQ(gateway_.ChargeCalls().size(), 1u);
     EXPECT_EQ(gateway_.ChargesMade(), 1u);
 }
@@ -169,17 +165,18 @@ TEST_F(PaymentsDomainTest, PayWhileAnotherPaymentIsPendingIsRefused) {
     std::string second;
     gateway_.OnCharge([&] {
         gateway_.OnCharge(nullptr);
-        second = ErrorOf([&] { Pay("tok_mastercard"); });
+        second = DomainErrorOf([&] { Pay("tok_mastercard"); });
     });
     Payment first = Pay();
-    EXPECT_EQ(second, "400 A payment for this order is in progress");
+    EXPECT_EQ(second, "rule: A payment for this order is in progress");
     EXPECT_EQ(first.stripe_id, "ch_fake1");
     EXPECT_EQ(gateway_.ChargeCalls().size(), 1u);
 }
 
 TEST_F(PaymentsDomainTest, DeclinedCardIs402AndAnotherCardMayBeTried) {
-    EXPECT_EQ(ErrorOf([&] { Pay("tok_chargeDeclined"); }), "402 Your card was declined.");
-    EXPECT_EQ(AttemptsWithStatus("failed"), 1);
+    EXPECT_EQ(DomainErrorOf([&] { Pay("tok_chargeDeclined"); }),
+              "declined: Your card was declined.");
+    EXPECT_EQ(AttemptsWithStatus(AttemptStatus::kFailed), 1);
     EXPECT_TRUE(Published<events::PaymentCreated>().empty());
     Payment p = Pay("tok_visa");
     auto calls = gateway_.ChargeCalls();
@@ -190,14 +187,15 @@ TEST_F(PaymentsDomainTest, DeclinedCardIs402AndAnotherCardMayBeTried) {
 }
 
 TEST_F(PaymentsDomainTest, InvalidTokenIs400AndFreesTheOrder) {
-    EXPECT_EQ(ErrorOf([&] { Pay("garbage"); }), "400 Invalid token");
+    EXPECT_EQ(DomainErrorOf([&] { Pay("garbage"); }), "rule: Invalid token");
     EXPECT_EQ(Pay("tok_visa").stripe_id, "ch_fake1");
 }
 
 TEST_F(PaymentsDomainTest, GatewayUnavailableIs503AndTheRetryResumesTheSameAttempt) {
     gateway_.FailNextCharge(GatewayError::Kind::kUnavailable);
-    EXPECT_EQ(ErrorOf([&] { Pay("tok_visa"); }), "503 Payment gateway unavailable, please retry");
-    EXPECT_EQ(AttemptsWithStatus("pending"), 1);
+    EXPECT_EQ(DomainErrorOf([&] { Pay("tok_visa"); }),
+              "unavailable: Payment gateway unavailable, please retry");
+    EXPECT_EQ(AttemptsWithStatus(AttemptStatus::kPending), 1);
     // The retry resends the first attempt as it was (key and card), so a charge made before the
     // failure would be found, not repeated.
     Payment p = Pay("tok_mastercard");
@@ -211,7 +209,8 @@ TEST_F(PaymentsDomainTest, GatewayUnavailableIs503AndTheRetryResumesTheSameAttem
 
 TEST_F(PaymentsDomainTest, LostChargeAnswerIsNotChargedTwice) {
     gateway_.LoseNextChargeAnswer();
-    EXPECT_EQ(ErrorOf([&] { Pay(); }), "503 Payment gateway unavailable, please retry");
+    EXPECT_EQ(DomainErrorOf([&] { Pay(); }),
+              "unavailable: Payment gateway unavailable, please retry");
     Payment p = Pay();
     EXPECT_EQ(p.stripe_id, "ch_fake1");
     EXPECT_EQ(gateway_.ChargesMade(), 1u);
@@ -224,7 +223,7 @@ TEST_F(PaymentsDomainTest, OrderCancelledDuringTheAuthorisationIsReleasedAnd400)
         gateway_.OnCharge(nullptr);
         EXPECT_EQ(Cancel(), AckDecision::kAck);
     });
-    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Cannot pay for a cancelled order");
+    EXPECT_EQ(DomainErrorOf([&] { Pay(); }), "rule: Cannot pay for a cancelled order");
     auto payment = StoredPayment();
     ASSERT_TRUE(payment.has_value());
     EXPECT_EQ(payment->stripe_id, "ch_fake1");
@@ -244,7 +243,7 @@ TEST_F(PaymentsDomainTest, ReleaseThatFailedDuringTheRaceIsMadeByRecover) {
         Cancel();
     });
     gateway_.FailNextRelease(GatewayError::Kind::kUnavailable);
-    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Cannot pay for a cancelled order");
+    EXPECT_EQ(DomainErrorOf([&] { Pay(); }), "rule: Cannot pay for a cancelled order");
     EXPECT_EQ(StoredPayment()->status, PaymentStatus::kAuthorized);
     RecoveryReport report = service_->Recover();
     EXPECT_EQ(report.settlements_made, 1u);
@@ -260,7 +259,7 @@ TEST_F(PaymentsDomainTest, AbandonedAttemptIsResumedByRecoverOnceItsLeaseEnds) {
         throw std::runtime_error("process died");
     });
     EXPECT_THROW(Pay(), std::runtime_error);
-    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 A payment for this order is in progress");
+    EXPECT_EQ(DomainErrorOf([&] { Pay(); }), "rule: A payment for this order is in progress");
     EXPECT_EQ(service_->Recover().attempts_settled, 0u);  // the lease still runs
     clock_.Advance(3min);
     EXPECT_EQ(service_->Recover().attempts_settled, 1u);
@@ -269,7 +268,26 @@ TEST_F(PaymentsDomainTest, AbandonedAttemptIsResumedByRecoverOnceItsLeaseEnds) {
     EXPECT_EQ(calls[1].idempotency_key, calls[0].idempotency_key);
     ASSERT_TRUE(StoredPayment().has_value());
     EXPECT_EQ(Published<events::PaymentCreated>().size(), 1u);
-    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 Order has already been paid");
+    EXPECT_EQ(DomainErrorOf([&] { Pay(); }), "rule: Order has already been paid");
+}
+
+TEST_F(PaymentsDomainTest, AuthorisationWhoseRecordFailsIsRecordedByRecoverWithoutASecondCharge) {
+    // The database fails after the gateway authorised: the attempt stays pending with its key,
+    // and resuming it after its lease finds the same authorisation.
+    gateway_.OnCharge([&] {
+        gateway_.OnCharge(nullptr);
+        storage_.transactions.FailNextCommit();
+    });
+    EXPECT_THROW(Pay(), db::UnavailableError);
+    EXPECT_FALSE(StoredPayment().has_value());
+    EXPECT_EQ(AttemptsWithStatus(AttemptStatus::kPending), 1);
+    EXPECT_TRUE(Published<events::PaymentCreated>().empty());
+    clock_.Advance(3min);
+    EXPECT_EQ(service_->Recover().attempts_settled, 1u);
+    ASSERT_TRUE(StoredPayment().has_value());
+    EXPECT_EQ(StoredPayment()->stripe_id, "ch_fake1");
+    EXPECT_EQ(gateway_.ChargesMade(), 1u);
+    EXPECT_EQ(Published<events::PaymentCreated>().size(), 1u);
 }
 
 TEST_F(PaymentsDomainTest, AttemptOlderThanTheResumeWindowIsLeftForReconciliation) {
@@ -280,9 +298,9 @@ TEST_F(PaymentsDomainTest, AttemptOlderThanTheResumeWindowIsLeftForReconciliatio
     EXPECT_THROW(Pay(), std::runtime_error);
     clock_.Advance(24h);  // the gateway has forgotten the key: resending it could charge twice
     EXPECT_EQ(service_->Recover().attempts_settled, 0u);
-    EXPECT_EQ(ErrorOf([&] { Pay(); }), "400 A payment for this order is in progress");
+    EXPECT_EQ(DomainErrorOf([&] { Pay(); }), "rule: A payment for this order is in progress");
     EXPECT_EQ(gateway_.ChargeCalls().size(), 1u);
-    EXPECT_EQ(AttemptsWithStatus("pending"), 1);
+    EXPECT_EQ(AttemptsWithStatus(AttemptStatus::kPending), 1);
 }
 
 // ---- order replica ----
@@ -367,23 +385,14 @@ TEST_F(PaymentsDomainTest, CaptureRefusedForGoodIsRecordedFailedCountedAndAcked)
     std::vector<Settlement> failed;
     PaymentServiceOptions options;
     options.on_settlement_failed = [&](Settlement s) { failed.push_back(s); };
-    service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake_, options);
-    listeners_ = std::make_unique<Listeners>(ListenerContext{*db_, *service_});
-    test::FakeBus bus;
-    listeners_->SubscribeAll(bus);
+    Build(options);
     Pay();
     gateway_.FailNextCapture(GatewayError::Kind::kInvalid, "This charge has expired");
-    bus::MessageMeta meta;
-    meta.consumer = "payments-service-test";
-    meta.event_id = "k1";
-    EXPECT_EQ(bus.Deliver(events::OrderCompleted{kOrder, 1, {kTicket}}, meta).decision,
-              AckDecision::kAck);
+    EXPECT_EQ(Deliver(events::OrderCompleted{kOrder, 1, {kTicket}}, "k1"), AckDecision::kAck);
     EXPECT_EQ(StoredPayment()->status, PaymentStatus::kFailed);
     EXPECT_EQ(StoredPayment()->failure, "This charge has expired");
     EXPECT_EQ(failed, std::vector<Settlement>{Settlement::kCapture});
-    EXPECT_EQ(db_->WithSession(
-                  [](soci::session& s) { return PaymentStore::CountFailedSettlements(s); }),
-              1u);
+    EXPECT_EQ(storage_.payments.CountFailedSettlements(), 1u);
     EXPECT_EQ(service_->Recover().settlements_made, 0u);  // failed is final: nothing due
 }
 
@@ -436,9 +445,7 @@ TEST_F(PaymentsDomainTest, RecoverCapturesWhatACompletedOrderIsStillDue) {
     // As after a replay, or a capture whose event was handled while the gateway was down and
     // then acked elsewhere: the sweep finds the authorised payment of a completed order.
     Pay();
-    db_->Transaction([](soci::session& tx) {
-        PaymentStore::UpdateOrderFromPrevious(tx, kOrder, OrderStatus::kComplete, 1);
-    });
+    SettleReplica(kOrder, OrderStatus::kComplete);
     RecoveryReport report = service_->Recover();
     EXPECT_EQ(report.settlements_made, 1u);
     EXPECT_EQ(StoredPayment()->status, PaymentStatus::kCaptured);
@@ -449,16 +456,14 @@ TEST_F(PaymentsDomainTest, RecoverCapturesWhatACompletedOrderIsStillDue) {
 TEST_F(PaymentsDomainTest, RecoverSaysWhenItsBatchWasFullSoTheWorkerGoesOnAtOnce) {
     PaymentServiceOptions options;
     options.recovery_batch = 1;
-    service_ = std::make_unique<PaymentService>(*db_, gateway_, clock_, ids_, wake_, options);
+    Build(options);
     Pay();
     const std::string second = "5f1a2b3c4d5e6f7a8b9c0d02";
     Deliver(events::OrderCreated{
         second, 0, OrderStatus::kCreated, kBuyer, clock_.Now() + 15min, {kTicket, 500}});
     service_->Pay(kBuyer, second, "tok_visa", "");
-    db_->Transaction([&](soci::session& tx) {
-        PaymentStore::UpdateOrderFromPrevious(tx, kOrder, OrderStatus::kComplete, 1);
-        PaymentStore::UpdateOrderFromPrevious(tx, second, OrderStatus::kCancelled, 1);
-    });
+    SettleReplica(kOrder, OrderStatus::kComplete);
+    SettleReplica(second, OrderStatus::kCancelled);
     RecoveryReport first = service_->Recover();
     EXPECT_EQ(first.settlements_made, 1u);
     EXPECT_TRUE(first.more);
@@ -477,9 +482,9 @@ TEST_F(PaymentsDomainTest, FindShowsThePaymentToItsBuyerOnly) {
     EXPECT_EQ(found.order_id, kOrder);
     EXPECT_EQ(found.amount, 2000);
     EXPECT_EQ(found.status, PaymentStatus::kAuthorized);
-    EXPECT_EQ(ErrorOf([&] { service_->Find(kOther, p.id); }), "401 Not authorized");
-    EXPECT_EQ(ErrorOf([&] { service_->Find(kBuyer, kUnknownOrder); }), "404 Not Found");
-    EXPECT_EQ(ErrorOf([&] { service_->Find(kBuyer, "nope"); }), "404 Not Found");
+    EXPECT_EQ(DomainErrorOf([&] { service_->Find(kOther, p.id); }), "not owner");
+    EXPECT_EQ(DomainErrorOf([&] { service_->Find(kBuyer, kUnknownOrder); }), "not found");
+    EXPECT_EQ(DomainErrorOf([&] { service_->Find(kBuyer, "nope"); }), "not found");
 }
 
 }  // namespace

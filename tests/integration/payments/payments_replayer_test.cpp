@@ -9,7 +9,9 @@
 #include "common/testing/replayer_fixture.hpp"
 
 #include "storage/migrations.hpp"
-#include "storage/payment_store.hpp"
+#include "storage/sql_order_replica_repository.hpp"
+#include "storage/sql_payment_attempt_repository.hpp"
+#include "storage/sql_payment_repository.hpp"
 
 namespace ticketing::payments {
 namespace {
@@ -29,19 +31,19 @@ TEST_F(PaymentsReplayerTest, PaymentIsRebuiltWithItsSucceededAttempt) {
 
     Write();
     db_->WithSession([](soci::session& s) {
-        auto payment = PaymentStore::FindPaymentOfOrder(s, "o1");
+        auto payment = SqlPaymentRepository(s).FindOfOrder("o1");
         ASSERT_TRUE(payment.has_value());
         EXPECT_EQ(payment->id, "p1");
         EXPECT_EQ(payment->stripe_id, "ch_1");
         EXPECT_EQ(util::FormatIso8601(payment->created_at), "2026-11-22T10:01:00.000Z");
-        auto attempt = PaymentStore::FindAttempt(s, payment->attempt_id);
+        auto attempt = SqlPaymentAttemptRepository(s).Find(payment->attempt_id);
         ASSERT_TRUE(attempt.has_value());
         EXPECT_EQ(attempt->status, AttemptStatus::kSucceeded);
         EXPECT_EQ(attempt->amount, 2500);
         EXPECT_EQ(payment->amount, 2500);
         EXPECT_EQ(payment->status, PaymentStatus::kAuthorized);
-        EXPECT_EQ(PaymentStore::FindOrder(s, "o1")->status, OrderStatus::kComplete);
-        auto due = PaymentStore::DueSettlements(s, std::string("o1"), 10);
+        EXPECT_EQ(SqlOrderReplicaRepository(s).Find("o1")->status, OrderStatus::kComplete);
+        auto due = SqlPaymentRepository(s).DueSettlements(std::string("o1"), 10);
         ASSERT_EQ(due.size(), 1u);
         EXPECT_EQ(due[0].settlement, Settlement::kCapture);
     });
@@ -54,7 +56,7 @@ TEST_F(PaymentsReplayerTest, PaidOrderCancelledLaterIsDueItsReleaseAgain) {
     Apply(Stored(events::OrderCancelled{"o1", 1, {"t1"}}));
     Write();
     db_->WithSession([](soci::session& s) {
-        auto due = PaymentStore::DueSettlements(s, std::nullopt, 10);
+        auto due = SqlPaymentRepository(s).DueSettlements(std::nullopt, 10);
         ASSERT_EQ(due.size(), 1u);
         EXPECT_EQ(due[0].payment.id, "p1");
         EXPECT_EQ(due[0].settlement, Settlement::kRelease);
