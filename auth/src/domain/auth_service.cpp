@@ -1,6 +1,6 @@
 #include "domain/auth_service.hpp"
 
-#include "common/http/errors.hpp"
+#include "common/domain/errors.hpp"
 
 namespace ticketing::auth_service {
 
@@ -17,7 +17,7 @@ AuthService::AuthService(UserRepository& users,
 User AuthService::SignUp(const std::string& email, const std::string& password) {
     User user{ids_.NewId(), email, hasher_.Hash(password), clock_.Now()};
     if (!users_.Insert(user)) {
-        throw http::BadRequestError(std::string(kEmailInUse));
+        throw domain::RuleViolation(std::string(kEmailInUse));
     }
     return user;
 }
@@ -27,7 +27,7 @@ User AuthService::SignIn(const std::string& email, const std::string& password) 
     // Verify even when there is no such user, so both failures take the same time.
     bool ok = hasher_.Verify(user ? user->password_hash : dummy_hash_, password);
     if (!user || !ok) {
-        throw http::BadRequestError(std::string(kInvalidCredentials));
+        throw domain::RuleViolation(std::string(kInvalidCredentials));
     }
     return *user;
 }

@@ -27,9 +27,9 @@ public:
                 util::IdGenerator& ids,
                 const util::Clock& clock);
 
-    // Throws http::BadRequestError(kEmailInUse) when the email is taken.
+    // Throws domain::RuleViolation(kEmailInUse) (400) when the email is taken.
     User SignUp(const std::string& email, const std::string& password);
-    // Throws http::BadRequestError(kInvalidCredentials) for any mismatch.
+    // Throws domain::RuleViolation(kInvalidCredentials) (400) for any mismatch.
     User SignIn(const std::string& email, const std::string& password);
 
 private:

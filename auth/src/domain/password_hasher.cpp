@@ -4,7 +4,7 @@
 
 #include <sodium.h>
 
-#include "common/http/errors.hpp"
+#include "common/domain/errors.hpp"
 
 namespace ticketing::auth_service {
 
@@ -16,7 +16,7 @@ public:
         if (h_.running_ >= h_.max_concurrent_ && h_.waiting_ >= h_.max_waiting_) {
             // The queue is full: answer at once (503 with Retry-After) rather than make every
             // sign-in wait behind a flood of them.
-            throw http::ServiceUnavailableError("Server busy, please retry");
+            throw domain::UnavailableError("Server busy, please retry");
         }
         ++h_.waiting_;
         h_.cv_.wait(lock, [this] { return h_.running_ < h_.max_concurrent_; });

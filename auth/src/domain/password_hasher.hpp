@@ -2,7 +2,7 @@
 // Argon2PasswordHasher is the production one (libsodium's Argon2id, interactive limits: about
 // 64 MiB and tens of milliseconds per hash); it lets only a few hashes run at once so a burst of
 // sign-ins cannot exhaust memory: up to max_waiting others wait their turn, and beyond that a
-// hash is refused at once with http::ServiceUnavailableError (503 with Retry-After: DESIGN.md
+// hash is refused at once with domain::UnavailableError (503 with Retry-After: DESIGN.md
 // section 13). Tests of logic may use a fast fake.
 // Thread-safety: implementations are safe from any thread.
 #pragma once

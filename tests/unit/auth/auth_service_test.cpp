@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/domain/errors.hpp"
 #include "common/http/errors.hpp"
 #include "common/testing/fake_clock.hpp"
 
@@ -50,11 +51,13 @@ private:
     int n_ = 0;
 };
 
+// The answer the error middleware makes of what the call threw: "<status> <message>".
 std::string ErrorOf(auto call) {
     try {
         call();
-    } catch (const http::HttpError& e) {
-        return std::to_string(e.status()) + " " + e.what();
+    } catch (const std::exception& e) {
+        auto answer = http::ToHttpError(e);
+        return answer ? std::to_string(answer->status()) + " " + answer->what() : "not mapped";
     }
     return "no error";
 }
@@ -96,7 +99,7 @@ TEST_F(AuthServiceTest, SignInGivesOneMessageForWrongPasswordAndUnknownEmail) {
 
 TEST_F(AuthServiceTest, SignInChecksAHashEvenForAnUnknownEmail) {
     int before = hasher_.verifications;
-    EXPECT_THROW(service_.SignIn("nobody@b.co", "password1"), http::BadRequestError);
+    EXPECT_THROW(service_.SignIn("nobody@b.co", "password1"), domain::RuleViolation);
     EXPECT_EQ(hasher_.verifications, before + 1);
 }
 
