@@ -67,4 +67,9 @@ EnvVars WithSessionKeys(EnvVars env, bool signing) {
     return env;
 }
 
+Headers SessionCookie(const std::string& user_id, const auth::SessionSettings& session) {
+    auto token = auth::IssueToken(user_id, user_id + "@test.com", session);
+    return {{"Cookie", "session=" + auth::SessionCookieValue(token)}};
+}
+
 }  // namespace ticketing::test

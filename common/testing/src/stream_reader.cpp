@@ -101,4 +101,16 @@ std::int64_t ConsumerRedelivered(const std::string& nats_url,
     });
 }
 
+std::vector<StoredMessage> ReadSubject(const std::string& nats_url,
+                                       const std::string& stream,
+                                       const std::string& subject) {
+    std::vector<StoredMessage> out;
+    for (auto& m : ReadStream(nats_url, stream)) {
+        if (m.subject == subject) {
+            out.push_back(std::move(m));
+        }
+    }
+    return out;
+}
+
 }  // namespace ticketing::test

@@ -146,10 +146,7 @@ protected:
         builder_.reset();
     }
 
-    test::Headers As(const std::string& user_id) {
-        auto token = auth::IssueToken(user_id, user_id + "@test.com", session_);
-        return {{"Cookie", "session=" + auth::SessionCookieValue(token)}};
-    }
+    test::Headers As(const std::string& user_id) { return test::SessionCookie(user_id, session_); }
 
     template <class E>
     void Publish(const E& e) {
@@ -188,13 +185,7 @@ protected:
     }
 
     std::vector<test::StoredMessage> Stream(const std::string& subject) {
-        std::vector<test::StoredMessage> out;
-        for (auto& m : test::ReadStream(nats_.Url(), "TICKETING")) {
-            if (m.subject == subject) {
-                out.push_back(std::move(m));
-            }
-        }
-        return out;
+        return test::ReadSubject(nats_.Url(), "TICKETING", subject);
     }
 
     // payment:created events in the stream once the outbox is empty.

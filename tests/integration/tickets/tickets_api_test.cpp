@@ -82,10 +82,7 @@ protected:
     bool Postgres() const { return GetParam() == "Postgres"; }
 
     // A signed-in user's Cookie header.
-    test::Headers As(const std::string& user_id) {
-        auto token = auth::IssueToken(user_id, user_id + "@test.com", session_);
-        return {{"Cookie", "session=" + auth::SessionCookieValue(token)}};
-    }
+    test::Headers As(const std::string& user_id) { return test::SessionCookie(user_id, session_); }
 
     json CreateTicket(const std::string& title = "Concert", const json& price = 20) {
         auto r = client_->Post(kTickets, Body(title, price), As(kSeller));
@@ -123,13 +120,7 @@ protected:
 
     std::vector<test::StoredMessage> Stream(const std::string& subject,
                                             const std::string& stream = "TICKETING") {
-        std::vector<test::StoredMessage> out;
-        for (auto& m : test::ReadStream(nats_.Url(), stream)) {
-            if (m.subject == subject) {
-                out.push_back(std::move(m));
-            }
-        }
-        return out;
+        return test::ReadSubject(nats_.Url(), stream, subject);
     }
 
     std::vector<events::TicketUpdated> Updates() {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "common/auth/session.hpp"
+#include "common/testing/http_client.hpp"
 #include "common/testing/process.hpp"
 #include "common/util/clock.hpp"
 
@@ -28,6 +29,10 @@ const TestSessionKeys& SessionKeys();
 auth::SessionSettings TestSessionSettings(const util::Clock& clock,
                                           std::chrono::seconds ttl = std::chrono::hours(24),
                                           const auth::RevocationList* revoked = nullptr);
+
+// The Cookie header of a signed-in `user_id` (email <user_id>@test.com), signed by `session`'s
+// signer (TestSessionSettings has one).
+Headers SessionCookie(const std::string& user_id, const auth::SessionSettings& session);
 
 // The variables a spawned service needs to check sessions (JWT_PUBLIC_KEYS_DIR) and, for auth,
 // to sign them (JWT_PRIVATE_KEY_FILE, JWT_KEY_ID).

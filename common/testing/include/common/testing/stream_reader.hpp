@@ -19,6 +19,10 @@ struct StoredMessage {
 
 // Every message of `stream`, in sequence order (empty if the stream does not exist).
 std::vector<StoredMessage> ReadStream(const std::string& nats_url, const std::string& stream);
+// The messages of `stream` on one subject, in stream order.
+std::vector<StoredMessage> ReadSubject(const std::string& nats_url,
+                                       const std::string& stream,
+                                       const std::string& subject);
 
 // Pending (not yet delivered) plus ack-pending counts of a durable consumer; -1 if unknown.
 std::int64_t ConsumerBacklog(const std::string& nats_url,
