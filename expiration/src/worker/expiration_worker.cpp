@@ -171,8 +171,9 @@ void ExpirationWorker::Run() {
         }
         lock.lock();
         auto wake_at = started + delay;
+        const auto earliest_wake = started + options_.min_pass_interval;
         while (!stopping_) {
-            wake_at = std::min(wake_at, earliest_scheduled_);
+            wake_at = std::min(wake_at, std::max(earliest_scheduled_, earliest_wake));
             if (SteadyClock::now() >= wake_at) {
                 break;
             }

@@ -36,7 +36,13 @@ struct WorkerOptions {
     RetryPolicy retry;
     // Pause after a failed pass (Redis unreachable), doubling up to the max.
     std::chrono::milliseconds error_backoff_min{std::chrono::milliseconds(100)};
-    std::chrono::milliseconds error_backoff_max{std::chrono::seconds(2)};
+    // Short: a refused connection costs nothing, and every pass this waits after Redis is back
+    // delays every held expiration by as much.
+    std::chrono::milliseconds error_backoff_max{std::chrono::milliseconds(500)};
+    // A listener's wake (a job scheduled already due) starts a pass no sooner than this after
+    // the last one began: a burst of order events (a backlog drained after an outage) is fired
+    // in batches rather than one pass, one claim and one publish round trip per job.
+    std::chrono::milliseconds min_pass_interval{std::chrono::milliseconds(10)};
 };
 
 struct PassResult {
