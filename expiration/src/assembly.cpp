@@ -13,11 +13,13 @@ namespace ticketing::expiration {
 Parts Assemble(service::ServiceBuilder& b, const Settings& settings) {
     b.ConnectBus();
     auto& metrics = b.Make<ExpirationMetrics>(b.metrics());
-    // Two connections: a burst of order events never delays the worker's passes.
+    // Three connections: a burst of order events never delays the worker's passes, and
+    // scheduling (order:created) does not wait behind removals (order:cancelled/completed).
     RedisJobQueueOptions queue_options;
     queue_options.endpoint = settings.redis;
     auto& worker_queue = b.Make<RedisJobQueue>(queue_options);
     auto& listener_queue = b.Make<RedisJobQueue>(queue_options);
+    auto& removal_queue = b.Make<RedisJobQueue>(queue_options);
     auto& worker = b.Make<ExpirationWorker>(worker_queue,
                                             b.publisher(),
                                             b.clock(),
@@ -32,7 +34,7 @@ Parts Assemble(service::ServiceBuilder& b, const Settings& settings) {
     // seconds. A Redis call takes well under a millisecond: 128 in flight still carry 10k
     // events a second.
     b.MaxEventsInFlight(128);
-    auto& listeners = b.Make<Listeners>(listener_queue, worker, metrics);
+    auto& listeners = b.Make<Listeners>(listener_queue, removal_queue, worker, metrics);
     b.Listen([&listeners](bus::EventSubscriber& s) { listeners.SubscribeAll(s); });
     log::Info("expiration service starting",
               {{"redis", Describe(settings.redis)},

@@ -4,10 +4,13 @@
 
 namespace ticketing::expiration {
 
-Listeners::Listeners(JobQueue& queue, ScheduleNotifier& notifier, ExpirationMetrics& metrics)
-    : order_created(queue, notifier, metrics),
-      order_cancelled(queue, metrics),
-      order_completed(queue, metrics) {}
+Listeners::Listeners(JobQueue& scheduling,
+                     JobQueue& removal,
+                     ScheduleNotifier& notifier,
+                     ExpirationMetrics& metrics)
+    : order_created(scheduling, notifier, metrics),
+      order_cancelled(removal, metrics),
+      order_completed(removal, metrics) {}
 
 void Listeners::SubscribeAll(bus::EventSubscriber& subscriber) {
     subscriber.Subscribe<events::OrderCreated>(

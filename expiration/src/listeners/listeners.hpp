@@ -68,7 +68,14 @@ private:
 // outlive them (the service builder sees to it).
 class Listeners final {
 public:
-    Listeners(JobQueue& queue, ScheduleNotifier& notifier, ExpirationMetrics& metrics);
+    Listeners(JobQueue& queue, ScheduleNotifier& notifier, ExpirationMetrics& metrics)
+        : Listeners(queue, queue, notifier, metrics) {}
+    // order:created schedules on `scheduling`, the other two remove on `removal`: on two Redis
+    // connections, the backlog drained after an outage is not one queue of round trips.
+    Listeners(JobQueue& scheduling,
+              JobQueue& removal,
+              ScheduleNotifier& notifier,
+              ExpirationMetrics& metrics);
     void SubscribeAll(bus::EventSubscriber& subscriber);
 
     OrderCreatedListener order_created;

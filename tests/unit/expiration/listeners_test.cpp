@@ -116,6 +116,33 @@ TEST_F(ListenersTest, RemovingAMissingJobAcks) {
     EXPECT_EQ(metrics_.removed.Value(), 0.0);
 }
 
+// The service gives scheduling and removal their own Redis connections: each listener must use
+// the queue it was given. (Two in-memory queues stand for two connections; here they do not share
+// their data, so a tombstone shows which one the removal went to.)
+TEST(ListenersOnTwoQueues, SchedulingAndRemovalUseTheirOwnQueue) {
+    test::FakeClock clock;
+    test::InMemoryJobQueue scheduling{clock}, removal{clock};
+    test::FakeBus bus;
+    RecordingNotifier notifier;
+    metrics::Registry registry;
+    ExpirationMetrics metrics{registry};
+    Listeners listeners{scheduling, removal, notifier, metrics};
+    listeners.SubscribeAll(bus);
+
+    events::OrderCreated created{
+        "o1", 0, events::OrderStatus::kCreated, "u1", clock.Now() + 15min, {"t1", 2000}};
+    EXPECT_EQ(bus.Deliver(created).decision, AckDecision::kAck);
+    EXPECT_TRUE(scheduling.Find("o1").has_value());
+    EXPECT_FALSE(removal.Find("o1").has_value());
+
+    // The removal queue records the cancellation (its tombstone refuses a later schedule); the
+    // scheduling queue is not touched.
+    EXPECT_EQ(bus.Deliver(events::OrderCancelled{"o1", 1, {"t1"}}).decision, AckDecision::kAck);
+    EXPECT_TRUE(scheduling.Find("o1").has_value());
+    EXPECT_EQ(removal.Schedule("o1", clock.Now() + 15min, "{}").outcome,
+              ScheduleResult::Outcome::kAlreadyFinished);
+}
+
 TEST_F(ListenersTest, OrderCreatedArrivingAfterItsCancelIsIgnored) {
     bus_.Deliver(events::OrderCancelled{"o1", 1, {"t1"}});
     EXPECT_EQ(DeliverCreated(Created("o1", clock_.Now() + 15min)), AckDecision::kAck);
