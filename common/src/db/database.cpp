@@ -406,10 +406,28 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const Options& 
     return db;
 }
 
+namespace {
+
+// Before the process's first SQLite connection: the pool hands a connection to one thread at a
+// time, so SQLite's own per-connection mutexes ("serialized" mode, Debian's default) only cost
+// (about a tenth of a GET /api/tickets/:id's CPU, issue 20); "multi-thread" mode drops them. Its
+// allocation statistics take a global mutex on every malloc: off too. Both fail harmlessly
+// (SQLITE_MISUSE) if SQLite was initialised already.
+void ConfigureSqliteOnce() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+        sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    });
+}
+
+}  // namespace
+
 std::unique_ptr<soci::session> Database::OpenSession() {
     auto session = std::make_unique<soci::session>();
     try {
         if (kind_ == Kind::kSqlite) {
+            ConfigureSqliteOnce();
             session->open(soci::sqlite3, spec_.connect_string);
             // busy_timeout first: switching to WAL needs a lock another connection may hold.
             *session << "PRAGMA busy_timeout = " +

@@ -183,6 +183,11 @@ db::Database& ServiceBuilder::db() {
     return *parts_->db;
 }
 
+http::Dispatch ServiceBuilder::ReadDispatch() {
+    return db().kind() == db::DatabaseKind::kSqlite ? http::Dispatch::kInline
+                                                    : http::Dispatch::kWorker;
+}
+
 bus::NatsConnection& ServiceBuilder::bus() {
     if (!parts_->connection) {
         throw std::logic_error("ServiceBuilder::bus() before ConnectBus()");

@@ -20,6 +20,9 @@ http::Handler ListOrdersHandler(OrderService& service, const auth::SessionSettin
 http::Handler ShowOrderHandler(OrderService& service, const auth::SessionSettings& session);
 http::Handler CancelOrderHandler(OrderService& service, const auth::SessionSettings& session);
 
-http::Router BuildRouter(OrderService& service, const auth::SessionSettings& session);
+// The routes under /api/orders; the GETs dispatched as `reads` (ServiceBuilder::ReadDispatch).
+http::Router BuildRouter(OrderService& service,
+                         const auth::SessionSettings& session,
+                         http::Dispatch reads = http::Dispatch::kWorker);
 
 }  // namespace ticketing::orders

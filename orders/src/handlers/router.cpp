@@ -2,11 +2,13 @@
 
 namespace ticketing::orders {
 
-http::Router BuildRouter(OrderService& service, const auth::SessionSettings& session) {
+http::Router BuildRouter(OrderService& service,
+                         const auth::SessionSettings& session,
+                         http::Dispatch reads) {
     http::Router router;
     router.Post("/api/orders", CreateOrderHandler(service, session));
-    router.Get("/api/orders", ListOrdersHandler(service, session));
-    router.Get("/api/orders/:id", ShowOrderHandler(service, session));
+    router.Get("/api/orders", ListOrdersHandler(service, session), reads);
+    router.Get("/api/orders/:id", ShowOrderHandler(service, session), reads);
     router.Delete("/api/orders/:id", CancelOrderHandler(service, session));
     return router;
 }

@@ -22,7 +22,10 @@ http::Handler ListMyTicketsHandler(TicketService& service, const auth::SessionSe
 http::Handler ShowTicketHandler(TicketService& service);
 http::Handler UpdateTicketHandler(TicketService& service, const auth::SessionSettings& session);
 
-// All four routes under /api/tickets.
-http::Router BuildRouter(TicketService& service, const auth::SessionSettings& session);
+// All four routes under /api/tickets; the GETs dispatched as `reads`
+// (ServiceBuilder::ReadDispatch).
+http::Router BuildRouter(TicketService& service,
+                         const auth::SessionSettings& session,
+                         http::Dispatch reads = http::Dispatch::kWorker);
 
 }  // namespace ticketing::tickets
