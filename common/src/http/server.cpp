@@ -8,6 +8,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_map>
 
 #include <nlohmann/json.hpp>
 #include <pthread.h>
@@ -479,16 +480,51 @@ private:
         Finish(call, std::move(response));
     }
 
+    // A request's two metric children, looked up once per (route, method, status) and thread:
+    // Family::With builds its labels and takes the family's lock, which cost every request
+    // allocations and contention (issue 20). The threads that call Finish are this server's own
+    // (I/O and workers), so a thread's cache dies with them; the server id keeps two servers of
+    // one process (tests) apart.
+    struct RequestMetrics {
+        metrics::Counter* requests = nullptr;
+        metrics::Histogram* latency = nullptr;
+    };
+    RequestMetrics& MetricsFor(const Route* route, Method method, int status) {
+        struct Key {
+            std::uint64_t server;
+            const Route* route;
+            Method method;
+            int status;
+            bool operator==(const Key&) const = default;
+        };
+        struct KeyHash {
+            std::size_t operator()(const Key& k) const noexcept {
+                std::size_t h = std::hash<const void*>{}(k.route);
+                h ^= std::hash<std::uint64_t>{}(k.server) + 0x9e3779b97f4a7c15ULL + (h << 6);
+                return h ^ (static_cast<std::size_t>(k.status) << 8) ^
+                       static_cast<std::size_t>(k.method);
+            }
+        };
+        thread_local std::unordered_map<Key, RequestMetrics, KeyHash> cache;
+        auto [it, inserted] = cache.try_emplace(Key{id_, route, method, status});
+        if (inserted) {
+            const std::string pattern = route ? route->pattern : "unmatched";
+            const std::string name(MethodName(method));
+            it->second.requests = &requests_.With(
+                {{"method", name}, {"route", pattern}, {"status", std::to_string(status)}});
+            it->second.latency = &latency_.With({{"method", name}, {"route", pattern}});
+        }
+        return it->second;
+    }
+
     void Finish(Call& call, Response response) {
-        const std::string route = call.route ? call.route->pattern : "unmatched";
-        const auto method = std::string(MethodName(call.request.method()));
         auto elapsed = std::chrono::duration<double>(Clock::now() - call.started).count();
-        requests_
-            .With(
-                {{"method", method}, {"route", route}, {"status", std::to_string(response.status)}})
-            .Inc();
-        latency_.With({{"method", method}, {"route", route}}).Observe(elapsed);
+        auto& m = MetricsFor(call.route, call.request.method(), response.status);
+        m.requests->Inc();
+        m.latency->Observe(elapsed);
         if (log::Enabled(log::Level::kInfo)) {
+            const std::string route = call.route ? call.route->pattern : "unmatched";
+            const auto method = std::string(MethodName(call.request.method()));
             log::ScopedContext context(call.request.request_id(), call.request.trace_id());
             log::Info("request",
                       {{"method", method},
@@ -515,6 +551,8 @@ private:
         call.raw.reset();
     }
 
+    static inline std::atomic<std::uint64_t> next_id_{0};
+    const std::uint64_t id_ = ++next_id_;
     ServerOptions options_;
     Router router_;
     Router builtin_;
