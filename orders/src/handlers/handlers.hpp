@@ -20,7 +20,8 @@ http::Handler ListOrdersHandler(OrderService& service, const auth::SessionSettin
 http::Handler ShowOrderHandler(OrderService& service, const auth::SessionSettings& session);
 http::Handler CancelOrderHandler(OrderService& service, const auth::SessionSettings& session);
 
-// The routes under /api/orders; the GETs dispatched as `reads` (ServiceBuilder::ReadDispatch).
+// The routes under /api/orders; GET /api/orders/:id (one row) dispatched as `reads`
+// (ServiceBuilder::ReadDispatch).
 http::Router BuildRouter(OrderService& service,
                          const auth::SessionSettings& session,
                          http::Dispatch reads = http::Dispatch::kWorker);

@@ -7,7 +7,7 @@ http::Router BuildRouter(OrderService& service,
                          http::Dispatch reads) {
     http::Router router;
     router.Post("/api/orders", CreateOrderHandler(service, session));
-    router.Get("/api/orders", ListOrdersHandler(service, session), reads);
+    router.Get("/api/orders", ListOrdersHandler(service, session));  // a page: on a worker
     router.Get("/api/orders/:id", ShowOrderHandler(service, session), reads);
     router.Delete("/api/orders/:id", CancelOrderHandler(service, session));
     return router;

@@ -22,7 +22,7 @@ http::Handler ListMyTicketsHandler(TicketService& service, const auth::SessionSe
 http::Handler ShowTicketHandler(TicketService& service);
 http::Handler UpdateTicketHandler(TicketService& service, const auth::SessionSettings& session);
 
-// All four routes under /api/tickets; the GETs dispatched as `reads`
+// All four routes under /api/tickets; GET /api/tickets/:id (one row) dispatched as `reads`
 // (ServiceBuilder::ReadDispatch).
 http::Router BuildRouter(TicketService& service,
                          const auth::SessionSettings& session,

@@ -7,8 +7,10 @@ http::Router BuildRouter(TicketService& service,
                          http::Dispatch reads) {
     http::Router router;
     router.Post("/api/tickets", CreateTicketHandler(service, session));
-    router.Get("/api/tickets", ListTicketsHandler(service), reads);
-    router.Get("/api/tickets/mine", ListMyTicketsHandler(service, session), reads);  // before :id
+    // Pages (up to 100 rows to read and serialise) stay on a worker: inline, they held the I/O
+    // thread long enough for other connections to time out.
+    router.Get("/api/tickets", ListTicketsHandler(service));
+    router.Get("/api/tickets/mine", ListMyTicketsHandler(service, session));  // before :id
     router.Get("/api/tickets/:id", ShowTicketHandler(service), reads);
     router.Put("/api/tickets/:id", UpdateTicketHandler(service, session));
     return router;

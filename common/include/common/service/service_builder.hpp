@@ -92,7 +92,7 @@ public:
     util::IdGenerator& ids();
     metrics::Registry& metrics();
     db::Database& db();
-    // How a route that only reads the database is dispatched: on SQLite inline on the HTTP I/O
+    // How a route that reads one row is dispatched: on SQLite inline on the HTTP I/O
     // thread (a read of a local file takes microseconds and never waits for a writer in WAL
     // mode, and the hand-off to a worker and back cost a GET a quarter of its throughput, issue
     // 20); on PostgreSQL, whose reads wait on the network, on a worker.
