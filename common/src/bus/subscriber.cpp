@@ -340,14 +340,31 @@ private:
         log::ScopedContext context("", trace_id);
 
         HandlerResult result = Run(b, msg, meta);
-        // A dependency is down: hold this delivery (and so take no new one on this consumer)
-        // until the service's dependencies answer again, then try again at once.
-        while (result.transient && DependenciesDown()) {
-            if (!HoldUntilReady(b, msg)) {
-                // Shutting down: hand it back for another replica or the next start.
+        auto pause = options_.in_place_retry_pause;
+        for (int retried = 0;; ++retried) {
+            // A dependency is down: hold this delivery (and so take no new one on this
+            // consumer) until the service's dependencies answer again, then try again at once.
+            while (result.transient && DependenciesDown()) {
+                if (!HoldUntilReady(b, msg)) {
+                    // Shutting down: hand it back for another replica or the next start.
+                    natsMsg_Nak(msg, nullptr);
+                    return;
+                }
+                result = Run(b, msg, meta);
+            }
+            if (!result.transient || retried >= options_.in_place_retries) {
+                break;
+            }
+            // The dependencies answer, yet the call failed: most often one that came back a
+            // moment ago, or a connection of the handler's that broke in the outage and is being
+            // made again. Try again here shortly rather than hand the delivery back with a delay
+            // that grows with every delivery the outage counted (seconds, for an event that
+            // was redelivered while it waited behind a held one: Outage.redis).
+            if (!PauseUnlessClosing(pause)) {
                 natsMsg_Nak(msg, nullptr);
                 return;
             }
+            pause *= 2;
             result = Run(b, msg, meta);
         }
         if (result.decision == AckDecision::kRetry && !result.transient && stored_at_ns > 0) {
@@ -438,6 +455,12 @@ private:
 
     bool DependenciesDown() const {
         return options_.dependencies_ready && !closing_.load() && !options_.dependencies_ready();
+    }
+
+    // Waits `pause`; false when the subscriber closes meanwhile.
+    bool PauseUnlessClosing(std::chrono::milliseconds pause) {
+        std::unique_lock lock(mu_);
+        return !cv_.wait_for(lock, pause, [this] { return closing_.load(); });
     }
 
     // Waits until the dependencies answer (true) or the subscriber closes (false), telling the

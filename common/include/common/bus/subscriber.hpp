@@ -77,6 +77,11 @@ struct SubscriberOptions {
     // The service's readiness less the bus (its database, Redis): while it answers false after a
     // handler failed, the delivery is held. Empty: always ready.
     std::function<bool()> dependencies_ready;
+    // A handler failure caused by a dependency (transient) while dependencies_ready answers
+    // true is tried again in place this many times, after in_place_retry_pause and then twice
+    // that each time, before the delivery goes back to the server with a backoff.
+    int in_place_retries = 2;
+    std::chrono::milliseconds in_place_retry_pause{std::chrono::milliseconds(100)};
     // How often a held delivery asks dependencies_ready again.
     std::chrono::milliseconds ready_poll{std::chrono::milliseconds(200)};
     std::chrono::milliseconds ack_wait{std::chrono::seconds(30)};

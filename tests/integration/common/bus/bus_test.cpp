@@ -337,6 +337,7 @@ TEST_F(BusTest, AThrowingHandlerIsNeverDeadLetteredWhateverTheDeliveries) {
     Seen<std::uint64_t> handled;
     SubscriberOptions o;
     o.transient_backoff_cap = 20ms;
+    o.in_place_retries = 0;  // one run per delivery: 30 failed deliveries
     auto s = Subscriber("payments-service", o);
     s->Subscribe<ExpirationComplete>([&](const ExpirationComplete&, const MessageMeta& m) {
         if (++attempts <= 30) {
@@ -359,6 +360,35 @@ TEST_F(BusTest, AThrowingHandlerIsNeverDeadLetteredWhateverTheDeliveries) {
     EXPECT_TRUE(Stream("TICKETING_DLQ").empty());
     EXPECT_EQ(CounterFor("bus_events_dead_lettered_total", "payments-service-expiration-complete"),
               0.0);
+}
+
+// A transient failure while the dependencies answer (one that came back a moment ago) is tried
+// again in place before the delivery goes back to the server: two failures are absorbed by the
+// first delivery; a third failure hands it back, and the next delivery succeeds.
+TEST_F(BusTest, ATransientFailureIsTriedAgainInPlaceBeforeTheDeliveryIsHandedBack) {
+    std::atomic<int> attempts{0};
+    Seen<std::pair<std::string, std::uint64_t>> handled;
+    SubscriberOptions o;
+    o.in_place_retry_pause = 10ms;
+    o.transient_backoff_cap = 20ms;
+    auto s = Subscriber("payments-service", o);
+    s->Subscribe<ExpirationComplete>([&](const ExpirationComplete& e, const MessageMeta& m) {
+        // o1 fails twice (absorbed in place), o2 fails three times (handed back once).
+        int n = ++attempts;
+        if ((e.order_id == "o1" && n <= 2) || (e.order_id == "o2" && n >= 4 && n <= 6)) {
+            throw std::runtime_error("connection reset while reconnecting");
+        }
+        handled.Add({e.order_id, m.num_delivered});
+        return AckDecision::kAck;
+    });
+    Publish(ExpirationComplete{"o1"});
+    ASSERT_TRUE(test::WaitUntil([&] { return handled.Size() == 1; }, 10s));
+    Publish(ExpirationComplete{"o2"});
+    ASSERT_TRUE(test::WaitUntil([&] { return handled.Size() == 2; }, 10s));
+    auto items = handled.Items();
+    EXPECT_EQ(items[0], (std::pair<std::string, std::uint64_t>{"o1", 1}));
+    EXPECT_EQ(items[1], (std::pair<std::string, std::uint64_t>{"o2", 2}));
+    EXPECT_EQ(attempts.load(), 7);  // o1: 3 runs; o2: 3 on its first delivery, 1 on its second
 }
 
 // While the service's dependencies report down, a failed delivery is held: its ack deadline is
