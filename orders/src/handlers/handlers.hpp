@@ -24,6 +24,6 @@ http::Handler CancelOrderHandler(OrderService& service, const auth::SessionSetti
 // (ServiceBuilder::ReadDispatch).
 http::Router BuildRouter(OrderService& service,
                          const auth::SessionSettings& session,
-                         http::Dispatch reads = http::Dispatch::kWorker);
+                         http::Dispatch reads);
 
 }  // namespace ticketing::orders

@@ -26,6 +26,6 @@ http::Handler UpdateTicketHandler(TicketService& service, const auth::SessionSet
 // (ServiceBuilder::ReadDispatch).
 http::Router BuildRouter(TicketService& service,
                          const auth::SessionSettings& session,
-                         http::Dispatch reads = http::Dispatch::kWorker);
+                         http::Dispatch reads);
 
 }  // namespace ticketing::tickets
