@@ -1,5 +1,6 @@
 #include "common/bus/subscriber.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -27,6 +28,17 @@ HandlerResult RunDecoded(const std::function<AckDecision()>& call) {
 }
 
 namespace {
+
+// A batch handler called with a batch of one.
+RawHandler OneAtATime(RawBatchHandler handler) {
+    return [h = std::move(handler)](std::string_view payload, const MessageMeta& meta) {
+        RawDelivery d{payload, &meta};
+        auto results = h(std::span<const RawDelivery>(&d, 1));
+        return results.size() == 1
+                   ? std::move(results.front())
+                   : HandlerResult{AckDecision::kRetry, "batch handler failed", true};
+    };
+}
 
 std::string HeaderOr(natsMsg* msg, const char* name, std::string fallback = "") {
     const char* value = nullptr;
@@ -78,11 +90,25 @@ struct PendingProbe {
 
 class NatsSubscriber::Impl {
 public:
+    // One delivery on its way through Prepare, the handler and Settle.
+    struct Delivery {
+        natsMsg* msg = nullptr;
+        MessageMeta meta;
+        std::int64_t stored_at_ns = 0;
+        std::chrono::steady_clock::time_point started;
+    };
+
     struct Binding {
         Impl* owner = nullptr;
         std::string subject;
         std::string consumer;
         RawHandler handler;
+        // Set for a batch consumer: deliveries gather in `stash` while more are queued in this
+        // process, up to max_batch, and go to batch_handler together (`handler` then runs one
+        // of them alone, for retries).
+        RawBatchHandler batch_handler;
+        std::size_t max_batch = 1;
+        std::vector<Delivery> stash;  // touched only from this subscription's delivery thread
         natsSubscription* sub = nullptr;
         // This consumer's metric children, looked up once rather than per event.
         metrics::Counter* acked = nullptr;
@@ -174,7 +200,10 @@ public:
         }
     }
 
-    void Subscribe(events::Subject subject, RawHandler handler) {
+    void Subscribe(events::Subject subject,
+                   RawHandler handler,
+                   RawBatchHandler batch_handler = nullptr,
+                   std::size_t max_batch = 1) {
         auto& h = connection_.handles();
         std::string subject_name(subject.name);
         std::string consumer = ConsumerName(options_.queue_group, subject_name);
@@ -186,6 +215,8 @@ public:
         binding.subject = subject_name;
         binding.consumer = consumer;
         binding.handler = std::move(handler);
+        binding.batch_handler = std::move(batch_handler);
+        binding.max_batch = std::max<std::size_t>(max_batch, 1);
         bindings_.push_back(std::move(binding));
         Binding& b = bindings_.back();
         auto decision = [&](AckDecision d) {
@@ -274,6 +305,8 @@ private:
     static void OnComplete(void* closure) {
         auto* b = static_cast<Binding*>(closure);
         Impl* self = b->owner;
+        // Gathered when the subscription closed: back to the server for another replica.
+        NakAll(*b);
         {
             std::lock_guard lock(self->mu_);
             --self->open_;
@@ -291,10 +324,16 @@ private:
             std::lock_guard lock(mu_);
             ++running_;
         }
-        if (!closing_.load()) {
-            Process(b, msg);  // no exception crosses the C callback: Process catches all
+        // No exception crosses the C callback: Process and Gather catch all.
+        if (closing_.load()) {
+            NakAll(b);
+            natsMsg_Destroy(msg);
+        } else if (b.batch_handler) {
+            Gather(b, msg);
+        } else {
+            Process(b, msg);
+            natsMsg_Destroy(msg);
         }
-        natsMsg_Destroy(msg);
         {
             std::lock_guard lock(mu_);
             --running_;
@@ -303,12 +342,84 @@ private:
     }
 
     void Process(Binding& b, natsMsg* msg) {
-        auto started = std::chrono::steady_clock::now();
-        MessageMeta meta;
+        Delivery d{msg, {}, 0, std::chrono::steady_clock::now()};
+        if (!Prepare(b, d)) {
+            return;
+        }
+        std::string trace_id = TraceId(d.meta);
+        log::ScopedContext context("", trace_id);
+        Settle(b, d, Run(b, msg, d.meta));
+    }
+
+    // A batch consumer's delivery: kept while more are queued here (and the batch has room),
+    // then the whole batch goes to the handler and each delivery is settled on its own.
+    void Gather(Binding& b, natsMsg* msg) {
+        Delivery d{msg, {}, 0, std::chrono::steady_clock::now()};
+        if (Prepare(b, d)) {
+            b.stash.push_back(std::move(d));
+        } else {
+            natsMsg_Destroy(msg);
+        }
+        int queued = 0;
+        if (natsSubscription_GetPending(b.sub, &queued, nullptr) == NATS_OK && queued > 0 &&
+            b.stash.size() < b.max_batch) {
+            return;
+        }
+        std::vector<Delivery> batch;
+        batch.swap(b.stash);
+        if (batch.empty()) {
+            return;
+        }
+        std::vector<RawDelivery> raw;
+        raw.reserve(batch.size());
+        for (const auto& item : batch) {
+            raw.push_back({std::string_view(natsMsg_GetData(item.msg),
+                                            static_cast<std::size_t>(
+                                                natsMsg_GetDataLength(item.msg))),
+                           &item.meta});
+        }
+        std::vector<HandlerResult> results;
+        try {
+            results = b.batch_handler(raw);
+        } catch (const std::exception& e) {
+            results.clear();
+            log::Warn("event batch handler failed, will retry", {{"error", e.what()}});
+        }
+        if (results.size() != batch.size()) {
+            // A throw (or a handler that lost count): each one is tried again on its own.
+            results.assign(batch.size(),
+                           HandlerResult{AckDecision::kRetry, "batch handler failed", true});
+        }
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            std::string trace_id = TraceId(batch[i].meta);
+            log::ScopedContext context("", trace_id);
+            Settle(b, batch[i], std::move(results[i]));
+            natsMsg_Destroy(batch[i].msg);
+        }
+    }
+
+    // Hands every gathered delivery back to the server (shutting down).
+    static void NakAll(Binding& b) {
+        for (auto& d : b.stash) {
+            natsMsg_Nak(d.msg, nullptr);
+            natsMsg_Destroy(d.msg);
+        }
+        b.stash.clear();
+    }
+
+    static std::string TraceId(const MessageMeta& meta) {
+        return meta.traceparent.size() >= 35 ? meta.traceparent.substr(3, 32) : "";
+    }
+
+    // Reads the delivery's metadata into d.meta. False when it needs no handler: a redrive for
+    // another consumer, or a duplicate of one acknowledged lately (both acknowledged here).
+    bool Prepare(Binding& b, Delivery& d) {
+        natsMsg* msg = d.msg;
+        MessageMeta& meta = d.meta;
+        std::int64_t& stored_at_ns = d.stored_at_ns;
         meta.subject = b.subject;
         meta.consumer = b.consumer;
         jsMsgMetaData* md = nullptr;
-        std::int64_t stored_at_ns = 0;
         if (natsMsg_GetMetaData(&md, msg) == NATS_OK) {
             meta.stream_sequence = md->Sequence.Stream;
             meta.num_delivered = md->NumDelivered;
@@ -320,13 +431,13 @@ private:
         std::string redrive_for = HeaderOr(msg, kRedriveForHeader);
         if (!redrive_for.empty() && redrive_for != b.consumer) {
             natsMsg_Ack(msg, nullptr);
-            return;
+            return false;
         }
         if (meta.num_delivered > 1 && b.AckedLately(meta.stream_sequence)) {
             natsMsg_Ack(msg, nullptr);
             b.redelivered->Inc();
             b.acked->Inc();
-            return;
+            return false;
         }
         meta.event_id = HeaderOr(
             msg,
@@ -336,10 +447,17 @@ private:
                      std::string(kStreamName) + "-" + std::to_string(meta.stream_sequence)));
         meta.traceparent = HeaderOr(msg, kTraceparentHeader);
         meta.occurred_at = HeaderOr(msg, kOccurredAtHeader);
-        std::string trace_id = meta.traceparent.size() >= 35 ? meta.traceparent.substr(3, 32) : "";
-        log::ScopedContext context("", trace_id);
+        return true;
+    }
 
-        HandlerResult result = Run(b, msg, meta);
+    // Tries a transient failure again (held while the dependencies are down, then in place),
+    // turns an old "not yet" into a dead letter, then acknowledges, naks or parks the delivery,
+    // counts it and logs it.
+    void Settle(Binding& b, Delivery& d, HandlerResult result) {
+        natsMsg* msg = d.msg;
+        const MessageMeta& meta = d.meta;
+        const std::int64_t stored_at_ns = d.stored_at_ns;
+        const auto started = d.started;
         auto pause = options_.in_place_retry_pause;
         for (int retried = 0;; ++retried) {
             // A dependency is down: hold this delivery (and so take no new one on this
@@ -570,6 +688,19 @@ NatsSubscriber::~NatsSubscriber() = default;
 
 void NatsSubscriber::SubscribeRaw(events::Subject subject, RawHandler handler) {
     impl_->Subscribe(subject, std::move(handler));
+}
+
+void NatsSubscriber::SubscribeRawBatch(events::Subject subject,
+                                       RawBatchHandler handler,
+                                       std::size_t max_batch) {
+    RawHandler one = OneAtATime(handler);  // a copy: the batch handler is moved below
+    impl_->Subscribe(subject, std::move(one), std::move(handler), max_batch);
+}
+
+void EventSubscriber::SubscribeRawBatch(events::Subject subject,
+                                        RawBatchHandler handler,
+                                        std::size_t /*max_batch*/) {
+    SubscribeRaw(subject, OneAtATime(std::move(handler)));
 }
 
 }  // namespace ticketing::bus

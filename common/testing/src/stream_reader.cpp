@@ -93,6 +93,14 @@ std::int64_t ConsumerBacklog(const std::string& nats_url,
     });
 }
 
+std::int64_t ConsumerUndelivered(const std::string& nats_url,
+                                 const std::string& stream,
+                                 const std::string& consumer) {
+    return FromConsumerInfo(nats_url, stream, consumer, [](const jsConsumerInfo& ci) {
+        return static_cast<std::int64_t>(ci.NumPending);
+    });
+}
+
 std::int64_t ConsumerRedelivered(const std::string& nats_url,
                                  const std::string& stream,
                                  const std::string& consumer) {

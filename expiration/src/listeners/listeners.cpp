@@ -13,8 +13,9 @@ Listeners::Listeners(JobQueue& scheduling,
       order_completed(removal, metrics) {}
 
 void Listeners::SubscribeAll(bus::EventSubscriber& subscriber) {
-    subscriber.Subscribe<events::OrderCreated>(
-        [this](const auto& e, const auto& m) { return order_created.Handle(e, m); });
+    subscriber.SubscribeBatch<events::OrderCreated>(
+        [this](auto events, auto metas) { return order_created.HandleBatch(events, metas); },
+        OrderCreatedListener::kMaxBatch);
     subscriber.Subscribe<events::OrderCancelled>(
         [this](const auto& e, const auto& m) { return order_cancelled.Handle(e, m); });
     subscriber.Subscribe<events::OrderCompleted>(

@@ -2,7 +2,8 @@
 // "Who reacts to what"), one subject per .cpp file, owned together by Listeners like every
 // service's:
 //   order:created    → schedule the order's expiration at its expiresAt. Idempotent: the order
-//                      id is the job id, so a redelivered event adds nothing.
+//                      id is the job id, so a redelivered event adds nothing. Taken in batches
+//                      (one Redis pipeline for the backlog an outage leaves).
 //   order:cancelled  → remove the order's job. Idempotent: removing a job that is gone (or never
 //   order:completed    came) is fine, and the id stays finished for a while so that a late
 //                      order:created does not bring the job back.
@@ -11,7 +12,11 @@
 // Thread-safety: Handle is const and stateless beyond the references; safe from any thread.
 #pragma once
 
+#include <cstddef>
+#include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bus/bus.hpp"
 #include "common/events/events.hpp"
@@ -33,8 +38,16 @@ public:
     OrderCreatedListener(JobQueue& queue, ScheduleNotifier& notifier, ExpirationMetrics& metrics)
         : queue_(queue), notifier_(notifier), metrics_(metrics) {}
     bus::AckDecision Handle(const events::OrderCreated& event, const bus::MessageMeta& meta) const;
+    // The same for a batch, scheduled in one pipelined round trip (JobQueue::ScheduleAll).
+    std::vector<bus::AckDecision> HandleBatch(std::span<const events::OrderCreated> events,
+                                              std::span<const bus::MessageMeta> metas) const;
+
+    // At most this many order:created in one batch.
+    static constexpr std::size_t kMaxBatch = 256;
 
 private:
+    void Scheduled(const ScheduleResult& result, const std::string& order_id) const;
+
     JobQueue& queue_;
     ScheduleNotifier& notifier_;
     ExpirationMetrics& metrics_;

@@ -41,6 +41,13 @@ struct ScheduleResult {
     std::chrono::milliseconds due_in{0};
 };
 
+// A job to schedule (ScheduleAll).
+struct NewJob {
+    std::string id;
+    util::TimePoint due;
+    std::string payload;
+};
+
 // The right to finish one run of a job. A lease whose token is no longer the job's current one
 // (the job was requeued, re-claimed or cancelled meanwhile) finishes nothing.
 struct Lease {
@@ -89,6 +96,18 @@ public:
     virtual ScheduleResult Schedule(const std::string& id,
                                     util::TimePoint due,
                                     const std::string& payload) = 0;
+    // Schedule for each job, in order, one result each. Not atomic as a whole: each job is
+    // added or not on its own, so after a QueueError some may be in (scheduling them again is
+    // harmless). The default calls Schedule per job; RedisJobQueue pipelines them (one round
+    // trip for the batch a backlog drains in).
+    virtual std::vector<ScheduleResult> ScheduleAll(std::span<const NewJob> jobs) {
+        std::vector<ScheduleResult> results;
+        results.reserve(jobs.size());
+        for (const auto& job : jobs) {
+            results.push_back(Schedule(job.id, job.due, job.payload));
+        }
+        return results;
+    }
     // Removes the job wherever it is (a running job's lease stops counting) and marks the id
     // finished. True when there was a job; a missing one is fine. Throws QueueError.
     virtual bool Cancel(const std::string& id) = 0;

@@ -72,6 +72,17 @@ std::optional<util::TimePoint> OptionalTime(std::int64_t ms) {
     return util::FromEpochMs(ms);
 }
 
+// The schedule script's reply: {0 added | 1 already scheduled | 2 already finished, due in ms}.
+ScheduleResult ToScheduleResult(const redisReply& reply) {
+    auto code = Integer(Element(reply, 0, "schedule"), "schedule");
+    ScheduleResult result;
+    result.outcome = code == 0   ? ScheduleResult::Outcome::kAdded
+                     : code == 1 ? ScheduleResult::Outcome::kAlreadyScheduled
+                                 : ScheduleResult::Outcome::kAlreadyFinished;
+    result.due_in = std::chrono::milliseconds(Integer(Element(reply, 1, "schedule"), "due"));
+    return result;
+}
+
 }  // namespace
 
 class RedisJobQueue::Impl {
@@ -102,13 +113,7 @@ public:
     }
 
     ReplyPtr Eval(scripts::Script script, const std::vector<std::string>& args) {
-        std::vector<std::string> command;
-        command.reserve(3 + keys_.size() + args.size());
-        command.emplace_back("EVALSHA");
-        command.emplace_back(shas_[script]);
-        command.emplace_back(std::to_string(keys_.size()));
-        command.insert(command.end(), keys_.begin(), keys_.end());
-        command.insert(command.end(), args.begin(), args.end());
+        std::vector<std::string> command = EvalCommand(script, args);
         auto reply = CommandAllowingErrors(command);
         if (reply->type == REDIS_REPLY_ERROR && Text(*reply).starts_with("NOSCRIPT")) {
             // The server lost its script cache (SCRIPT FLUSH, or a restart behind a proxy).
@@ -118,6 +123,43 @@ public:
         }
         ThrowIfError(*reply);
         return reply;
+    }
+
+    // The same script once per argument list, pipelined: every command is written, then every
+    // reply read, in one round trip. One reply each, in order.
+    std::vector<ReplyPtr> EvalEach(scripts::Script script,
+                                   const std::vector<std::vector<std::string>>& arg_lists) {
+        std::vector<std::vector<std::string>> commands;
+        commands.reserve(arg_lists.size());
+        for (const auto& args : arg_lists) {
+            commands.push_back(EvalCommand(script, args));
+        }
+        for (const auto& command : commands) {
+            std::vector<const char*> argv;
+            std::vector<std::size_t> lengths;
+            ToArgv(command, argv, lengths);
+            if (redisAppendCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(),
+                                       lengths.data()) != REDIS_OK) {
+                LoseConnection();
+            }
+        }
+        std::vector<ReplyPtr> replies;
+        replies.reserve(commands.size());
+        for (std::size_t i = 0; i < commands.size(); ++i) {
+            void* raw = nullptr;
+            if (redisGetReply(ctx_.get(), &raw) != REDIS_OK || raw == nullptr) {
+                LoseConnection();
+            }
+            replies.emplace_back(static_cast<redisReply*>(raw));
+        }
+        for (std::size_t i = 0; i < replies.size(); ++i) {
+            if (replies[i]->type == REDIS_REPLY_ERROR &&
+                Text(*replies[i]).starts_with("NOSCRIPT")) {
+                replies[i] = Eval(script, arg_lists[i]);  // reloads the scripts
+            }
+            ThrowIfError(*replies[i]);
+        }
+        return replies;
     }
 
     ReplyPtr Command(const std::vector<std::string>& args) {
@@ -174,21 +216,43 @@ public:
     }
 
 private:
-    ReplyPtr CommandAllowingErrors(const std::vector<std::string>& args) {
-        std::vector<const char*> argv;
-        std::vector<std::size_t> lengths;
+    std::vector<std::string> EvalCommand(scripts::Script script,
+                                         const std::vector<std::string>& args) const {
+        std::vector<std::string> command;
+        command.reserve(3 + keys_.size() + args.size());
+        command.emplace_back("EVALSHA");
+        command.emplace_back(shas_[script]);
+        command.emplace_back(std::to_string(keys_.size()));
+        command.insert(command.end(), keys_.begin(), keys_.end());
+        command.insert(command.end(), args.begin(), args.end());
+        return command;
+    }
+
+    static void ToArgv(const std::vector<std::string>& args,
+                       std::vector<const char*>& argv,
+                       std::vector<std::size_t>& lengths) {
         argv.reserve(args.size());
         lengths.reserve(args.size());
         for (const auto& a : args) {
             argv.push_back(a.data());
             lengths.push_back(a.size());
         }
+    }
+
+    [[noreturn]] void LoseConnection() {
+        std::string error = ctx_->errstr;
+        ctx_.reset();  // a context that failed is unusable
+        throw ConnectionLost("redis at " + Describe(options_.endpoint) + ": " + error);
+    }
+
+    ReplyPtr CommandAllowingErrors(const std::vector<std::string>& args) {
+        std::vector<const char*> argv;
+        std::vector<std::size_t> lengths;
+        ToArgv(args, argv, lengths);
         auto* raw = static_cast<redisReply*>(redisCommandArgv(
             ctx_.get(), static_cast<int>(argv.size()), argv.data(), lengths.data()));
         if (raw == nullptr) {
-            std::string error = ctx_->errstr;
-            ctx_.reset();  // a context that failed is unusable
-            throw ConnectionLost("redis at " + Describe(options_.endpoint) + ": " + error);
+            LoseConnection();
         }
         return ReplyPtr(raw);
     }
@@ -251,13 +315,27 @@ ScheduleResult RedisJobQueue::Schedule(const std::string& id,
     return impl_->Run(true, [&] {
         auto reply = impl_->Eval(scripts::kScheduleScript,
                                  {id, std::to_string(util::ToEpochMs(due)), payload});
-        auto code = Integer(Element(*reply, 0, "schedule"), "schedule");
-        ScheduleResult result;
-        result.outcome = code == 0   ? ScheduleResult::Outcome::kAdded
-                         : code == 1 ? ScheduleResult::Outcome::kAlreadyScheduled
-                                     : ScheduleResult::Outcome::kAlreadyFinished;
-        result.due_in = std::chrono::milliseconds(Integer(Element(*reply, 1, "schedule"), "due"));
-        return result;
+        return ToScheduleResult(*reply);
+    });
+}
+
+std::vector<ScheduleResult> RedisJobQueue::ScheduleAll(std::span<const NewJob> jobs) {
+    if (jobs.empty()) {
+        return {};
+    }
+    std::vector<std::vector<std::string>> arg_lists;
+    arg_lists.reserve(jobs.size());
+    for (const auto& job : jobs) {
+        arg_lists.push_back({job.id, std::to_string(util::ToEpochMs(job.due)), job.payload});
+    }
+    return impl_->Run(true, [&] {
+        auto replies = impl_->EvalEach(scripts::kScheduleScript, arg_lists);
+        std::vector<ScheduleResult> results;
+        results.reserve(replies.size());
+        for (const auto& reply : replies) {
+            results.push_back(ToScheduleResult(*reply));
+        }
+        return results;
     });
 }
 

@@ -47,6 +47,7 @@ public:
     ScheduleResult Schedule(const std::string& id,
                             util::TimePoint due,
                             const std::string& payload) override;
+    std::vector<ScheduleResult> ScheduleAll(std::span<const NewJob> jobs) override;
     bool Cancel(const std::string& id) override;
     ClaimResult Claim(std::size_t max_jobs, std::chrono::milliseconds lease) override;
     bool Complete(const Lease& lease) override;

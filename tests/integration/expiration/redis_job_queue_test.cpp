@@ -275,6 +275,44 @@ TEST_F(RedisJobQueueTest, ScriptsAreLoadedAgainWhenRedisForgetsThem) {
     EXPECT_EQ(queue_.Stats().pending, 2);
 }
 
+// ScheduleAll pipelines one schedule per job: the same outcomes as Schedule, one per job in
+// order, including after Redis forgot the scripts.
+TEST_F(RedisJobQueueTest, ScheduleAllGivesEachJobTheOutcomeScheduleWould) {
+    queue_.Schedule("waiting", Now() + 1h, "first");
+    queue_.Schedule("done", Now() - 1s, "");
+    ASSERT_TRUE(queue_.Complete(queue_.Claim(10, 30s).jobs.at(0).lease()));
+    RawCommand("SCRIPT FLUSH");
+    std::vector<NewJob> jobs{{"new-1", Now() + 10s, "p1"},
+                             {"waiting", Now() + 2h, "second"},
+                             {"done", Now() + 1h, ""},
+                             {"new-2", Now() - 1h, "p2"}};
+    auto results = queue_.ScheduleAll(jobs);
+    ASSERT_EQ(results.size(), jobs.size());
+    EXPECT_EQ(results[0].outcome, Outcome::kAdded);
+    EXPECT_GT(results[0].due_in, 9s);
+    EXPECT_EQ(results[1].outcome, Outcome::kAlreadyScheduled);
+    EXPECT_EQ(results[2].outcome, Outcome::kAlreadyFinished);
+    EXPECT_EQ(results[3].outcome, Outcome::kAdded);
+    EXPECT_LT(results[3].due_in, -59min);
+    EXPECT_EQ(queue_.Find("waiting")->payload, "first");
+    EXPECT_EQ(queue_.Find("new-1")->payload, "p1");
+    EXPECT_EQ(queue_.Stats().pending, 3);
+    EXPECT_TRUE(queue_.ScheduleAll({}).empty());
+}
+
+// A connection that broke while idle is noticed by the pipeline and made again once (the
+// schedule is idempotent); with Redis gone, the batch fails as a whole with QueueError.
+TEST_F(RedisJobQueueTest, ScheduleAllReconnectsOnceAndFailsWhileRedisIsDown) {
+    queue_.Schedule("before", Now() + 1h, "");
+    redis_.Restart();
+    std::vector<NewJob> jobs{{"a", Now() + 1h, ""}, {"b", Now() + 1h, ""}};
+    auto results = queue_.ScheduleAll(jobs);
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[1].outcome, Outcome::kAdded);
+    redis_.Kill();
+    EXPECT_THROW(queue_.ScheduleAll(jobs), QueueError);
+}
+
 TEST_F(RedisJobQueueTest, UsesTheDatabaseOfTheUrl) {
     RedisJobQueue db3(Options(3));
     db3.Schedule("o1", Now() + 1h, "");

@@ -25,8 +25,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/bus/bus.hpp"
 #include "common/events/events.hpp"
@@ -50,10 +53,33 @@ using RawHandler = std::function<HandlerResult(std::string_view payload, const M
 template <class E>
 using Handler = std::function<AckDecision(const E&, const MessageMeta&)>;
 
+// Batches: a consumer whose handler pays one round trip per event (a Redis call, a database
+// transaction) can take every delivery already waiting in this process at once, up to a limit,
+// and pay that round trip once (a pipeline, one transaction). A batch is whatever is queued
+// when the handler is free: one event when the consumer keeps up, many while a backlog drains.
+struct RawDelivery {
+    std::string_view payload;
+    const MessageMeta* meta = nullptr;
+};
+// One result per delivery, in order. The subscriber settles each one as it would a single
+// event's; a transient failure is tried again on its own (held while the dependencies are down,
+// retried in place, then handed back), so a batch handler may simply throw when its round trip
+// failed.
+using RawBatchHandler = std::function<std::vector<HandlerResult>(std::span<const RawDelivery>)>;
+// The decoded events, and their metadata at the same index; one decision per event, in order.
+template <class E>
+using BatchHandler =
+    std::function<std::vector<AckDecision>(std::span<const E>, std::span<const MessageMeta>)>;
+
 // Decodes, calls the handler, and maps failures: DecodeError → kDeadLetter, a throw → a transient
 // kRetry. A "not yet" kRetry of a versioned event says which version it waits for.
 template <events::EventType E>
 RawHandler MakeRawHandler(Handler<E> handler);
+
+// The same for a batch: an undecodable event is dead-lettered alone, a throw makes every
+// decodable event of the batch a transient kRetry.
+template <events::EventType E>
+RawBatchHandler MakeRawBatchHandler(BatchHandler<E> handler);
 
 class EventSubscriber {
 public:
@@ -65,6 +91,17 @@ public:
     }
 
     virtual void SubscribeRaw(events::Subject subject, RawHandler handler) = 0;
+
+    // Batches of at most max_batch deliveries (see RawBatchHandler).
+    template <events::EventType E>
+    void SubscribeBatch(BatchHandler<E> handler, std::size_t max_batch) {
+        SubscribeRawBatch(E::kSubject, MakeRawBatchHandler<E>(std::move(handler)), max_batch);
+    }
+    // The default hands the handler one delivery at a time (what a fake bus needs); the NATS
+    // subscriber batches.
+    virtual void SubscribeRawBatch(events::Subject subject,
+                                   RawBatchHandler handler,
+                                   std::size_t max_batch);
 };
 
 struct SubscriberOptions {
@@ -100,6 +137,9 @@ public:
 
     // Creates or updates the durable consumer, then binds to it. Throws BusError.
     void SubscribeRaw(events::Subject subject, RawHandler handler) override;
+    void SubscribeRawBatch(events::Subject subject,
+                           RawBatchHandler handler,
+                           std::size_t max_batch) override;
 
 private:
     class Impl;
@@ -131,6 +171,51 @@ RawHandler MakeRawHandler(Handler<E> handler) {
             }
         }
         return r;
+    };
+}
+
+template <events::EventType E>
+RawBatchHandler MakeRawBatchHandler(BatchHandler<E> handler) {
+    return [h = std::move(handler)](std::span<const RawDelivery> batch) {
+        std::vector<HandlerResult> results(batch.size());
+        std::vector<E> events;
+        std::vector<MessageMeta> metas;
+        std::vector<std::size_t> index;
+        events.reserve(batch.size());
+        metas.reserve(batch.size());
+        index.reserve(batch.size());
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            try {
+                events.push_back(events::Decode<E>(batch[i].payload));
+            } catch (const events::DecodeError& e) {
+                results[i] = {AckDecision::kDeadLetter, std::string("undecodable: ") + e.what()};
+                continue;
+            }
+            metas.push_back(*batch[i].meta);
+            index.push_back(i);
+        }
+        if (events.empty()) {
+            return results;
+        }
+        std::vector<AckDecision> decisions;
+        HandlerResult failure = RunDecoded([&] {
+            decisions = h(std::span<const E>(events), std::span<const MessageMeta>(metas));
+            if (decisions.size() != events.size()) {
+                throw std::logic_error("a batch handler returned " +
+                                       std::to_string(decisions.size()) + " decisions for " +
+                                       std::to_string(events.size()) + " events");
+            }
+            return AckDecision::kAck;
+        });
+        for (std::size_t k = 0; k < index.size(); ++k) {
+            results[index[k]] = failure.transient
+                                    ? failure
+                                    : HandlerResult{decisions[k],
+                                                    decisions[k] == AckDecision::kDeadLetter
+                                                        ? "rejected by handler"
+                                                        : ""};
+        }
+        return results;
     };
 }
 

@@ -3,8 +3,11 @@
 // outbox relay and the inbox.
 #include <algorithm>
 #include <atomic>
+#include <future>
+#include <map>
 #include <mutex>
 #include <set>
+#include <span>
 #include <sstream>
 #include <tuple>
 
@@ -389,6 +392,66 @@ TEST_F(BusTest, ATransientFailureIsTriedAgainInPlaceBeforeTheDeliveryIsHandedBac
     EXPECT_EQ(items[0], (std::pair<std::string, std::uint64_t>{"o1", 1}));
     EXPECT_EQ(items[1], (std::pair<std::string, std::uint64_t>{"o2", 2}));
     EXPECT_EQ(attempts.load(), 7);  // o1: 3 runs; o2: 3 on its first delivery, 1 on its second
+}
+
+// A batch consumer takes what queued up while its handler was busy in batches (never larger
+// than its limit), every event exactly once; a per-event "not yet" goes back alone, and a batch
+// whose handler threw is tried again one event at a time.
+TEST_F(BusTest, ABatchConsumerTakesTheBacklogInBatchesAndSettlesEachEvent) {
+    constexpr int kEvents = 300;
+    constexpr std::size_t kMaxBatch = 64;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    Seen<std::size_t> batch_sizes;
+    Seen<std::pair<std::string, std::uint64_t>> acked;
+    std::atomic<int> throws{0};
+    auto s = Subscriber("expiration-service");
+    s->SubscribeBatch<ExpirationComplete>(
+        [&](std::span<const ExpirationComplete> events, std::span<const MessageMeta> metas) {
+            if (batch_sizes.Size() == 0) {
+                released.wait();  // the first call holds the consumer while the backlog forms
+            }
+            batch_sizes.Add(events.size());
+            if (events.size() > 1 && throws.fetch_add(1) == 0) {
+                throw std::runtime_error("the round trip failed");  // then one event at a time
+            }
+            std::vector<AckDecision> decisions;
+            for (std::size_t i = 0; i < events.size(); ++i) {
+                // "r" is not yet on its first delivery.
+                bool later = events[i].order_id == "r" && metas[i].num_delivered == 1;
+                decisions.push_back(later ? AckDecision::kRetry : AckDecision::kAck);
+                if (!later) {
+                    acked.Add({events[i].order_id, metas[i].num_delivered});
+                }
+            }
+            return decisions;
+        },
+        kMaxBatch);
+    Publish(ExpirationComplete{"first"});
+    for (int i = 0; i < kEvents; ++i) {
+        Publish(ExpirationComplete{i == 100 ? "r" : "o" + std::to_string(i)});
+    }
+    const std::string consumer = "expiration-service-expiration-complete";
+    // Every event is in this process (delivered, not acknowledged) before the handler goes on.
+    ASSERT_TRUE(test::WaitUntil(
+        [&] { return test::ConsumerUndelivered(nats_.Url(), "TICKETING", consumer) == 0; }, 10s));
+    release.set_value();
+    ASSERT_TRUE(test::WaitUntil(
+        [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", consumer) == 0; }, 20s));
+
+    auto sizes = batch_sizes.Items();
+    EXPECT_GT(*std::max_element(sizes.begin(), sizes.end()), 1u);
+    EXPECT_LE(*std::max_element(sizes.begin(), sizes.end()), kMaxBatch);
+    EXPECT_GE(throws.load(), 1);
+    std::map<std::string, int> times;
+    for (const auto& [id, delivery] : acked.Items()) {
+        ++times[id];
+        if (id == "r") {
+            EXPECT_EQ(delivery, 2u);  // handed back alone, taken on its second delivery
+        }
+    }
+    EXPECT_EQ(times.size(), static_cast<std::size_t>(kEvents + 1));
+    EXPECT_TRUE(std::all_of(times.begin(), times.end(), [](const auto& t) { return t.second == 1; }));
 }
 
 // While the service's dependencies report down, a failed delivery is held: its ack deadline is

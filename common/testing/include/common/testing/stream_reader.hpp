@@ -29,6 +29,12 @@ std::int64_t ConsumerBacklog(const std::string& nats_url,
                              const std::string& stream,
                              const std::string& consumer);
 
+// Messages of a durable consumer the server has not delivered yet (JetStream's num_pending);
+// -1 if unknown.
+std::int64_t ConsumerUndelivered(const std::string& nats_url,
+                                 const std::string& stream,
+                                 const std::string& consumer);
+
 // Messages of a durable consumer delivered more than once and not yet acknowledged
 // (JetStream's num_redelivered); -1 if unknown.
 std::int64_t ConsumerRedelivered(const std::string& nats_url,
