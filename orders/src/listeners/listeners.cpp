@@ -8,10 +8,12 @@ Listeners::Listeners(const ListenerContext& ctx)
     : ticket_created(ctx), ticket_updated(ctx), expiration_complete(ctx), payment_created(ctx) {}
 
 void Listeners::SubscribeAll(bus::EventSubscriber& subscriber) {
-    subscriber.Subscribe<events::TicketCreated>(
-        [this](const auto& e, const auto& m) { return ticket_created.Handle(e, m); });
-    subscriber.Subscribe<events::TicketUpdated>(
-        [this](const auto& e, const auto& m) { return ticket_updated.Handle(e, m); });
+    subscriber.SubscribeBatch<events::TicketCreated>(
+        [this](auto events, auto metas) { return ticket_created.HandleBatch(events, metas); },
+        kMaxBatch);
+    subscriber.SubscribeBatch<events::TicketUpdated>(
+        [this](auto events, auto metas) { return ticket_updated.HandleBatch(events, metas); },
+        kMaxBatch);
     subscriber.Subscribe<events::ExpirationComplete>(
         [this](const auto& e, const auto& m) { return expiration_complete.Handle(e, m); });
     subscriber.Subscribe<events::PaymentCreated>(

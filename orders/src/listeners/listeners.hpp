@@ -1,6 +1,9 @@
 // The orders service's listeners (queue group "orders-service"), one subject per file. Each runs
 // its work through OrdersTransactions::HandleOnce, so a redelivered event changes nothing, and
 // writes the events it causes to the outbox of the same unit of work.
+// ticket:created and ticket:updated are taken in batches, one transaction each (a burst of
+// listings is a few commits, not one per ticket); a batch in which one event must wait is
+// handled one event at a time.
 //   ticket:created       → insert the replica (a duplicate is acked)
 //   ticket:updated       → apply version N only over N-1; N or more held → duplicate, ack;
 //                          a gap or an unknown ticket → retry (dead-lettered when exhausted)
@@ -9,6 +12,10 @@
 // An order id this service never issued is a poison event: dead-letter.
 // Thread-safety: Handle may run on several threads at once (one per consumer).
 #pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
 
 #include "common/bus/bus.hpp"
 #include "common/events/events.hpp"
@@ -32,6 +39,11 @@ class TicketCreatedListener final {
 public:
     explicit TicketCreatedListener(ListenerContext ctx) : ctx_(std::move(ctx)) {}
     bus::AckDecision Handle(const events::TicketCreated& e, const bus::MessageMeta& meta);
+    // A batch in one transaction (OrdersTransactions::HandleEachOnce).
+    std::vector<bus::AckDecision> HandleBatch(std::span<const events::TicketCreated> events,
+                                              std::span<const bus::MessageMeta> metas);
+    // The change one event makes, inside the unit of work that records it in the inbox.
+    static bus::AckDecision Apply(OrdersUnitOfWork& uow, const events::TicketCreated& e);
 
 private:
     ListenerContext ctx_;
@@ -41,6 +53,11 @@ class TicketUpdatedListener final {
 public:
     explicit TicketUpdatedListener(ListenerContext ctx) : ctx_(std::move(ctx)) {}
     bus::AckDecision Handle(const events::TicketUpdated& e, const bus::MessageMeta& meta);
+    // A batch in one transaction (OrdersTransactions::HandleEachOnce).
+    std::vector<bus::AckDecision> HandleBatch(std::span<const events::TicketUpdated> events,
+                                              std::span<const bus::MessageMeta> metas);
+    // The change one event makes, inside the unit of work that records it in the inbox.
+    static bus::AckDecision Apply(OrdersUnitOfWork& uow, const events::TicketUpdated& e);
 
 private:
     ListenerContext ctx_;
@@ -67,6 +84,9 @@ private:
 // The four listeners, owned together and subscribed on `subscriber`.
 class Listeners final {
 public:
+    // At most this many ticket events in one transaction.
+    static constexpr std::size_t kMaxBatch = 128;
+
     explicit Listeners(const ListenerContext& ctx);
     void SubscribeAll(bus::EventSubscriber& subscriber);
 

@@ -186,6 +186,37 @@ TEST_F(OrdersDomainTest, ReplicaConvergesWhenVersionTwoArrivesFirst) {
     EXPECT_EQ(FindTicket(kTicket).version, 2);
 }
 
+// A batch of ticket events applies in order in one unit of work (a later version sees the earlier
+// one); a batch in which one event must wait keeps nothing and is split (bus::SplitBatch).
+TEST_F(OrdersDomainTest, ATicketBatchAppliesInOrderAndSplitsWhenOneEventMustWait) {
+    const std::string t2 = "5f1a2b3c4d5e6f7a8b9c0d02";
+    const std::string t3 = "5f1a2b3c4d5e6f7a8b9c0d03";
+    auto metas = [](std::size_t n) {
+        std::vector<bus::MessageMeta> out(n);
+        for (auto& m : out) {
+            m.consumer = "orders-service-test";
+            m.event_id = bus::NewEventId();
+        }
+        return out;
+    };
+    std::vector<events::TicketCreated> created{{t2, 0, "Two", 200, kOther},
+                                               {t3, 0, "Three", 300, kOther}};
+    EXPECT_EQ(listeners_.ticket_created.HandleBatch(created, metas(2)),
+              std::vector<AckDecision>(2, AckDecision::kAck));
+    std::vector<events::TicketUpdated> in_order{
+        {kTicket, 1, "One", 1000, kOther, std::nullopt},
+        {kTicket, 2, "Two", 2000, kOther, std::nullopt}};
+    EXPECT_EQ(listeners_.ticket_updated.HandleBatch(in_order, metas(2)),
+              std::vector<AckDecision>(2, AckDecision::kAck));
+    EXPECT_EQ(FindTicket(kTicket).version, 2);
+    EXPECT_EQ(FindTicket(kTicket).title, "Two");
+    std::vector<events::TicketUpdated> with_gap{{t3, 1, "Three+", 301, kOther, std::nullopt},
+                                                {t2, 2, "Two+", 201, kOther, std::nullopt}};
+    EXPECT_THROW(listeners_.ticket_updated.HandleBatch(with_gap, metas(2)), bus::SplitBatch);
+    EXPECT_EQ(FindTicket(t3).version, 0);  // nothing of the batch was kept
+    EXPECT_EQ(FindTicket(t2).version, 0);
+}
+
 TEST_F(OrdersDomainTest, TicketUpdatedForAnUnknownTicketIsRetried) {
     EXPECT_EQ(
         Deliver(events::TicketUpdated{"5f1a2b3c4d5e6f7a8b9c0dff", 1, "x", 1, kOther, std::nullopt}),

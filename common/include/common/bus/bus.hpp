@@ -78,6 +78,10 @@ struct MessageMeta {
     std::string consumer;  // durable name, e.g. orders-service-ticket-updated
 };
 
+// Thrown by a batch handler (EventSubscriber::SubscribeBatch) that cannot decide the batch as a
+// whole: the subscriber then hands it the batch's events one at a time.
+struct SplitBatch {};
+
 // The durable consumer of a (queue group, subject): "<group>-<subject with ':' → '-'>".
 std::string ConsumerName(std::string_view queue_group, std::string_view subject);
 

@@ -77,7 +77,8 @@ template <events::EventType E>
 RawHandler MakeRawHandler(Handler<E> handler);
 
 // The same for a batch: an undecodable event is dead-lettered alone, a throw makes every
-// decodable event of the batch a transient kRetry.
+// decodable event of the batch a transient kRetry, and bus::SplitBatch hands the handler the
+// batch's events one at a time.
 template <events::EventType E>
 RawBatchHandler MakeRawBatchHandler(BatchHandler<E> handler);
 
@@ -174,6 +175,11 @@ RawHandler MakeRawHandler(Handler<E> handler) {
     };
 }
 
+// A decision that needs no handler message (a batch's).
+inline HandlerResult Decided(AckDecision d) {
+    return {d, d == AckDecision::kDeadLetter ? "rejected by handler" : ""};
+}
+
 template <events::EventType E>
 RawBatchHandler MakeRawBatchHandler(BatchHandler<E> handler) {
     return [h = std::move(handler)](std::span<const RawDelivery> batch) {
@@ -198,22 +204,37 @@ RawBatchHandler MakeRawBatchHandler(BatchHandler<E> handler) {
             return results;
         }
         std::vector<AckDecision> decisions;
-        HandlerResult failure = RunDecoded([&] {
-            decisions = h(std::span<const E>(events), std::span<const MessageMeta>(metas));
-            if (decisions.size() != events.size()) {
-                throw std::logic_error("a batch handler returned " +
-                                       std::to_string(decisions.size()) + " decisions for " +
-                                       std::to_string(events.size()) + " events");
+        if (events.size() > 1) {
+            try {
+                HandlerResult failure = RunDecoded([&] {
+                    decisions =
+                        h(std::span<const E>(events), std::span<const MessageMeta>(metas));
+                    return AckDecision::kAck;
+                });
+                if (failure.transient || decisions.size() == events.size()) {
+                    for (std::size_t k = 0; k < index.size(); ++k) {
+                        results[index[k]] = failure.transient ? failure
+                                                              : Decided(decisions[k]);
+                    }
+                    return results;
+                }
+            } catch (const SplitBatch&) {
             }
-            return AckDecision::kAck;
-        });
+            // Split (or a handler that lost count): one event at a time, below.
+        }
         for (std::size_t k = 0; k < index.size(); ++k) {
-            results[index[k]] = failure.transient
-                                    ? failure
-                                    : HandlerResult{decisions[k],
-                                                    decisions[k] == AckDecision::kDeadLetter
-                                                        ? "rejected by handler"
-                                                        : ""};
+            results[index[k]] = RunDecoded([&] {
+                std::vector<AckDecision> one;
+                try {
+                    one = h(std::span<const E>(&events[k], 1),
+                            std::span<const MessageMeta>(&metas[k], 1));
+                } catch (const SplitBatch&) {
+                }
+                if (one.size() != 1) {
+                    throw std::logic_error("a batch handler did not decide a batch of one");
+                }
+                return one.front();
+            });
         }
         return results;
     };

@@ -37,9 +37,11 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "common/bus/bus.hpp"
 #include "common/events/events.hpp"
@@ -140,6 +142,31 @@ public:
         } catch (const Declined& declined) {
             return declined.decision;
         }
+    }
+
+    // HandleOnce for a batch of events (EventSubscriber::SubscribeBatch), in one transaction:
+    // each event in order, as HandleOnce would (a later event sees what an earlier one did).
+    // All or nothing: when handle declines one of them, nothing of the batch is kept and
+    // bus::SplitBatch is thrown, so the subscriber hands the events over one at a time (and the
+    // declined one gets its own decision). A batch of one is HandleOnce. Exceptions from handle
+    // roll back and propagate, as in HandleOnce.
+    template <class E>
+    std::vector<bus::AckDecision> HandleEachOnce(
+        std::span<const E> events,
+        std::span<const bus::MessageMeta> metas,
+        const std::function<bus::AckDecision(U&, const E&)>& handle) {
+        if (events.size() == 1) {
+            return {HandleOnce(metas[0], [&](U& uow) { return handle(uow, events[0]); })};
+        }
+        Run([&](U& uow) {
+            for (std::size_t i = 0; i < events.size(); ++i) {
+                if (uow.inbox().Record(metas[i].consumer, metas[i].event_id) &&
+                    handle(uow, events[i]) != bus::AckDecision::kAck) {
+                    throw bus::SplitBatch{};  // rolls the transaction back
+                }
+            }
+        });
+        return std::vector<bus::AckDecision>(events.size(), bus::AckDecision::kAck);
     }
 
 protected:

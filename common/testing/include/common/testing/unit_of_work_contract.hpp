@@ -13,6 +13,8 @@
 // Thread-safety: one test thread.
 #pragma once
 
+#include <cstddef>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -163,6 +165,57 @@ TYPED_TEST_P(UnitOfWorkContract, AHandlerThatThrowsLeavesNoTraceAndTheExceptionP
     EXPECT_TRUE(ran);
 }
 
+// A batch commits together, each event recorded once: one handled before (or twice in the
+// batch) is skipped; a later event sees what an earlier one wrote.
+TYPED_TEST_P(UnitOfWorkContract, HandleEachOnceRunsABatchInOneUnitOfWorkOncePerEvent) {
+    const auto before = TestFixture::Delivery("c", "e0");
+    this->runner().HandleOnce(before, [](NotesUnitOfWork& uow) {
+        TestFixture::Write(uow, "e0");
+        return bus::AckDecision::kAck;
+    });
+    const std::vector<std::string> names{"e0", "e1", "e2", "e1", "e3"};
+    std::vector<bus::MessageMeta> metas;
+    for (const auto& name : names) {
+        metas.push_back(TestFixture::Delivery("c", name));
+    }
+    std::vector<std::size_t> seen_before;
+    auto decisions = this->runner().template HandleEachOnce<std::string>(
+        names, metas, [&](NotesUnitOfWork& uow, const std::string& name) {
+            seen_before.push_back(uow.notes().All().size());
+            TestFixture::Write(uow, name);
+            return bus::AckDecision::kAck;
+        });
+    EXPECT_EQ(decisions, std::vector<bus::AckDecision>(names.size(), bus::AckDecision::kAck));
+    EXPECT_EQ(seen_before, (std::vector<std::size_t>{1, 2, 3}));
+    EXPECT_EQ(this->Notes(), (std::vector<std::string>{"e0", "e1", "e2", "e3"}));
+    EXPECT_EQ(this->Events(), (std::vector<std::string>{"e0", "e1", "e2", "e3"}));
+}
+
+// One declined event keeps nothing of the batch and splits it; a batch of one is HandleOnce,
+// with the handler's own decision.
+TYPED_TEST_P(UnitOfWorkContract, HandleEachOnceKeepsNothingOfABatchWithADeclinedEvent) {
+    const std::vector<std::string> names{"a", "later", "b"};
+    std::vector<bus::MessageMeta> metas;
+    for (const auto& name : names) {
+        metas.push_back(TestFixture::Delivery("c", name));
+    }
+    auto handle = [](NotesUnitOfWork& uow, const std::string& name) {
+        TestFixture::Write(uow, name);
+        return name == "later" ? bus::AckDecision::kRetry : bus::AckDecision::kAck;
+    };
+    EXPECT_THROW(
+        this->runner().template HandleEachOnce<std::string>(names, metas, handle), bus::SplitBatch);
+    EXPECT_TRUE(this->Notes().empty());
+    EXPECT_TRUE(this->Events().empty());
+    auto one = this->runner().template HandleEachOnce<std::string>(
+        std::span(names).subspan(1, 1), std::span(metas).subspan(1, 1), handle);
+    EXPECT_EQ(one, std::vector<bus::AckDecision>{bus::AckDecision::kRetry});
+    auto rest = this->runner().template HandleEachOnce<std::string>(
+        std::span(names).first(1), std::span(metas).first(1), handle);
+    EXPECT_EQ(rest, std::vector<bus::AckDecision>{bus::AckDecision::kAck});
+    EXPECT_EQ(this->Notes(), std::vector<std::string>{"a"});
+}
+
 TYPED_TEST_P(UnitOfWorkContract, ReadRefusesEventsAndInboxRecords) {
     EXPECT_THROW(this->runner().Read([](NotesUnitOfWork& uow) {
         uow.outbox().Add(events::OrderCancelled{"a", 1, {"t"}}, {"", {}});
@@ -180,6 +233,8 @@ REGISTER_TYPED_TEST_SUITE_P(UnitOfWorkContract,
                             HandleOnceRunsAnEventOncePerConsumer,
                             AnEventTheHandlerDeclinesLeavesNoTraceAndRunsAgain,
                             AHandlerThatThrowsLeavesNoTraceAndTheExceptionPropagates,
+                            HandleEachOnceRunsABatchInOneUnitOfWorkOncePerEvent,
+                            HandleEachOnceKeepsNothingOfABatchWithADeclinedEvent,
                             ReadRefusesEventsAndInboxRecords);
 
 }  // namespace ticketing::test
