@@ -4,6 +4,10 @@
 #include <cctype>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <optional>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
@@ -367,8 +371,133 @@ Database::Lease::~Lease() {
     }
 }
 
+// ---- SQLite's group commit ---------------------------------------------------------------------
+
+// One caller's write, waiting in the queue until a group ran it.
+struct Database::GroupWrite {
+    const std::function<void(soci::session&)>* work = nullptr;
+    std::exception_ptr error;
+    bool done = false;
+    std::condition_variable wake;  // done, or this caller is to run the next group
+};
+
+struct Database::WriteQueue {
+    std::mutex mutex;
+    std::deque<GroupWrite*> waiting;  // oldest first
+    bool running = false;             // a group is being run
+};
+
+void Database::WriteInGroup(const std::function<void(soci::session&)>& work) {
+    WriteQueue& q = *writes_;
+    GroupWrite mine;
+    mine.work = &work;
+    std::unique_lock lock(q.mutex);
+    q.waiting.push_back(&mine);
+    while (!mine.done) {
+        if (q.running) {
+            mine.wake.wait(lock);
+            continue;
+        }
+        // No group is running: this caller runs the oldest waiting writes (its own among them
+        // unless more than kMaxGroup wait ahead of it).
+        q.running = true;
+        const std::size_t n = std::min(q.waiting.size(), kMaxGroup);
+        std::vector<GroupWrite*> group(q.waiting.begin(), q.waiting.begin() + n);
+        q.waiting.erase(q.waiting.begin(), q.waiting.begin() + n);
+        lock.unlock();
+        RunGroup(group);
+        lock.lock();
+        q.running = false;
+        for (GroupWrite* w : group) {
+            w->done = true;
+            if (w != &mine) {
+                w->wake.notify_one();
+            }
+        }
+        if (!q.waiting.empty()) {
+            q.waiting.front()->wake.notify_one();  // the next group's runner
+        }
+    }
+    lock.unlock();
+    if (mine.error) {
+        std::rethrow_exception(mine.error);
+    }
+}
+
+void Database::RunGroup(const std::vector<GroupWrite*>& group) {
+    // Anything that fails the group as a whole (BEGIN, a savepoint statement, COMMIT) is every
+    // member's outcome: nothing of the group was kept.
+    auto fail_all = [&group](std::exception_ptr error) {
+        for (GroupWrite* w : group) {
+            w->error = error;
+        }
+    };
+    std::optional<Lease> lease;
+    try {
+        lease.emplace(AcquireAndBegin());
+    } catch (...) {
+        fail_all(std::current_exception());
+        return;
+    }
+    soci::session& session = lease->session();
+    bool kept_any = false;
+    try {
+        if (group.size() == 1) {
+            (*group.front()->work)(session);
+            kept_any = true;
+        } else {
+            for (GroupWrite* w : group) {
+                session << "SAVEPOINT group_write";
+                try {
+                    (*w->work)(session);
+                    session << "RELEASE group_write";
+                    kept_any = true;
+                } catch (...) {
+                    w->error = std::current_exception();
+                    session << "ROLLBACK TO group_write";
+                    session << "RELEASE group_write";
+                }
+            }
+        }
+        if (kept_any) {
+            Commit(*lease);
+        } else {
+            session << "ROLLBACK";
+        }
+    } catch (...) {
+        // The group failed as a whole: roll back (RollbackAndRethrow also translates an
+        // unreachable database into UnavailableError) and give that to every member.
+        try {
+            RollbackAndRethrow(*lease, /*in_transaction=*/true);
+        } catch (...) {
+            fail_all(std::current_exception());
+        }
+        return;
+    }
+    // What one member threw: translated as Transaction would (a database error that means the
+    // database is unavailable becomes UnavailableError); everything else passes through.
+    for (GroupWrite* w : group) {
+        if (!w->error) {
+            continue;
+        }
+        try {
+            std::rethrow_exception(w->error);
+        } catch (const soci::soci_error& e) {
+            if (IsUnavailableError(e)) {
+                log::Warn("database unavailable", {{"cause", e.what()}});
+                w->error = std::make_exception_ptr(UnavailableError(std::string(kUnavailableMessage)));
+            }
+        } catch (...) {
+        }
+    }
+}
+
 Database::Database(Kind kind, ConnectionSpec spec, const Options& options)
-    : kind_(kind), spec_(std::move(spec)), options_(options), pool_(std::make_unique<Pool>()) {
+    : kind_(kind),
+      spec_(std::move(spec)),
+      options_(options),
+      pool_(std::make_unique<Pool>()),
+      writes_(std::make_unique<WriteQueue>()) {
     if (options_.pool_size == 0) {
         throw std::invalid_argument("Database: pool_size must be at least 1");
     }

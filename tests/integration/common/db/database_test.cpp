@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -14,6 +15,8 @@
 
 namespace ticketing::db {
 namespace {
+
+using namespace std::chrono_literals;
 
 class DatabaseTest : public ::testing::Test {
 protected:
@@ -218,6 +221,63 @@ TEST_F(DatabaseTest, ConcurrentTransactionsShareThePoolWithoutLockErrors) {
 
     EXPECT_EQ(failures.load(), 0);
     EXPECT_EQ(Count(), kThreads * kInsertsPerThread);
+}
+
+// SQLite's writes are committed in groups (one transaction, a SAVEPOINT per caller): writers
+// queued behind a held one run together, and each gets its own outcome. What one of them throws
+// (its own exception, or a unique violation) undoes only its own work; the others' results
+// come back and their rows are kept.
+TEST_F(DatabaseTest, WritesCommittedTogetherKeepEachCallersOwnOutcome) {
+    db_->Transaction([](soci::session& s) { Insert(s, 1000, "taken"); });
+    constexpr int kWriters = 7;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<int> calling{0};
+    std::thread holder([&] {
+        db_->Transaction([&](soci::session& s) {
+            Insert(s, 999, "holder");
+            released.wait();  // the other writers queue up behind this one meanwhile
+        });
+    });
+    std::vector<std::string> outcomes(kWriters);
+    std::vector<std::thread> writers;
+    for (int k = 0; k < kWriters; ++k) {
+        writers.emplace_back([&, k] {
+            calling.fetch_add(1);
+            try {
+                int id = db_->Transaction([&](soci::session& s) {
+                    Insert(s, k, k == 3 ? "taken" : "w" + std::to_string(k));
+                    if (k == 5) {
+                        throw std::runtime_error("rule broken after the insert");
+                    }
+                    return k * 10;
+                });
+                outcomes[k] = "returned " + std::to_string(id);
+            } catch (const soci::soci_error& e) {
+                outcomes[k] = IsUniqueViolation(e) ? "unique violation" : e.what();
+            } catch (const std::runtime_error& e) {
+                outcomes[k] = e.what();
+            }
+        });
+    }
+    ASSERT_TRUE(test::WaitUntil([&] { return calling.load() == kWriters; }, 10s));
+    release.set_value();
+    holder.join();
+    for (auto& w : writers) {
+        w.join();
+    }
+    for (int k = 0; k < kWriters; ++k) {
+        const std::string expected = k == 3   ? "unique violation"
+                                     : k == 5 ? "rule broken after the insert"
+                                              : "returned " + std::to_string(k * 10);
+        EXPECT_EQ(outcomes[k], expected) << "writer " << k;
+    }
+    auto ids = db_->WithSession([](soci::session& s) {
+        std::vector<int> out(100);
+        s << "SELECT id FROM items ORDER BY id", soci::into(out);
+        return out;
+    });
+    EXPECT_EQ(ids, (std::vector<int>{0, 1, 2, 4, 6, 999, 1000}));
 }
 
 TEST(IsUniqueViolationTest, TrueForSqliteUniqueAndPrimaryKeyViolations) {
