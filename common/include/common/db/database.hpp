@@ -136,9 +136,11 @@ public:
     // Runs f(soci::session&) inside one transaction and returns its result: SQLite `BEGIN
     // IMMEDIATE` (takes the write lock up front, so two writers never deadlock upgrading a read
     // lock), PostgreSQL `BEGIN` (READ COMMITTED). Commits when f returns; rolls back and rethrows
-    // when f or the commit throws. A connection failure becomes UnavailableError. Do not
-    // call Transaction or WithSession again from inside f with the same Database when the pool
-    // may be exhausted: the inner call waits for a session the outer one holds.
+    // when f or the commit throws. A connection failure becomes UnavailableError. On SQLite, f
+    // may run on another caller's thread, inside a SAVEPOINT of a group's transaction (see
+    // WriteInGroup): it must not rely on thread-local state. Do not call Transaction again from
+    // inside f with the same Database (on SQLite it would wait for its own group), nor
+    // WithSession when the pool may be exhausted (it waits for a session the outer call holds).
     template <class F>
     std::invoke_result_t<F&, soci::session&> Transaction(F&& f);
 
