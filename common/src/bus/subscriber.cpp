@@ -393,7 +393,13 @@ private:
         for (std::size_t i = 0; i < batch.size(); ++i) {
             std::string trace_id = TraceId(batch[i].meta);
             log::ScopedContext context("", trace_id);
-            Settle(b, batch[i], std::move(results[i]));
+            HandlerResult result = std::move(results[i]);
+            if (i > 0 && result.transient) {
+                // Settling the ones before may have waited for the dependencies (a hold): try
+                // again at once rather than after the in-place pause each.
+                result = Run(b, batch[i].msg, batch[i].meta);
+            }
+            Settle(b, batch[i], std::move(result));
             natsMsg_Destroy(batch[i].msg);
         }
     }

@@ -454,6 +454,51 @@ TEST_F(BusTest, ABatchConsumerTakesTheBacklogInBatchesAndSettlesEachEvent) {
     EXPECT_TRUE(std::all_of(times.begin(), times.end(), [](const auto& t) { return t.second == 1; }));
 }
 
+// A batch that failed because a dependency is down: its first delivery is held until the
+// dependencies answer, and the others are then tried again at once, not each after the in-place
+// pause (an hour here: waiting it would miss the deadline).
+TEST_F(BusTest, ABatchThatFailedWhileDependenciesWereDownIsHandledAtOnceWhenTheyReturn) {
+    constexpr int kQueued = 20;
+    std::atomic<bool> up{false};
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    std::atomic<int> calls{0};
+    Seen<std::string> acked;
+    SubscriberOptions o;
+    o.in_place_retry_pause = std::chrono::hours(1);
+    o.ready_poll = 20ms;
+    o.dependencies_ready = [&] { return up.load(); };
+    auto s = Subscriber("expiration-service", o);
+    s->SubscribeBatch<ExpirationComplete>(
+        [&](std::span<const ExpirationComplete> events, std::span<const MessageMeta>) {
+            if (calls.fetch_add(1) == 0) {
+                released.wait();  // "first" holds the consumer while the others queue up
+            } else if (!up.load()) {
+                throw std::runtime_error("cannot connect to redis");
+            }
+            for (const auto& e : events) {
+                acked.Add(e.order_id);
+            }
+            return std::vector<AckDecision>(events.size(), AckDecision::kAck);
+        },
+        64);
+    Publish(ExpirationComplete{"first"});
+    for (int i = 0; i < kQueued; ++i) {
+        Publish(ExpirationComplete{"o" + std::to_string(i)});
+    }
+    const std::string consumer = "expiration-service-expiration-complete";
+    ASSERT_TRUE(test::WaitUntil(
+        [&] { return test::ConsumerUndelivered(nats_.Url(), "TICKETING", consumer) == 0; }, 10s));
+    release.set_value();
+    ASSERT_TRUE(
+        test::WaitUntil([&] { return CounterFor("bus_delivery_holds_total", consumer) >= 1; }, 10s));
+    up = true;
+    ASSERT_TRUE(test::WaitUntil([&] { return acked.Size() == kQueued + 1; }, 10s))
+        << acked.Size() << " of " << kQueued + 1 << " handled";
+    ASSERT_TRUE(test::WaitUntil(
+        [&] { return test::ConsumerBacklog(nats_.Url(), "TICKETING", consumer) == 0; }, 10s));
+}
+
 // While the service's dependencies report down, a failed delivery is held: its ack deadline is
 // extended (so it is not redelivered), no other event of the consumer is attempted, and it is
 // handled as soon as they are back.
