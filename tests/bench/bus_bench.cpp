@@ -52,6 +52,19 @@ void Progress(const char* what, long done, long total) {
     }
 }
 
+// Shows progress until `count` reaches n (or 600 s pass); returns count per second since start.
+double RateWhenDone(const char* what,
+                    const std::atomic<long>& count,
+                    long n,
+                    Clock::time_point start) {
+    while (count.load() < n && Seconds(start) < 600) {
+        Progress(what, count.load(), n);
+        std::this_thread::sleep_for(100ms);  // progress display only
+    }
+    Progress(what, count.load(), n);
+    return static_cast<double>(count.load()) / Seconds(start);
+}
+
 void Purge(jsCtx* js) {
     js_PurgeStream(js, "TICKETING", nullptr, nullptr);
 }
@@ -210,12 +223,7 @@ int main(int argc, char** argv) {
             handled.fetch_add(1);
             return d;
         });
-        while (handled.load() < n && Seconds(start) < 600) {
-            Progress("consume with inbox (SQLite)", handled.load(), n);
-            std::this_thread::sleep_for(100ms);  // progress display only
-        }
-        inbox_consume = static_cast<double>(handled.load()) / Seconds(start);
-        Progress("consume with inbox (SQLite)", handled.load(), n);
+        inbox_consume = RateWhenDone("consume with inbox (SQLite)", handled, n, start);
     }
 
     // The same with the consumer taking batches (EventSubscriber::SubscribeBatch, as orders'
@@ -239,12 +247,7 @@ int main(int argc, char** argv) {
                 return std::vector<bus::AckDecision>(events.size(), bus::AckDecision::kAck);
             },
             128);
-        while (batched.load() < n && Seconds(start) < 600) {
-            Progress("consume with inbox, batches (SQLite)", batched.load(), n);
-            std::this_thread::sleep_for(100ms);  // progress display only
-        }
-        batch_consume = static_cast<double>(batched.load()) / Seconds(start);
-        Progress("consume with inbox, batches (SQLite)", batched.load(), n);
+        batch_consume = RateWhenDone("consume with inbox, batches (SQLite)", batched, n, start);
     }
 
     std::printf(
