@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 #include <span>
 #include <string>
 #include <thread>
@@ -209,46 +210,48 @@ int main(int argc, char** argv) {
     // 2. consume (the stream now holds the n events the relay published)
     double raw_consume = RawConsume(js, n);
 
-    std::atomic<long> handled{0};
-    double inbox_consume = 0;
-    {
+    // A consumer in queue group `group`, subscribed by `subscribe`, counting into `count`: its
+    // rate once it has handled all n events.
+    auto consume = [&](const char* what, const char* group, std::atomic<long>& count,
+                       const std::function<void(bus::NatsSubscriber&)>& subscribe) {
         bus::SubscriberOptions so;
-        so.queue_group = "bench-inbox";
+        so.queue_group = group;
         bus::NatsSubscriber subscriber(*connection, so, registry);
         auto start = Clock::now();
-        subscriber.Subscribe<events::TicketCreated>([&](const events::TicketCreated&,
-                                                        const bus::MessageMeta& meta) {
-            auto d =
-                bus::HandleOnce(*db, meta, [](soci::session&) { return bus::AckDecision::kAck; });
-            handled.fetch_add(1);
-            return d;
+        subscribe(subscriber);
+        return RateWhenDone(what, count, n, start);
+    };
+
+    std::atomic<long> handled{0};
+    double inbox_consume =
+        consume("consume with inbox (SQLite)", "bench-inbox", handled, [&](auto& subscriber) {
+            subscriber.template Subscribe<events::TicketCreated>(
+                [&](const events::TicketCreated&, const bus::MessageMeta& meta) {
+                    auto d = bus::HandleOnce(
+                        *db, meta, [](soci::session&) { return bus::AckDecision::kAck; });
+                    handled.fetch_add(1);
+                    return d;
+                });
         });
-        inbox_consume = RateWhenDone("consume with inbox (SQLite)", handled, n, start);
-    }
 
     // The same with the consumer taking batches (EventSubscriber::SubscribeBatch, as orders'
     // ticket listeners do): one transaction records a whole batch in the inbox.
     std::atomic<long> batched{0};
-    double batch_consume = 0;
-    {
-        bus::SubscriberOptions so;
-        so.queue_group = "bench-inbox-batch";
-        bus::NatsSubscriber subscriber(*connection, so, registry);
-        auto start = Clock::now();
-        subscriber.SubscribeBatch<events::TicketCreated>(
-            [&](std::span<const events::TicketCreated> events,
-                std::span<const bus::MessageMeta> metas) {
-                db->Transaction([&](soci::session& tx) {
-                    for (const auto& meta : metas) {
-                        bus::RecordHandled(tx, meta.consumer, meta.event_id);
-                    }
-                });
-                batched.fetch_add(static_cast<long>(events.size()));
-                return std::vector<bus::AckDecision>(events.size(), bus::AckDecision::kAck);
-            },
-            128);
-        batch_consume = RateWhenDone("consume with inbox, batches (SQLite)", batched, n, start);
-    }
+    double batch_consume = consume(
+        "consume with inbox, batches (SQLite)", "bench-inbox-batch", batched, [&](auto& subscriber) {
+            subscriber.template SubscribeBatch<events::TicketCreated>(
+                [&](std::span<const events::TicketCreated> events,
+                    std::span<const bus::MessageMeta> metas) {
+                    db->Transaction([&](soci::session& tx) {
+                        for (const auto& meta : metas) {
+                            bus::RecordHandled(tx, meta.consumer, meta.event_id);
+                        }
+                    });
+                    batched.fetch_add(static_cast<long>(events.size()));
+                    return std::vector<bus::AckDecision>(events.size(), bus::AckDecision::kAck);
+                },
+                128);
+        });
 
     std::printf(
         "\nEvent path benchmark, %d events, one nats-server (JetStream file store), SQLite\n", n);
