@@ -28,7 +28,9 @@
 namespace ticketing::expiration {
 
 struct WorkerOptions {
-    std::size_t batch_size = 256;
+    // Large: after a Redis outage the whole held backlog is due at once, and each pass costs a
+    // claim, a publish round trip and a completion whatever its size (Outage.redis).
+    std::size_t batch_size = 1024;
     // Longer than a pass can take (a publish gives up after 5 s), so a live worker never loses
     // its lease and no job runs on two workers at once.
     std::chrono::milliseconds lease{std::chrono::seconds(30)};
