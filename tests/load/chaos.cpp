@@ -173,13 +173,29 @@ public:
              Recorder& recorder,
              Facts& facts,
              Clock::time_point end,
-             const std::atomic<bool>& faults_done)
-        : load_(load), recorder_(recorder), facts_(facts), end_(end), faults_done_(faults_done) {}
+             const std::atomic<bool>& faults_done,
+             double flows_per_second)
+        : load_(load),
+          recorder_(recorder),
+          facts_(facts),
+          end_(end),
+          faults_done_(faults_done),
+          flows_per_second_(flows_per_second) {}
 
     void Run(int worker) {
         LoadClient client(load_.base_url, recorder_);
         std::optional<Headers> seller, buyer;
+        // Each worker's share of the rate; a worker that fell behind starts at once, no burst.
+        const auto interval = std::chrono::duration_cast<Clock::duration>(
+            std::chrono::duration<double>(flows_per_second_ > 0
+                                              ? load_.concurrency / flows_per_second_
+                                              : 0.0));
+        auto next = Clock::now();
         for (std::int64_t n = 0; Clock::now() < end_ || !faults_done_; ++n) {
+            if (interval.count() > 0) {
+                std::this_thread::sleep_until(next);  // the client's pacing
+                next = std::max(next + interval, Clock::now());
+            }
             if (!seller) {
                 seller = SignUpAs(client, "chaos-seller", worker, n);
             }
@@ -267,6 +283,7 @@ private:
     Facts& facts_;
     Clock::time_point end_;
     const std::atomic<bool>& faults_done_;
+    double flows_per_second_;
 };
 
 // Poison: undecodable on every subject, and records or versions nobody has.
@@ -539,7 +556,7 @@ ChaosReport RunChaos(const LoadOptions& load,
         }
         faults_done = true;
     });
-    Workload workload(options, ctx.recorder, facts, end, faults_done);
+    Workload workload(options, ctx.recorder, facts, end, faults_done, chaos.flows_per_second);
     RunWorkers(options.concurrency, [&](int w) { workload.Run(w); });
     stop = true;
     fault_thread.join();
@@ -785,7 +802,12 @@ ChaosReport RunChaos(const LoadOptions& load,
         << (chaos.outage.empty() ? std::string("faults")
                                  : "a " + std::to_string(static_cast<int>(chaos.outage_s)) +
                                        " s " + chaos.outage + " outage")
-        << ", " << options.concurrency << " workers, stack " << chaos.stack_dir.string()
+        << ", " << options.concurrency << " workers"
+        << (chaos.flows_per_second > 0
+                ? " paced at " + std::to_string(static_cast<int>(chaos.flows_per_second)) +
+                      " flows/s"
+                : std::string())
+        << ", stack " << chaos.stack_dir.string()
         << "\n\n";
     out << "faults injected\n";
     json j;

@@ -50,6 +50,11 @@ struct ChaosOptions {
     std::string outage;
     double outage_s = 180;
     double outage_after_s = 15;
+    // Flows (a ticket listed, updated twice, ordered, 3 in 4 paid) started per second by all
+    // workers together; 0: each worker starts the next as soon as the last ends. The outages
+    // pace it: unpaced, a faster stack places more orders during the outage, and the backlog
+    // that the return must drain (hence the lateness measured) would grow with the machine.
+    double flows_per_second = 0;
 };
 
 struct ChaosReport {
