@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include <poll.h>
@@ -503,6 +504,52 @@ Database::Database(Kind kind, ConnectionSpec spec, const Options& options)
     }
 }
 
+// Every interval, PRAGMA wal_checkpoint(PASSIVE) on a connection of its own: it copies what it
+// can without waiting for readers or writers, and the commits (autocheckpoint off) never do it.
+class Database::Checkpointer {
+public:
+    Checkpointer(std::unique_ptr<soci::session> session, std::chrono::milliseconds interval)
+        : session_(std::move(session)), interval_(interval), thread_([this] { Run(); }) {}
+    ~Checkpointer() {
+        {
+            std::lock_guard lock(mu_);
+            stopping_ = true;
+        }
+        cv_.notify_all();
+        thread_.join();
+    }
+    Checkpointer(const Checkpointer&) = delete;
+    Checkpointer& operator=(const Checkpointer&) = delete;
+
+private:
+    void Run() {
+        bool failing = false;
+        std::unique_lock lock(mu_);
+        while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
+            lock.unlock();
+            try {
+                int busy = 0, frames = 0, copied = 0;
+                *session_ << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy),
+                    soci::into(frames), soci::into(copied);
+                failing = false;
+            } catch (const std::exception& e) {
+                if (!failing) {  // once per run of failures: it is tried again next interval
+                    log::Warn("sqlite checkpoint failed", {{"error", e.what()}});
+                    failing = true;
+                }
+            }
+            lock.lock();
+        }
+    }
+
+    std::unique_ptr<soci::session> session_;
+    std::chrono::milliseconds interval_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    bool stopping_ = false;
+    std::thread thread_;  // last: starts once the rest is ready
+};
+
 Database::~Database() = default;
 
 std::unique_ptr<Database> Database::Open(const std::string& url, std::size_t pool_size) {
@@ -532,6 +579,11 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const Options& 
     std::unique_ptr<Database> db(new Database(kind, std::move(spec), options));
     // Fail at startup, not on the first request; the session goes into the pool.
     db->Acquire();
+    if (kind == Kind::kSqlite && db->spec_.sqlite_path != ":memory:" &&
+        !db->spec_.sqlite_path.empty() && options.sqlite_checkpoint_interval.count() > 0) {
+        db->checkpointer_ =
+            std::make_unique<Checkpointer>(db->OpenSession(), options.sqlite_checkpoint_interval);
+    }
     return db;
 }
 
@@ -568,6 +620,10 @@ std::unique_ptr<soci::session> Database::OpenSession() {
             }
             *session << "PRAGMA synchronous = NORMAL";
             *session << "PRAGMA foreign_keys = ON";
+            if (options_.sqlite_checkpoint_interval.count() > 0) {
+                // The Checkpointer copies the WAL back; no commit pays for it.
+                *session << "PRAGMA wal_autocheckpoint = 0";
+            }
         } else {
             session->open(soci::postgresql, spec_.connect_string);
             PQsetNoticeProcessor(

@@ -92,6 +92,11 @@ public:
         std::chrono::milliseconds sqlite_busy_timeout{10'000};
         // PostgreSQL: libpq connect_timeout, unless the URL sets one.
         std::chrono::seconds postgres_connect_timeout{5};
+        // SQLite (a file in WAL mode): how often a thread of its own copies the WAL back into
+        // the database (a PASSIVE checkpoint, which never blocks a writer). SQLite's own
+        // checkpoint would run inside whichever commit crossed 1000 pages, with its fsync, on a
+        // request's or a consumer's thread (issue 20).
+        std::chrono::milliseconds sqlite_checkpoint_interval{200};
     };
 
     // A session leased from the pool, returned to it on destruction. A session whose connection
@@ -194,6 +199,9 @@ private:
     // steps: under load, writers queued here instead get the lock the moment it is free.
     struct WriteQueue;
     std::unique_ptr<WriteQueue> writes_;
+    // SQLite file databases: the background checkpointer (its own connection and thread).
+    class Checkpointer;
+    std::unique_ptr<Checkpointer> checkpointer_;
 };
 
 template <class F>

@@ -1,6 +1,7 @@
 #include "common/db/sql.hpp"
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <future>
 #include <stdexcept>
@@ -278,6 +279,55 @@ TEST_F(DatabaseTest, WritesCommittedTogetherKeepEachCallersOwnOutcome) {
         return out;
     });
     EXPECT_EQ(ids, (std::vector<int>{0, 1, 2, 4, 6, 999, 1000}));
+}
+
+// A database at `file` checkpointed every `interval`, with about 8 MB written (2000 pages, twice
+// SQLite's own autocheckpoint threshold) in 40 commits.
+std::unique_ptr<Database> EightMegabytesWrittenWithCheckpointsEvery(
+    const std::filesystem::path& file, std::chrono::milliseconds interval) {
+    Database::Options options;
+    options.sqlite_checkpoint_interval = interval;
+    auto db = Database::Open("sqlite://" + file.string(), options);
+    db->Transaction(
+        [](soci::session& s) { s << "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b TEXT)"; });
+    const std::string blob(200'000, 'x');
+    for (int i = 0; i < 40; ++i) {
+        db->Transaction([&](soci::session& s) {
+            s << "INSERT INTO blobs (id, b) VALUES (:id, :b)", soci::use(i), soci::use(blob);
+        });
+    }
+    return db;
+}
+
+std::uintmax_t FileSize(const std::filesystem::path& p) {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(p, ec);
+    return ec ? 0 : n;
+}
+
+// Issue 20: a commit never copies the WAL back into the database (with its fsync); the
+// checkpointer's own thread does, every interval.
+TEST(SqliteCheckpointTest, CommitsLeaveTheWalToTheCheckpointer) {
+    test::TempDir dir;
+    const auto file = dir.Path() / "never.db";
+    auto db = EightMegabytesWrittenWithCheckpointsEvery(file, std::chrono::hours(1));
+    // SQLite's own checkpoint would have run at 1000 pages: the data would be in the file.
+    EXPECT_LT(FileSize(file), 1'000'000u);
+    EXPECT_GT(FileSize(file.string() + "-wal"), 8'000'000u);
+}
+
+TEST(SqliteCheckpointTest, TheCheckpointerCopiesTheWalBackWithoutAnyCommit) {
+    test::TempDir dir;
+    const auto file = dir.Path() / "often.db";
+    auto db = EightMegabytesWrittenWithCheckpointsEvery(file, std::chrono::milliseconds(20));
+    EXPECT_TRUE(test::WaitUntil([&] { return FileSize(file) > 8'000'000u; }, 10s))
+        << "database file " << FileSize(file) << " bytes";
+    auto rows = db->WithSession([](soci::session& s) {
+        long long n = 0;
+        s << "SELECT COUNT(*) FROM blobs", soci::into(n);
+        return n;
+    });
+    EXPECT_EQ(rows, 40);
 }
 
 TEST(IsUniqueViolationTest, TrueForSqliteUniqueAndPrimaryKeyViolations) {
