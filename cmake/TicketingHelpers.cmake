@@ -7,7 +7,7 @@ function(ticketing_add_gtest name)
     cmake_parse_arguments(ARG "" "TIMEOUT" "LABELS;SOURCES;LIBS" ${ARGN})
     add_executable(${name} ${ARG_SOURCES})
     target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main
-                                          ticketing_warnings)
+                                          ticketing_why_labels ticketing_warnings)
     if(NOT ARG_TIMEOUT)
         set(ARG_TIMEOUT 120)
     endif()

@@ -18,28 +18,13 @@
 
 #include "chaos.hpp"
 #include "stack.hpp"
+#include "why_labels.hpp"
 
 namespace ticketing::test {
 namespace {
 
-// CI shows only the tail of the test run: ctest's label summary and the names of the failed
-// tests. Whatever failed here is added to this test's labels (ctest reads "<CTestLabel>" in a
-// test's output, CMake 3.22+), so the summary says why, e.g. "why: expirations on time: p99 ...".
-// Labels starting "why" sort after every real label, just above the total.
-void WhyLabel(const std::string& what) {
-    std::string label = "why: " + what.substr(0, what.find('\n'));
-    if (label.size() > 110) {
-        label = label.substr(0, 107) + "...";
-    }
-    for (char& c : label) {
-        if (c == '<' || c == '>' || c == ';') {
-            c = ' ';  // neither markup nor a list separator
-        }
-    }
-    std::cout << "\n<CTestLabel>" << label << "</CTestLabel>\n";
-}
-
-// Every failed invariant of a chaos report, as a label.
+// Every failed invariant of a chaos report, as a "why" label (why_labels.hpp): CI's tail then
+// names the invariant, not only the line of EXPECT_TRUE(report.pass).
 void WhyLabels(const load::ChaosReport& report) {
     for (const auto& inv : report.json.value("invariants", nlohmann::json::array())) {
         if (!inv.value("pass", true)) {
@@ -50,21 +35,6 @@ void WhyLabels(const load::ChaosReport& report) {
         }
     }
 }
-
-// Every failed assertion that the report's invariants do not already say, as a label.
-class WhyListener : public ::testing::EmptyTestEventListener {
-    void OnTestPartResult(const ::testing::TestPartResult& result) override {
-        if (result.failed()) {
-            WhyLabel(std::string(result.file_name() != nullptr ? "line " : "") +
-                     std::to_string(result.line_number()) + ": " + result.summary());
-        }
-    }
-};
-
-const bool kWhyListener = [] {
-    ::testing::UnitTest::GetInstance()->listeners().Append(new WhyListener);  // gtest owns it
-    return true;
-}();
 
 // The stack both suites run: 2 replicas on PostgreSQL, 5 s reservations, payments on the Stripe
 // gateway against `stripe`, quiet logs; `more` variables on top.
