@@ -8,8 +8,8 @@ namespace ticketing::test {
 
 void WhyLabel(const std::string& what) {
     // One line: gtest's summaries span several ("Expected equality of these values:", ...).
-    std::string label = "why:";
-    bool space = true;
+    std::string label = "why: ";
+    bool space = true;  // no blank after "why: " either
     for (char c : what) {
         const bool blank = c == ' ' || c == '\n' || c == '\t' || c == '\r';
         if (!blank || !space) {
@@ -17,7 +17,6 @@ void WhyLabel(const std::string& what) {
         }
         space = blank;
     }
-    label.insert(4, " ");
     if (label.size() > 110) {
         label = label.substr(0, 107) + "...";
     }

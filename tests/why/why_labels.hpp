@@ -3,7 +3,8 @@
 // assertion is printed as "<CTestLabel>why: ...</CTestLabel>", which ctest (3.22+) adds to that
 // test's labels, so the summary at the very end says why it failed. Labels starting "why" sort
 // after every real label, just above the total.
-// Thread-safety: WhyLabel writes one line to std::cout; call it from the test's thread.
+// Thread-safety: WhyLabel writes one line to std::cout; gtest reports a failure on the thread
+// that made it, so a failure on another thread may interleave its line with the test's output.
 #pragma once
 
 #include <string>
