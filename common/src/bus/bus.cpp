@@ -1,13 +1,21 @@
 #include "common/bus/bus.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 
 #include "common/util/ids.hpp"
 
 namespace ticketing::bus {
 
 std::string NewEventId() {
-    return util::RandomHex(16);
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    char prefix[13];
+    std::snprintf(prefix, sizeof prefix, "%012llx",
+                  static_cast<unsigned long long>(ms) & 0xffffffffffffULL);
+    return prefix + util::RandomHex(10);
 }
 
 std::string_view ToString(AckDecision d) {

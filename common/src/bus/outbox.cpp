@@ -13,8 +13,8 @@ namespace {
 
 // The backends differ in how an id counts up, and SQLite stores the inbox best as one B-tree
 // (WITHOUT ROWID): every handled event inserts a row, so its cost is the consumer's cost.
-// The event id needs no UNIQUE index of its own: ids are random 128-bit values, and the stream's
-// duplicate window is what drops a second publish.
+// The event id needs no UNIQUE index of its own: ids are unique (NewEventId: a millisecond
+// stamp and 80 random bits), and the stream's duplicate window is what drops a second publish.
 constexpr std::string_view kOutboxSqlite = R"(
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

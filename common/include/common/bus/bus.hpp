@@ -55,7 +55,10 @@ Envelope MakeEnvelope(const E& event, std::string event_id, const EventContext& 
                     ctx.traceparent};
 }
 
-// A fresh unique event id (32 lowercase hex characters).
+// A fresh unique event id (32 lowercase hex characters): the milliseconds since the epoch as 12
+// hex digits, then 80 random bits. Ids made later sort later, so the rows every consumer adds to
+// its inbox (primary key: consumer, event id) land at the end of the B-tree instead of on a random
+// page each (issue 20: a batch of random ids rewrote about one 4 KiB page per event).
 std::string NewEventId();
 
 // What a listener's handler decides about one delivery.

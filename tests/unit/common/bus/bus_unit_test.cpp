@@ -1,6 +1,10 @@
 // Bus logic without a server, a database or a thread: naming, retry delays, the typed handler
 // wrapper's mapping of failures to decisions, FakeBus, the migrations list. The outbox relay on a
 // SQLite file is in tests/integration/common/bus/outbox_relay_test.cpp.
+#include <set>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "common/bus/connection.hpp"
@@ -19,6 +23,38 @@ using events::OrderCancelled;
 
 TEST(ConsumerName, ReplacesColonsInTheSubject) {
     EXPECT_EQ(ConsumerName("orders-service", "ticket:updated"), "orders-service-ticket-updated");
+}
+
+TEST(NewEventId, IsThirtyTwoLowercaseHexStartingWithTheMillisecondsSinceTheEpoch) {
+    const auto before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    const std::string id = NewEventId();
+    const auto after = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    ASSERT_EQ(id.size(), 32u);
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+    const long long stamp = std::stoll(id.substr(0, 12), nullptr, 16);
+    EXPECT_GE(stamp, before);
+    EXPECT_LE(stamp, after);
+}
+
+TEST(NewEventId, IdsMadeInALaterMillisecondSortAfterAndIdsNeverRepeat) {
+    // What keeps inbox inserts at the end of its B-tree (issue 20): a later id sorts later.
+    std::vector<std::string> ids;
+    std::set<std::string> distinct;
+    const std::string first = NewEventId();
+    std::string later;
+    // Make ids until the clock has moved on by a millisecond (a condition, not a sleep).
+    do {
+        later = NewEventId();
+        ids.push_back(later);
+        distinct.insert(later);
+    } while (later.compare(0, 12, first, 0, 12) == 0);
+    EXPECT_LT(first, later);
+    EXPECT_EQ(distinct.size(), ids.size());
+    EXPECT_FALSE(distinct.contains(first));
 }
 
 TEST(SplitServerUrls, SplitsACommaSeparatedListAndTrimsSpaces) {
