@@ -57,6 +57,11 @@ void OnAsyncError(natsConnection*, natsSubscription*, natsStatus err, void*) {
     log::Warn("bus asynchronous error", {{"error", natsStatus_GetText(err)}});
 }
 
+// The acknowledgement connection's first connect, when it had to wait for the server: nothing
+// to do (the main connection logs the bus's state), but a callback makes the connect
+// asynchronous instead of blocking.
+void OnAckConnected(natsConnection*, void*) {}
+
 void EnsureStream(jsCtx* js, jsStreamConfig& cfg);
 
 // A file-stored stream of one subject, limits retention, `max_age` (0: forever), 2-minute
@@ -78,6 +83,21 @@ void EnsureOneSubjectStream(jsCtx* js,
     cfg.Duplicates = ToNatsNanos(std::chrono::minutes(2));
     cfg.Replicas = replicas;
     EnsureStream(js, cfg);
+}
+
+// NATS_URL's servers (SplitServerUrls) into `opts`: a list when there are several, since nats.c
+// 3.4's natsOptions_SetURL does not connect with one.
+natsStatus SetServers(natsOptions* opts,
+                      const std::vector<std::string>& servers,
+                      const std::string& url) {
+    if (servers.size() <= 1) {
+        return natsOptions_SetURL(opts, url.c_str());
+    }
+    std::vector<const char*> list;
+    for (const auto& server : servers) {
+        list.push_back(server.c_str());
+    }
+    return natsOptions_SetServers(opts, list.data(), static_cast<int>(list.size()));
 }
 
 void Check(natsStatus s, const char* what) {
@@ -120,7 +140,28 @@ std::string NatsErrorText(const char* what, natsStatus s, jsErrCode jerr) {
     return text;
 }
 
+natsStatus NatsHandles::Ack(natsMsg* msg) {
+    const char* reply = natsMsg_GetReply(msg);
+    if (ack_conn == nullptr || reply == nullptr || natsConnection_IsClosed(ack_conn)) {
+        return natsMsg_Ack(msg, nullptr);
+    }
+    // What natsMsg_Ack sends for a JetStream delivery, on the other connection.
+    return natsConnection_PublishString(ack_conn, reply, "+ACK");
+}
+
 NatsHandles::~NatsHandles() {
+    if (ack_conn != nullptr) {
+        // Acknowledgements still in the flusher's buffer go out first (one that did not would
+        // only be delivered again, and the inbox would see through it).
+        if (natsConnection_Status(ack_conn) == NATS_CONN_STATUS_CONNECTED) {
+            natsConnection_FlushTimeout(ack_conn, 1000);
+        }
+        natsConnection_Close(ack_conn);
+        natsConnection_Destroy(ack_conn);
+    }
+    if (ack_opts != nullptr) {
+        natsOptions_Destroy(ack_opts);
+    }
     if (js != nullptr) {
         jsCtx_Destroy(js);
     }
@@ -161,6 +202,52 @@ std::vector<std::string> SplitServerUrls(std::string_view urls) {
     return out;
 }
 
+namespace {
+
+// The acknowledgement connection (NatsHandles::ack_conn): the same servers and user, the
+// library's flusher instead of send-asap, no callback that refers to the handles. Left null
+// (acks then go on the main connection) when the library refuses.
+void ConnectAcks(NatsHandles& h, const std::vector<std::string>& servers) {
+    natsOptions* o = nullptr;
+    if (natsOptions_Create(&o) != NATS_OK) {
+        return;
+    }
+    h.ack_opts = o;
+    natsStatus s = SetServers(o, servers, h.options.url);
+    const std::string name = h.options.name + "-acks";
+    if (s == NATS_OK) {
+        s = natsOptions_SetName(o, name.c_str());
+    }
+    if (s == NATS_OK && !h.options.user.empty()) {
+        s = natsOptions_SetUserInfo(o, h.options.user.c_str(), h.options.password.c_str());
+    }
+    if (s == NATS_OK) {
+        s = natsOptions_SetMaxReconnect(o, -1);
+    }
+    if (s == NATS_OK) {
+        s = natsOptions_SetReconnectWait(o, ToNatsMillis(h.options.reconnect_wait));
+    }
+    if (s == NATS_OK) {
+        s = natsOptions_SetErrorHandler(o, &OnAsyncError, nullptr);
+    }
+    if (s == NATS_OK) {
+        s = natsOptions_SetRetryOnFailedConnect(o, true, &OnAckConnected, nullptr);
+    }
+    if (s == NATS_OK) {
+        s = natsConnection_Connect(&h.ack_conn, o);
+    }
+    if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
+        log::Warn("bus: no connection of its own for acknowledgements, using the main one",
+                  {{"error", natsStatus_GetText(s)}});
+        if (h.ack_conn != nullptr) {
+            natsConnection_Destroy(h.ack_conn);
+            h.ack_conn = nullptr;
+        }
+    }
+}
+
+}  // namespace
+
 NatsConnection::NatsConnection() : handles_(std::make_unique<NatsHandles>()) {}
 
 NatsConnection::~NatsConnection() = default;
@@ -172,16 +259,7 @@ std::unique_ptr<NatsConnection> NatsConnection::Connect(const ConnectionOptions&
     h.masked_url = config::MaskCredentials(options.url);
     Check(natsOptions_Create(&h.opts), "creating NATS options");
     std::vector<std::string> servers = SplitServerUrls(options.url);
-    if (servers.size() > 1) {
-        std::vector<const char*> list;
-        for (const auto& server : servers) {
-            list.push_back(server.c_str());
-        }
-        Check(natsOptions_SetServers(h.opts, list.data(), static_cast<int>(list.size())),
-              "setting NATS_URL");
-    } else {
-        Check(natsOptions_SetURL(h.opts, options.url.c_str()), "setting NATS_URL");
-    }
+    Check(SetServers(h.opts, servers, options.url), "setting NATS_URL");
     Check(natsOptions_SetName(h.opts, options.name.c_str()), "setting connection name");
     // Write each publish, ack and pull at once instead of after the flusher's 1 ms wait: an
     // event's latency was landing on 1 ms ticks (issue 20).
@@ -214,6 +292,7 @@ std::unique_ptr<NatsConnection> NatsConnection::Connect(const ConnectionOptions&
         log::Warn("bus not reachable yet, retrying in the background", {{"url", h.masked_url}});
     }
     Check(natsConnection_JetStream(&h.js, h.conn, nullptr), "creating JetStream context");
+    ConnectAcks(h, servers);
     if (options.initial_wait.count() > 0) {
         c->WaitConnected(options.initial_wait);
     }
@@ -267,6 +346,26 @@ void NatsConnection::EnsureStreams() {
                            std::string(events::kSessionRevoked.name),
                            std::chrono::hours(24 * 366),
                            handles_->options.stream_replicas);
+}
+
+std::optional<std::uint64_t> NatsConnection::AcknowledgementsSent() const {
+    if (handles_->ack_conn == nullptr) {
+        return std::nullopt;
+    }
+    natsStatistics* stats = nullptr;
+    if (natsStatistics_Create(&stats) != NATS_OK) {
+        return std::nullopt;
+    }
+    std::uint64_t out_msgs = 0;
+    natsStatus s = natsConnection_GetStats(handles_->ack_conn, stats);
+    if (s == NATS_OK) {
+        s = natsStatistics_GetCounts(stats, nullptr, nullptr, &out_msgs, nullptr, nullptr);
+    }
+    natsStatistics_Destroy(stats);
+    if (s != NATS_OK) {
+        return std::nullopt;
+    }
+    return out_msgs;
 }
 
 const ConnectionOptions& NatsConnection::options() const {

@@ -436,11 +436,11 @@ private:
         // acknowledge it untouched. It keeps its original event id, so the inbox sees through it.
         std::string redrive_for = HeaderOr(msg, kRedriveForHeader);
         if (!redrive_for.empty() && redrive_for != b.consumer) {
-            natsMsg_Ack(msg, nullptr);
+            connection_.handles().Ack(msg);
             return false;
         }
         if (meta.num_delivered > 1 && b.AckedLately(meta.stream_sequence)) {
-            natsMsg_Ack(msg, nullptr);
+            connection_.handles().Ack(msg);
             b.redelivered->Inc();
             b.acked->Inc();
             return false;
@@ -512,7 +512,7 @@ private:
         natsStatus s = NATS_OK;
         switch (result.decision) {
             case AckDecision::kAck:
-                s = natsMsg_Ack(msg, nullptr);
+                s = connection_.handles().Ack(msg);
                 if (s == NATS_OK) {
                     b.RememberAck(meta.stream_sequence);
                 }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -61,6 +62,11 @@ public:
     // ("deadletter.>") and TICKETING_SESSIONS ("session:revoked", kept a year). Throws BusError
     // when the server refuses or cannot be reached.
     void EnsureStreams();
+
+    // How many messages the connection kept for acknowledgements has written (a subscriber's
+    // positive acks go there, gathered by the library's flusher into one write); nullopt when
+    // there is no such connection and acks go on the main one.
+    std::optional<std::uint64_t> AcknowledgementsSent() const;
 
     const ConnectionOptions& options() const;
     NatsHandles& handles();

@@ -625,6 +625,53 @@ TEST_F(BusTest, ListenerResumesAfterServerRestart) {
     }
 }
 
+TEST_F(BusTest, AcksGoOnTheirOwnConnectionAndStillLandAfterAServerRestart) {
+    // Positive acks leave on a second connection, whose flusher writes many in one go (issue
+    // 20). They must reach the server (nothing stays pending) before and after a restart.
+    Seen<std::string> seen;
+    // A kill loses the server's latest consumer state, acks included: the events whose acks it
+    // lost come again after the ack wait, and are acknowledged again then.
+    SubscriberOptions o;
+    o.ack_wait = 2s;
+    auto s = Subscriber("orders-service", o);
+    s->Subscribe<TicketCreated>([&](const TicketCreated& e, const MessageMeta&) {
+        seen.Add(e.id);
+        return AckDecision::kAck;
+    });
+    const std::string consumer = "orders-service-ticket-created";
+    auto nothing_pending = [&] {
+        return registry_.Render().find("bus_consumer_pending{consumer=\"" + consumer +
+                                       "\"} 0\n") != std::string::npos;
+    };
+    for (int i = 0; i < 20; ++i) {
+        Publish(Ticket(i));
+    }
+    ASSERT_TRUE(test::WaitUntil([&] { return seen.Size() >= 20; }, 10s));
+    EXPECT_TRUE(test::WaitUntil(nothing_pending, 15s)) << registry_.Render();
+    ASSERT_TRUE(connection_->AcknowledgementsSent().has_value());
+    EXPECT_GE(*connection_->AcknowledgementsSent(), 20u);
+
+    nats_.Restart();
+    ASSERT_TRUE(connection_->WaitConnected(20s));
+    for (int i = 100; i < 120; ++i) {
+        ASSERT_TRUE(test::WaitUntil(
+            [&] {
+                return publisher_->Publish(MakeEnvelope(Ticket(i), NewEventId(), Ctx()));
+            },
+            20s));
+    }
+    ASSERT_TRUE(test::WaitUntil(
+        [&] {
+            auto items = seen.Items();
+            return std::find(items.begin(), items.end(), "t119") != items.end();
+        },
+        20s));
+    // Acks that went nowhere (an acknowledgement connection that did not come back) would
+    // keep events pending however often they came again.
+    EXPECT_TRUE(test::WaitUntil(nothing_pending, 15s)) << registry_.Render();
+    EXPECT_GE(*connection_->AcknowledgementsSent(), 40u);
+}
+
 class BusWithDatabaseTest : public BusTest {
 protected:
     void SetUp() override {
