@@ -1,7 +1,7 @@
 // The payments service's listeners (queue group "payments-service"), one subject per file. Each
 // runs its work on the order replica through PaymentsTransactions::HandleOnce, so a redelivered
 // event changes nothing.
-//   order:created    → insert the replica (a duplicate is acked)
+//   order:created    → insert the replica (a duplicate is acked); in batches of what is queued
 //   order:cancelled  → apply version N only over N-1; N or more held → duplicate, ack; a gap or
 //                      an unknown order → "not yet" (retried until the retry horizon). Then, on
 //                      every delivery that is not a retry, release the order's payment if it is
@@ -11,6 +11,10 @@
 //                      if it is still authorised, in the same way
 // Thread-safety: Handle may run on several threads at once (one per consumer).
 #pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
 
 #include "common/bus/bus.hpp"
 #include "common/events/events.hpp"
@@ -35,8 +39,14 @@ class OrderCreatedListener final {
 public:
     explicit OrderCreatedListener(ListenerContext ctx) : ctx_(ctx) {}
     bus::AckDecision Handle(const events::OrderCreated& e, const bus::MessageMeta& meta);
+    // The events queued together, in one transaction (PaymentsTransactions::HandleEachOnce):
+    // under a burst of orders, one commit for many replicas instead of one each (issue 20).
+    std::vector<bus::AckDecision> HandleBatch(std::span<const events::OrderCreated> events,
+                                              std::span<const bus::MessageMeta> metas);
 
 private:
+    static bus::AckDecision Apply(PaymentsUnitOfWork& uow, const events::OrderCreated& e);
+
     ListenerContext ctx_;
 };
 
@@ -74,6 +84,9 @@ bus::AckDecision SettleAfter(bus::AckDecision decision,
 // The three listeners, owned together and subscribed on `subscriber`.
 class Listeners final {
 public:
+    // At most this many order:created events in one transaction.
+    static constexpr std::size_t kMaxBatch = 128;
+
     explicit Listeners(const ListenerContext& ctx);
     void SubscribeAll(bus::EventSubscriber& subscriber);
 

@@ -314,6 +314,29 @@ TEST_F(PaymentsDomainTest, OrderCreatedTwiceKeepsOneReplica) {
     EXPECT_EQ(o.price, 2000);
 }
 
+// order:created is consumed in batches (what is queued together, one transaction): every order
+// of the batch gets its replica, and one already there (a redelivery) changes nothing.
+TEST_F(PaymentsDomainTest, AnOrderCreatedBatchAddsEachReplicaAndKeepsOneAlreadyThere) {
+    const std::string second = "5f1a2b3c4d5e6f7a8b9c0d02";
+    const std::string third = "5f1a2b3c4d5e6f7a8b9c0d03";
+    std::vector<events::OrderCreated> batch{
+        {second, 0, OrderStatus::kCreated, kOther, clock_.Now(), {kTicket, 300}},
+        {kOrder, 0, OrderStatus::kCreated, kOther, clock_.Now(), {kTicket, 1}},
+        {third, 0, OrderStatus::kCreated, kBuyer, clock_.Now(), {kTicket, 400}}};
+    std::vector<bus::MessageMeta> metas(batch.size());
+    for (auto& m : metas) {
+        m.consumer = "payments-service-test";
+        m.event_id = bus::NewEventId();
+    }
+    EXPECT_EQ(listeners_->order_created.HandleBatch(batch, metas),
+              std::vector<AckDecision>(3, AckDecision::kAck));
+    EXPECT_EQ(Replica(second).price, 300);
+    EXPECT_EQ(Replica(second).user_id, kOther);
+    EXPECT_EQ(Replica(third).price, 400);
+    EXPECT_EQ(Replica().user_id, kBuyer);  // the first order:created's replica stays
+    EXPECT_EQ(Replica().price, 2000);
+}
+
 TEST_F(PaymentsDomainTest, OrderCancelledAppliesTheNextVersionAndReleasesNothingUnpaid) {
     EXPECT_EQ(Cancel(), AckDecision::kAck);
     EXPECT_EQ(Replica().status, OrderStatus::kCancelled);
