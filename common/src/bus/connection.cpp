@@ -261,8 +261,9 @@ std::unique_ptr<NatsConnection> NatsConnection::Connect(const ConnectionOptions&
     std::vector<std::string> servers = SplitServerUrls(options.url);
     Check(SetServers(h.opts, servers, options.url), "setting NATS_URL");
     Check(natsOptions_SetName(h.opts, options.name.c_str()), "setting connection name");
-    // Write each publish, ack and pull at once instead of after the flusher's 1 ms wait: an
-    // event's latency was landing on 1 ms ticks (issue 20).
+    // Write each publish, nak and pull at once instead of after the flusher's 1 ms wait: an
+    // event's latency was landing on 1 ms ticks (issue 20). Positive acks, which wait for
+    // nothing, go on the acknowledgement connection instead (ConnectAcks).
     Check(natsOptions_SetSendAsap(h.opts, true), "setting send-asap");
     if (!options.user.empty()) {
         Check(natsOptions_SetUserInfo(h.opts, options.user.c_str(), options.password.c_str()),
