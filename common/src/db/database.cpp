@@ -579,8 +579,9 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const Options& 
     std::unique_ptr<Database> db(new Database(kind, std::move(spec), options));
     // Fail at startup, not on the first request; the session goes into the pool.
     db->Acquire();
-    if (kind == Kind::kSqlite && db->spec_.sqlite_path != ":memory:" &&
-        !db->spec_.sqlite_path.empty() && options.sqlite_checkpoint_interval.count() > 0) {
+    // The same condition as OpenSession's wal_autocheckpoint = 0 (ParseSqliteUrl admits only
+    // file paths): every session that leaves the WAL alone has a checkpointer behind it.
+    if (kind == Kind::kSqlite && options.sqlite_checkpoint_interval.count() > 0) {
         db->checkpointer_ =
             std::make_unique<Checkpointer>(db->OpenSession(), options.sqlite_checkpoint_interval);
     }
