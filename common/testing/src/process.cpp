@@ -5,10 +5,12 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -320,23 +322,34 @@ int ChildProcess::Stop(int signal, std::chrono::milliseconds grace) {
 // ---- free functions ----------------------------------------------------------------------------
 
 std::uint16_t FreePort() {
+    // Every port handed out stays reserved by a socket that is bound (SO_REUSEADDR) but never
+    // listens, until the test process exits. The kernel then gives that port to no other port-0
+    // bind and to no outgoing connection as its source port, while a server binding it with
+    // SO_REUSEADDR (redis-server, nats-server, PostgreSQL, nginx and RESTinio all set it) still
+    // can, and can again after a restart on the same port. Closing the probe instead left a gap:
+    // CI saw redis-server fail with EADDRINUSE on a port picked here a moment before.
+    static std::mutex mutex;
+    static std::vector<int> reserved;  // closed by exit; CLOEXEC keeps them out of children
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         ThrowErrno("socket");
     }
+    const int on = 1;
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     addr.sin_port = 0;
     socklen_t len = sizeof addr;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+    if (::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
         ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
         const int err = errno;
         ::close(fd);
         errno = err;
         ThrowErrno("bind 127.0.0.1:0");
     }
-    ::close(fd);
+    const std::lock_guard lock(mutex);
+    reserved.push_back(fd);
     return ntohs(addr.sin_port);
 }
 

@@ -7,9 +7,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace ticketing::test {
 namespace {
@@ -90,11 +95,63 @@ TEST(TempDirTest, CreatesDirectoryAndRemovesItOnDestruction) {
     EXPECT_FALSE(std::filesystem::exists(path));
 }
 
+// A socket on 127.0.0.1:port, SO_REUSEADDR when `reuse`; -1 when bind fails.
+int BindLoopback(std::uint16_t port, bool reuse) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int on = 1;
+    if (reuse) {
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    }
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+std::uint16_t PortOf(int fd) {
+    sockaddr_in addr{};
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    return ntohs(addr.sin_port);
+}
+
 TEST(FreePortTest, ReturnsBindablePort) {
     const std::uint16_t port = FreePort();
 
     EXPECT_GT(port, 0);
     EXPECT_FALSE(WaitForTcp(port, 10ms));  // nothing listens there
+}
+
+// What CI once hit: redis-server's bind failed with EADDRINUSE on a port picked here, because
+// the port was free only until another socket was given it.
+TEST(FreePortTest, TheReservedPortIsGivenToNoOtherSocketButAServerCanListenOnItTwice) {
+    const std::uint16_t port = FreePort();
+
+    // Neither a plain bind to it nor any of 300 port-0 binds gets it.
+    EXPECT_EQ(BindLoopback(port, /*reuse=*/false), -1);
+    std::vector<int> others;
+    for (int i = 0; i < 300; ++i) {
+        const int fd = BindLoopback(0, /*reuse=*/false);
+        ASSERT_GE(fd, 0);
+        others.push_back(fd);
+    }
+    for (const int fd : others) {
+        EXPECT_NE(PortOf(fd), port);
+        ::close(fd);
+    }
+    // A server that sets SO_REUSEADDR listens there, and again after it stopped (a restart).
+    for (int run = 0; run < 2; ++run) {
+        const int server = BindLoopback(port, /*reuse=*/true);
+        ASSERT_GE(server, 0) << "run " << run;
+        EXPECT_EQ(::listen(server, 4), 0) << "run " << run;
+        EXPECT_TRUE(WaitForTcp(port, 5s)) << "run " << run;
+        ::close(server);
+    }
 }
 
 TEST(WaitUntilTest, ReturnsTrueOnceConditionHolds) {

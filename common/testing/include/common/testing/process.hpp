@@ -2,7 +2,7 @@
 // nats-server, redis-server, the services themselves) on loopback:
 //   ChildProcess  a fork/exec'd child whose output goes to a log file and which dies with the test;
 //   TempDir       a private directory under /tmp removed when the test ends;
-//   FreePort      a port the kernel just handed out (bind to 0), so tests never hard-code ports;
+//   FreePort      a port the kernel handed out, reserved for the test: tests never hard-code ports;
 //   WaitUntil / WaitForTcp  how tests wait: on a condition with a deadline, never a bare sleep.
 // Thread-safety: the free functions are safe from any thread. A ChildProcess or TempDir belongs
 // to one thread at a time.
@@ -89,7 +89,9 @@ private:
     std::optional<int> exit_code_;
 };
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read it, close).
+// A free TCP port on 127.0.0.1, reserved for the rest of the test process: it stays bound
+// (SO_REUSEADDR, never listening), so no other test's port or client socket takes it, and a
+// server that binds it with SO_REUSEADDR can (again after a restart).
 std::uint16_t FreePort();
 
 // Calls cond every few milliseconds until it returns true (then true) or the deadline passes
