@@ -2,8 +2,14 @@
 // in-memory fake runs in tests/unit/tickets).
 #include "storage/sql_ticket_repository.hpp"
 
+#include <chrono>
+#include <future>
+#include <optional>
+#include <thread>
+
 #include <gtest/gtest.h>
 
+#include "common/db/sql.hpp"
 #include "common/testing/test_database.hpp"
 #include "common/testing/tickets/ticket_repository_contract.hpp"
 
@@ -17,6 +23,59 @@ using SqlTickets = SqlStorage<tickets::SqlTicketsTransactions, kPostgres, &ticke
 
 using Backends = ::testing::Types<SqlTickets<false>, SqlTickets<true>>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Sql, TicketRepositoryContract, Backends);
+
+using namespace std::chrono_literals;
+using tickets::Ticket;
+using tickets::TicketsUnitOfWork;
+
+// PostgreSQL runs READ COMMITTED. Without FindForUpdate's row lock, order:cancelled read a
+// ticket that order:created was reserving in a transaction not yet committed; both committed and
+// the ticket stayed held by a cancelled order (Outage.postgres found one). Here the second
+// FindForUpdate must wait for the first transaction, which PostgreSQL shows as a session waiting
+// on a lock, and then see what that transaction wrote.
+TEST(SqlTicketRepositoryPostgres, FindForUpdateWaitsForTheTransactionThatHoldsTheTicket) {
+    SqlTickets<true> storage;
+    storage.transactions.Run([](TicketsUnitOfWork& uow) {
+        uow.tickets().Insert(Ticket{"t1", "concert", 100, "u1", std::nullopt, 0, {}, false});
+    });
+    std::promise<void> first_holds, release;
+    std::thread first([&] {
+        storage.transactions.Run([&](TicketsUnitOfWork& uow) {
+            Ticket next = *uow.tickets().FindForUpdate("t1");
+            first_holds.set_value();
+            release.get_future().wait();
+            next.order_id = "o1";
+            next.version = 1;
+            ASSERT_TRUE(uow.tickets().Update(next, 0));
+        });
+    });
+    first_holds.get_future().wait();
+    std::optional<Ticket> seen;
+    std::thread second([&] {
+        storage.transactions.Run(
+            [&](TicketsUnitOfWork& uow) { seen = uow.tickets().FindForUpdate("t1"); });
+    });
+
+    const bool second_waits = WaitUntil(
+        [&] {
+            int waiting = 0;
+            storage.db->WithSession([&](soci::session& s) {
+                s << "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                     "AND wait_event_type = 'Lock'",
+                    soci::into(waiting);
+            });
+            return waiting == 1;
+        },
+        10s);
+    release.set_value();
+    first.join();
+    second.join();
+
+    EXPECT_TRUE(second_waits);
+    ASSERT_TRUE(seen.has_value());
+    EXPECT_EQ(seen->version, 1);
+    EXPECT_EQ(seen->order_id, "o1");
+}
 
 }  // namespace
 }  // namespace ticketing::test

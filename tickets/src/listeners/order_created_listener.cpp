@@ -6,7 +6,7 @@ bus::AckDecision OrderCreatedListener::Handle(const events::OrderCreated& e,
                                               const bus::MessageMeta& meta) {
     return ctx_.transactions.HandleOnce(meta, [&](TicketsUnitOfWork& uow) {
         TicketRepository& tickets = uow.tickets();
-        auto ticket = tickets.Find(e.ticket.id);
+        auto ticket = tickets.FindForUpdate(e.ticket.id);
         if (!ticket) {
             return bus::AckDecision::kDeadLetter;  // not a ticket of ours
         }

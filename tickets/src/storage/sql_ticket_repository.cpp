@@ -60,13 +60,31 @@ void SqlTicketRepository::Insert(const Ticket& t) {
         soci::use(order_id, order_id_ind), soci::use(version), soci::use(created_at);
 }
 
-std::optional<Ticket> SqlTicketRepository::Find(const std::string& id) {
+namespace {
+
+// The ticket `id`, read with kColumns + `tail` (which binds :id).
+std::optional<Ticket> FindOne(soci::session& s, const char* tail, const std::string& id) {
     TicketRow r;
-    soci::statement st = PrepareRows(session_, "WHERE id = :id", r, soci::use(id));
+    soci::statement st = PrepareRows(s, tail, r, soci::use(id));
     if (!st.execute(true)) {
         return std::nullopt;
     }
     return r.ToTicket();
+}
+
+}  // namespace
+
+std::optional<Ticket> SqlTicketRepository::Find(const std::string& id) {
+    return FindOne(session_, "WHERE id = :id", id);
+}
+
+std::optional<Ticket> SqlTicketRepository::FindForUpdate(const std::string& id) {
+    // SQLite has no FOR UPDATE and needs none: a write transaction there is BEGIN IMMEDIATE,
+    // which excludes every other writer from its start.
+    if (session_.get_backend_name() != "postgresql") {
+        return Find(id);
+    }
+    return FindOne(session_, "WHERE id = :id FOR UPDATE", id);
 }
 
 namespace {

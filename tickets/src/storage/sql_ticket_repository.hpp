@@ -25,6 +25,7 @@ public:
 
     void Insert(const Ticket& ticket) override;
     std::optional<Ticket> Find(const std::string& id) override;
+    std::optional<Ticket> FindForUpdate(const std::string& id) override;
     std::vector<Ticket> ListUnreserved(const PageRequest& page) override;
     std::vector<Ticket> ListOfSeller(const std::string& user_id, const PageRequest& page) override;
     bool Update(const Ticket& next, std::int64_t expected_version) override;

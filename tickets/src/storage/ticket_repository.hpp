@@ -22,6 +22,12 @@ public:
 
     virtual void Insert(const Ticket& ticket) = 0;
     virtual std::optional<Ticket> Find(const std::string& id) = 0;
+    // Find, and no other transaction writes the ticket or reads it with FindForUpdate until
+    // this one ends (PostgreSQL: a row lock; SQLite has one writer anyway). The order listeners
+    // read it this way: on PostgreSQL's READ COMMITTED, order:created and order:cancelled of
+    // one order could otherwise each decide on a ticket the other was changing and both commit,
+    // leaving the ticket held by a cancelled order.
+    virtual std::optional<Ticket> FindForUpdate(const std::string& id) = 0;
     // One page of the unreserved tickets, in the page's order.
     virtual std::vector<Ticket> ListUnreserved(const PageRequest& page) = 0;
     // One page of one seller's tickets, in every state, in the page's order.

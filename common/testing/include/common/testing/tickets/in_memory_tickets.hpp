@@ -31,6 +31,10 @@ class InMemoryTicketRepository final : public tickets::TicketRepository,
 public:
     void Insert(const tickets::Ticket& ticket) override;
     std::optional<tickets::Ticket> Find(const std::string& id) override;
+    // Find: the in-memory transactions run one at a time already.
+    std::optional<tickets::Ticket> FindForUpdate(const std::string& id) override {
+        return Find(id);
+    }
     std::vector<tickets::Ticket> ListUnreserved(const tickets::PageRequest& page) override;
     std::vector<tickets::Ticket> ListOfSeller(const std::string& user_id,
                                               const tickets::PageRequest& page) override;
