@@ -255,6 +255,41 @@ TEST_F(TicketsDomainTest, OrderCreatedWhileAnotherOrderHoldsItWaitsForThatCancel
     EXPECT_EQ(Stored(t.id).version, 3);
 }
 
+// order:created is consumed in batches (what is queued together, one transaction): each event
+// reserves its ticket and publishes with its own traceparent; a batch in which one event must
+// wait keeps nothing and is split (bus::SplitBatch), so each event gets its own decision.
+TEST_F(TicketsDomainTest, AnOrderCreatedBatchReservesEachTicketAndSplitsWhenOneMustWait) {
+    Ticket a = Create("A");
+    Ticket b = Create("B");
+    auto metas = [](std::vector<std::string> traces) {
+        std::vector<bus::MessageMeta> out(traces.size());
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            out[i].consumer = "tickets-service-test";
+            out[i].event_id = bus::NewEventId();
+            out[i].traceparent = traces[i];
+        }
+        return out;
+    };
+    std::vector<events::OrderCreated> both{OrderFor(a.id, kOrder), OrderFor(b.id, kNextOrder)};
+    EXPECT_EQ(listeners_.order_created.HandleBatch(both, metas({"tp-a", "tp-b"})),
+              std::vector<AckDecision>(2, AckDecision::kAck));
+    EXPECT_EQ(Stored(a.id).order_id, kOrder);
+    EXPECT_EQ(Stored(b.id).order_id, kNextOrder);
+    ASSERT_EQ(Published<events::TicketUpdated>().size(), 2u);
+    auto envelopes = transactions_.Envelopes();
+    EXPECT_EQ(envelopes[envelopes.size() - 2].traceparent, "tp-a");
+    EXPECT_EQ(envelopes.back().traceparent, "tp-b");
+
+    // c is free, but a is held by kOrder: the whole batch is undone and split.
+    Ticket c = Create("C");
+    std::vector<events::OrderCreated> one_waits{OrderFor(c.id, "7a1b2c3d4e5f6a7b8c9d0e03"),
+                                                OrderFor(a.id, "7a1b2c3d4e5f6a7b8c9d0e04")};
+    EXPECT_THROW(listeners_.order_created.HandleBatch(one_waits, metas({"tp-c", "tp-a2"})),
+                 bus::SplitBatch);
+    EXPECT_FALSE(Stored(c.id).order_id.has_value());  // nothing of the batch was kept
+    EXPECT_EQ(Published<events::TicketUpdated>().size(), 2u);
+}
+
 TEST_F(TicketsDomainTest, OrderCreatedAfterItsOwnCancellationDoesNotReserve) {
     Ticket t = Create();
     EXPECT_EQ(Deliver(events::OrderCancelled{kOrder, 1, {t.id}}), AckDecision::kAck);

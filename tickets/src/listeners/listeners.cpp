@@ -8,8 +8,9 @@ Listeners::Listeners(const ListenerContext& ctx)
     : order_created(ctx), order_cancelled(ctx), order_completed(ctx) {}
 
 void Listeners::SubscribeAll(bus::EventSubscriber& subscriber) {
-    subscriber.Subscribe<events::OrderCreated>(
-        [this](const auto& e, const auto& m) { return order_created.Handle(e, m); });
+    subscriber.SubscribeBatch<events::OrderCreated>(
+        [this](auto events, auto metas) { return order_created.HandleBatch(events, metas); },
+        kMaxBatch);
     subscriber.Subscribe<events::OrderCancelled>(
         [this](const auto& e, const auto& m) { return order_cancelled.Handle(e, m); });
     subscriber.Subscribe<events::OrderCompleted>(

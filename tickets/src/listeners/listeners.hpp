@@ -4,7 +4,8 @@
 //   order:created    → the ticket's orderId = the order, version + 1, ticket:updated. Already
 //                      held by this order, or the order's order:cancelled was handled first →
 //                      ack, nothing. Held by another order → retry (that order's cancel, or this
-//                      one's, is in the stream already; see domain/ticket.hpp).
+//                      one's, is in the stream already; see domain/ticket.hpp). Taken in batches
+//                      of what is queued together, one transaction each.
 //   order:cancelled  → remembers the order as cancelled; clears orderId only when this very
 //                      order holds the ticket (version + 1, ticket:updated); else ack, nothing.
 //   order:completed  → ack, nothing: the ticket stays reserved (it is sold).
@@ -14,6 +15,10 @@
 // lacks (a wrong database, or a forged event). Dead-letter it rather than retry it for minutes.
 // Thread-safety: Handle may run on several threads at once (one per consumer).
 #pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
 
 #include "common/bus/bus.hpp"
 #include "common/events/events.hpp"
@@ -37,8 +42,17 @@ class OrderCreatedListener final {
 public:
     explicit OrderCreatedListener(ListenerContext ctx) : ctx_(std::move(ctx)) {}
     bus::AckDecision Handle(const events::OrderCreated& e, const bus::MessageMeta& meta);
+    // The events queued together, in one transaction (TicketsTransactions::HandleEachOnce): a
+    // burst of orders pays one commit instead of one each (issue 20). One that must wait or be
+    // dead-lettered splits the batch, and each event then gets its own decision.
+    std::vector<bus::AckDecision> HandleBatch(std::span<const events::OrderCreated> events,
+                                              std::span<const bus::MessageMeta> metas);
 
 private:
+    bus::AckDecision Apply(TicketsUnitOfWork& uow,
+                           const events::OrderCreated& e,
+                           const bus::MessageMeta& meta) const;
+
     ListenerContext ctx_;
 };
 
@@ -63,6 +77,9 @@ private:
 // The three listeners, owned together and subscribed on `subscriber`.
 class Listeners final {
 public:
+    // At most this many order:created events in one transaction.
+    static constexpr std::size_t kMaxBatch = 128;
+
     explicit Listeners(const ListenerContext& ctx);
     void SubscribeAll(bus::EventSubscriber& subscriber);
 

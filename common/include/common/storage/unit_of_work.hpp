@@ -155,13 +155,25 @@ public:
         std::span<const E> events,
         std::span<const bus::MessageMeta> metas,
         const std::function<bus::AckDecision(U&, const E&)>& handle) {
+        return HandleEachOnce<E>(
+            events, metas, [&](U& uow, const E& e, const bus::MessageMeta&) {
+                return handle(uow, e);
+            });
+    }
+    // The same for a handler that needs each event's metadata (its traceparent, for the events
+    // it causes).
+    template <class E>
+    std::vector<bus::AckDecision> HandleEachOnce(
+        std::span<const E> events,
+        std::span<const bus::MessageMeta> metas,
+        const std::function<bus::AckDecision(U&, const E&, const bus::MessageMeta&)>& handle) {
         if (events.size() == 1) {
-            return {HandleOnce(metas[0], [&](U& uow) { return handle(uow, events[0]); })};
+            return {HandleOnce(metas[0], [&](U& uow) { return handle(uow, events[0], metas[0]); })};
         }
         Run([&](U& uow) {
             for (std::size_t i = 0; i < events.size(); ++i) {
                 if (uow.inbox().Record(metas[i].consumer, metas[i].event_id) &&
-                    handle(uow, events[i]) != bus::AckDecision::kAck) {
+                    handle(uow, events[i], metas[i]) != bus::AckDecision::kAck) {
                     throw bus::SplitBatch{};  // rolls the transaction back
                 }
             }
