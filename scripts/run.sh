@@ -569,6 +569,38 @@ pg_ready() { psql -h 127.0.0.1 -p "$PG_PORT" -U ticketing -d postgres -tAc 'SELE
 
 running() { [ -S "$RUN/supervisor.sock" ] && "${CTL[@]}" pid >/dev/null 2>&1; }
 
+# Every port this stack listens on, with what listens there.
+stack_ports() {
+  local n svc i
+  echo "$INGRESS_PORT ingress"
+  for ((n = 0; n < NATS_NODES; n++)); do
+    echo "$((NATS_PORT + n)) nats-$n"
+    echo "$((NATS_MONITOR_PORT + n)) nats-$n-monitor"
+    if [ "$NATS_NODES" -gt 1 ]; then echo "$((NATS_ROUTE_PORT + n)) nats-$n-cluster"; fi
+  done
+  echo "$REDIS_PORT redis"
+  if [ "$USE_POSTGRES" = 1 ]; then echo "$PG_PORT postgres"; fi
+  if [ "$OBSERVE" = 1 ]; then echo "$PROMETHEUS_PORT prometheus"; fi
+  for svc in "${SERVICES[@]}"; do
+    for ((i = 0; i < REPLICAS; i++)); do echo "$(service_port "$svc" "$i") $svc-$i"; done
+  done
+}
+
+# Refuses to start over ports another process listens on: a second stack would otherwise let its
+# own nats-server or nginx fail, and its services talk to the first stack's.
+check_ports_free() {
+  local port what busy=()
+  while read -r port what; do
+    if tcp_open "$port"; then busy+=("$port ($what)"); fi
+  done < <(stack_ports)
+  if [ ${#busy[@]} -gt 0 ]; then
+    echo "error: another process listens on port(s) of this stack: ${busy[*]}" >&2
+    echo "  another stack? stop it with scripts/run.sh stop (and its TICKETING_DATA_DIR)," >&2
+    echo "  or move this one with TICKETING_PORT_BASE" >&2
+    exit 1
+  fi
+}
+
 stop_stack() {
   if [ -f "$RUN/supervisord.conf" ] && running; then
     "${CTL[@]}" shutdown >/dev/null
@@ -638,6 +670,7 @@ start() {
     echo "== stopping the running stack first"
     stop_stack
   fi
+  check_ports_free
   secrets
   if [ "$USE_POSTGRES" = 1 ]; then init_postgres; fi
   if [ "$CONTAINERS" = 1 ]; then prepare_volumes; remove_containers; fi

@@ -134,6 +134,32 @@ TEST_F(StackTest, StatusShowsEveryProcessReadyAndTheConsumers) {
     }
 }
 
+// A second stack started on the first one's ports (another data directory, the same
+// TICKETING_PORT_BASE) is refused before it starts anything, naming the ports; the first stack
+// keeps serving. Before, the second one's nats-server and nginx failed quietly and its services
+// joined the first stack's bus.
+TEST_F(StackTest, ASecondStackOnTheSamePortsIsRefusedAndTheFirstKeepsServing) {
+    TempDir other("ticketing-e2e-second-");
+    ChildProcess::Options o;
+    o.argv = {"bash", std::string(TICKETING_SOURCE_DIR) + "/scripts/run.sh", "start", "--detach"};
+    o.env = {{"TICKETING_DATA_DIR", other.Path().string()},
+             {"TICKETING_PORT_BASE", std::to_string(StackEnvironment::Stack()->IngressPort())},
+             {"TICKETING_SKIP_BUILD", "1"},
+             {"TICKETING_BIN", TICKETING_BUILD_DIR}};
+    o.log_file = other.Path() / "run.log";
+    ChildProcess second(o);
+
+    EXPECT_EQ(second.Wait(120s), 1);
+    const std::string out = second.ReadLog();
+    EXPECT_NE(out.find("another process listens on port(s) of this stack: " +
+                       std::to_string(StackEnvironment::Stack()->IngressPort()) + " (ingress)"),
+              std::string::npos)
+        << out;
+    EXPECT_EQ(out.find("== starting"), std::string::npos) << out;
+    EXPECT_FALSE(std::filesystem::exists(other.Path() / "run" / "supervisord.pid"));
+    EXPECT_EQ(client_.Get("/api/users/currentuser").status, 200);
+}
+
 // An event nobody can decode is dead-lettered by the consumer that got it; the run command lists
 // it (per consumer in status too), refuses to purge without a confirmation, purges with --yes.
 TEST_F(StackTest, DeadLettersAreListedAndPurgedThroughTheRunCommand) {
