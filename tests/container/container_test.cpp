@@ -96,6 +96,9 @@ TEST_F(ContainerTest, EveryServiceRunsFromItsImageRestrictedAsTheManifestsSay) {
             << root_write.output;
         auto volume_write = Podman({"exec", name, "touch", "/var/lib/ticketing/probe"});
         EXPECT_EQ(volume_write.code, 0) << volume_write.output;
+        // The service runs on jemalloc (the image preloads it), as in the local stack.
+        auto maps = Podman({"exec", name, "grep", "-c", "libjemalloc", "/proc/1/maps"});
+        EXPECT_EQ(maps.code, 0) << "jemalloc is not mapped in the service: " << maps.output;
 
         // /readyz on the port the container was given.
         std::string port;
