@@ -274,7 +274,8 @@ public:
                 .write_http_response_timelimit(options_.write_timeout)
                 .max_parallel_connections(std::max<std::size_t>(1, options_.max_connections))
                 .max_pipelined_requests(16)
-                .concurrent_accepts_count(std::clamp<std::size_t>(options_.concurrent_accepts, 1, 1024))
+                .concurrent_accepts_count(
+                    std::clamp<std::size_t>(options_.concurrent_accepts, 1, 1024))
                 .acceptor_post_bind_hook([&bound](restinio::asio_ns::ip::tcp::acceptor& a) {
                     bound.set_value(a.local_endpoint().port());
                 });
