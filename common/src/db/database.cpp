@@ -1,6 +1,7 @@
 #include "common/db/sql.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <condition_variable>
 #include <cstdint>
@@ -497,6 +498,7 @@ Database::Database(Kind kind, ConnectionSpec spec, const Options& options)
     : kind_(kind),
       spec_(std::move(spec)),
       options_(options),
+      wal_size_(std::make_unique<WalSize>()),
       pool_(std::make_unique<Pool>()),
       writes_(std::make_unique<WriteQueue>()) {
     if (options_.pool_size == 0) {
@@ -504,12 +506,31 @@ Database::Database(Kind kind, ConnectionSpec spec, const Options& options)
     }
 }
 
-// Every interval, PRAGMA wal_checkpoint(PASSIVE) on a connection of its own: it copies what it
-// can without waiting for readers or writers, and the commits (autocheckpoint off) never do it.
+struct Database::WalSize {
+    std::atomic<int> frames{0};
+
+    // sqlite3_wal_hook's callback: runs inside every commit of a connection, with the number of
+    // frames the WAL holds after it.
+    static int OnCommit(void* self, sqlite_api::sqlite3* /*db*/, const char* /*name*/, int frames) {
+        static_cast<WalSize*>(self)->frames.store(frames, std::memory_order_relaxed);
+        return SQLITE_OK;
+    }
+};
+
+// Every interval, once the WAL holds min_frames, PRAGMA wal_checkpoint(PASSIVE) on a connection
+// of its own: it copies what it can without waiting for readers or writers, and the commits
+// (autocheckpoint off) never do it.
 class Database::Checkpointer {
 public:
-    Checkpointer(std::unique_ptr<soci::session> session, std::chrono::milliseconds interval)
-        : session_(std::move(session)), interval_(interval), thread_([this] { Run(); }) {}
+    Checkpointer(std::unique_ptr<soci::session> session,
+                 std::chrono::milliseconds interval,
+                 WalSize& wal,
+                 std::size_t min_frames)
+        : session_(std::move(session)),
+          interval_(interval),
+          wal_(wal),
+          min_frames_(static_cast<int>(std::min<std::size_t>(min_frames, INT32_MAX))),
+          thread_([this] { Run(); }) {}
     ~Checkpointer() {
         {
             std::lock_guard lock(mu_);
@@ -527,10 +548,20 @@ private:
         std::unique_lock lock(mu_);
         while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
             lock.unlock();
+            // The hook gives the WAL's last frame; what the last checkpoint copied is
+            // subtracted, unless the WAL has started over since (it is shorter than that).
+            const int seen = wal_.frames.load(std::memory_order_relaxed);
+            if (seen < copied_) {
+                copied_ = 0;
+            }
             try {
-                int busy = 0, frames = 0, copied = 0;
-                *session_ << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy),
-                    soci::into(frames), soci::into(copied);
+                if (seen - copied_ >= min_frames_) {
+                    int busy = 0, frames = 0, copied = 0;
+                    *session_ << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy),
+                        soci::into(frames), soci::into(copied);
+                    checkpoints_.fetch_add(1);
+                    copied_ = std::max(copied, 0);
+                }
                 failing = false;
             } catch (const std::exception& e) {
                 if (!failing) {  // once per run of failures: it is tried again next interval
@@ -538,12 +569,21 @@ private:
                     failing = true;
                 }
             }
+            looks_.fetch_add(1);
             lock.lock();
         }
     }
 
+public:
+    std::atomic<std::uint64_t> looks_{0};
+    std::atomic<std::uint64_t> checkpoints_{0};
+
+private:
     std::unique_ptr<soci::session> session_;
     std::chrono::milliseconds interval_;
+    WalSize& wal_;
+    int min_frames_;
+    int copied_ = 0;  // frames the last checkpoint had copied
     std::mutex mu_;
     std::condition_variable cv_;
     bool stopping_ = false;
@@ -583,9 +623,18 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const Options& 
     // file paths): every session that leaves the WAL alone has a checkpointer behind it.
     if (kind == Kind::kSqlite && options.sqlite_checkpoint_interval.count() > 0) {
         db->checkpointer_ =
-            std::make_unique<Checkpointer>(db->OpenSession(), options.sqlite_checkpoint_interval);
+            std::make_unique<Checkpointer>(db->OpenSession(), options.sqlite_checkpoint_interval,
+                                           *db->wal_size_, options.sqlite_checkpoint_frames);
     }
     return db;
+}
+
+std::uint64_t Database::sqlite_checkpoint_looks() const noexcept {
+    return checkpointer_ ? checkpointer_->looks_.load() : 0;
+}
+
+std::uint64_t Database::sqlite_checkpoints() const noexcept {
+    return checkpointer_ ? checkpointer_->checkpoints_.load() : 0;
 }
 
 namespace {
@@ -622,8 +671,11 @@ std::unique_ptr<soci::session> Database::OpenSession() {
             *session << "PRAGMA synchronous = NORMAL";
             *session << "PRAGMA foreign_keys = ON";
             if (options_.sqlite_checkpoint_interval.count() > 0) {
-                // The Checkpointer copies the WAL back; no commit pays for it.
+                // The Checkpointer copies the WAL back; no commit pays for it. The pragma
+                // removes SQLite's own WAL hook; ours tells the Checkpointer the WAL's size.
                 *session << "PRAGMA wal_autocheckpoint = 0";
+                sqlite_api::sqlite3_wal_hook(
+                    SqliteBackend(kind_, *session)->conn_, &WalSize::OnCommit, wal_size_.get());
             }
         } else {
             session->open(soci::postgresql, spec_.connect_string);

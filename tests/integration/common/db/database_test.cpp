@@ -281,12 +281,13 @@ TEST_F(DatabaseTest, WritesCommittedTogetherKeepEachCallersOwnOutcome) {
     EXPECT_EQ(ids, (std::vector<int>{0, 1, 2, 4, 6, 999, 1000}));
 }
 
-// A database at `file` checkpointed every `interval`, with about 8 MB written (2000 pages, twice
-// SQLite's own autocheckpoint threshold) in 40 commits.
+// A database at `file` checkpointed every `interval` once the WAL holds 1000 frames, with about
+// 8 MB written (2000 pages, twice SQLite's own autocheckpoint threshold) in 40 commits.
 std::unique_ptr<Database> EightMegabytesWrittenWithCheckpointsEvery(
     const std::filesystem::path& file, std::chrono::milliseconds interval) {
     Database::Options options;
     options.sqlite_checkpoint_interval = interval;
+    options.sqlite_checkpoint_frames = 1000;
     auto db = Database::Open("sqlite://" + file.string(), options);
     db->Transaction(
         [](soci::session& s) { s << "CREATE TABLE blobs (id INTEGER PRIMARY KEY, b TEXT)"; });
@@ -328,6 +329,39 @@ TEST(SqliteCheckpointTest, TheCheckpointerCopiesTheWalBackWithoutAnyCommit) {
         return n;
     });
     EXPECT_EQ(rows, 40);
+}
+
+// Issue 20: a checkpoint that copies the whole WAL makes the next commit start the WAL over and
+// sync its header. The checkpointer waits until the WAL is big enough to be worth that.
+TEST(SqliteCheckpointTest, TheCheckpointerLeavesASmallWalAlone) {
+    test::TempDir dir;
+    const auto file = dir.Path() / "small.db";
+    Database::Options options;
+    options.sqlite_checkpoint_interval = std::chrono::milliseconds(1);
+    options.sqlite_checkpoint_frames = 1000;
+    auto db = Database::Open("sqlite://" + file.string(), options);
+    db->Transaction([](soci::session& s) { s << "CREATE TABLE t (id INTEGER PRIMARY KEY)"; });
+    for (int i = 0; i < 20; ++i) {  // about 20 frames
+        db->Transaction([&](soci::session& s) { s << "INSERT INTO t (id) VALUES (:id)", soci::use(i); });
+    }
+    // Drained: the checkpointer has looked many times since the last commit.
+    const std::uint64_t after_writes = db->sqlite_checkpoint_looks();
+    ASSERT_TRUE(test::WaitUntil([&] { return db->sqlite_checkpoint_looks() >= after_writes + 20; }, 10s));
+    EXPECT_EQ(db->sqlite_checkpoints(), 0u);
+    EXPECT_GT(FileSize(file.string() + "-wal"), 20u * 4096u);
+
+    // Past the threshold, it checkpoints.
+    const std::string blob(100'000, 'x');
+    for (int i = 0; i < 50; ++i) {  // about 1250 frames
+        db->Transaction([&](soci::session& s) {
+            s << "INSERT INTO t (id) VALUES (:id)", soci::use(100 + i);
+            s << "CREATE TABLE IF NOT EXISTS blobs (b TEXT)";
+            s << "INSERT INTO blobs (b) VALUES (:b)", soci::use(blob);
+        });
+    }
+    EXPECT_TRUE(test::WaitUntil([&] { return db->sqlite_checkpoints() >= 1; }, 10s));
+    EXPECT_TRUE(test::WaitUntil([&] { return FileSize(file) > 4'000'000u; }, 10s))
+        << "database file " << FileSize(file) << " bytes";
 }
 
 TEST(IsUniqueViolationTest, TrueForSqliteUniqueAndPrimaryKeyViolations) {
