@@ -335,9 +335,19 @@ def propagation(args):
             timeout = max(0.0, start + sent / args.rate - time.monotonic())
         else:
             timeout = 0.05
+        ready = None
         if pending:
+            # The selector rounds a timeout up to whole milliseconds (epoll's unit): a shorter
+            # pause between looks is slept with nanosleep, after a look at the sockets that does
+            # not block. An answer that comes during it keeps the time the kernel received it.
             timeout = min(timeout, args.poll_sleep)
-        for key, _ in selector.select(timeout):
+            if timeout < 0.001:
+                ready = selector.select(0)
+                if not ready and timeout > 0:
+                    time.sleep(timeout)
+        if ready is None:
+            ready = selector.select(timeout)
+        for key, _ in ready:
             client = key.data
             answer = client.feed()
             if answer is None:
