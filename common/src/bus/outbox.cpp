@@ -1,6 +1,7 @@
 #include "common/bus/outbox.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <optional>
 
 #include "common/bus/publisher.hpp"
@@ -164,8 +165,10 @@ OutboxRelay::OutboxRelay(db::Database& db,
     : db_(db),
       publisher_(publisher),
       options_(options),
-      published_counter_(
-          metrics.AddCounter("outbox_published_total", "Outbox rows published and deleted").With()),
+      published_counter_(metrics
+                             .AddCounter("outbox_published_total",
+                                         "Outbox rows published (acknowledged by JetStream)")
+                             .With()),
       failures_counter_(metrics
                             .AddCounter("outbox_publish_failures_total",
                                         "Relay passes that could not publish everything")
@@ -211,6 +214,11 @@ void OutboxRelay::Start() {
     stopping_ = false;
     // The first pruning a round after the start, not while a (re)started service catches up.
     next_prune_ = std::chrono::steady_clock::now() + options_.prune_every;
+    {
+        std::lock_guard sweep_lock(sweep_mu_);
+        sweep_stopping_ = false;
+    }
+    sweeper_ = std::thread([this] { Sweep(); });
     thread_ = std::thread([this] { Run(); });
 }
 
@@ -222,6 +230,78 @@ void OutboxRelay::Stop() {
     cv_.notify_all();
     if (thread_.joinable()) {
         thread_.join();
+    }
+    // The relay hands nothing more: the sweeper deletes what it holds (one try) and ends.
+    {
+        std::lock_guard lock(sweep_mu_);
+        sweep_stopping_ = true;
+    }
+    sweep_cv_.notify_all();
+    if (sweeper_.joinable()) {
+        sweeper_.join();
+    }
+}
+
+bool OutboxRelay::HandToSweeper(const std::vector<long long>& ids) {
+    {
+        std::lock_guard lock(sweep_mu_);
+        sweep_.insert(sweep_.end(), ids.begin(), ids.end());
+        // Ascending (a PostgreSQL row may commit after a higher id was published): the relay
+        // looks ids up by binary search.
+        std::sort(sweep_.begin(), sweep_.end());
+    }
+    sweep_cv_.notify_one();
+    std::lock_guard lock(sweep_mu_);
+    return sweep_.size() < options_.batch_size * 8;
+}
+
+void OutboxRelay::Sweep() {
+    auto backoff = options_.min_backoff;
+    bool failing = false;
+    std::unique_lock lock(sweep_mu_);
+    for (;;) {
+        sweep_cv_.wait(lock, [this] { return sweep_stopping_ || !sweep_.empty(); });
+        if (sweep_.empty()) {
+            return;  // stopping, nothing left
+        }
+        const bool last = sweep_stopping_;
+        std::vector<long long> ids = sweep_;
+        lock.unlock();
+        bool deleted = false;
+        try {
+            db_.Transaction(
+                [&](soci::session& s) { s << "DELETE FROM outbox WHERE id = :id", soci::use(ids); });
+            deleted = true;
+            if (failing) {
+                log::Info("outbox sweeper deleting again");
+                failing = false;
+            }
+            backoff = options_.min_backoff;
+        } catch (const std::exception& e) {
+            // The rows stay (published: a restart publishes them again and the stream drops
+            // the copies); the relay goes on skipping them.
+            if (!failing) {
+                log::Warn("outbox sweeper cannot delete published rows, retrying with backoff",
+                          {{"rows", static_cast<std::int64_t>(ids.size())}, {"error", e.what()}});
+                failing = true;
+            }
+        }
+        lock.lock();
+        if (deleted) {
+            // What was handed meanwhile stays; `ids` is a sorted subset of sweep_.
+            std::vector<long long> rest;
+            rest.reserve(sweep_.size() - ids.size());
+            std::set_difference(sweep_.begin(), sweep_.end(), ids.begin(), ids.end(),
+                                std::back_inserter(rest));
+            sweep_.swap(rest);
+        }
+        if (last) {
+            return;
+        }
+        if (!deleted) {
+            sweep_cv_.wait_for(lock, backoff, [this] { return sweep_stopping_; });
+            backoff = std::min(backoff * 2, options_.max_backoff);
+        }
     }
 }
 
@@ -352,6 +432,15 @@ bool OutboxRelay::PublishOnce() {
     // After a failure, one row at a time until past every row that was in flight then: no row is
     // published again ahead of one the bus has not acknowledged.
     const std::size_t limit = careful_until_ > 0 ? 1 : options_.batch_size;
+    // Rows published and not yet deleted by the sweeper are read again, and skipped.
+    std::vector<long long> sweeping;
+    {
+        std::lock_guard lock(sweep_mu_);
+        sweeping = sweep_;
+    }
+    if (sweeping.size() >= options_.batch_size * 8) {
+        return false;  // the sweeper is behind (its deletes fail): wait for it
+    }
     std::vector<Row> rows = db_.WithSession([&](soci::session& s) {
         std::vector<Row> out;
         out.reserve(limit);
@@ -359,7 +448,7 @@ bool OutboxRelay::PublishOnce() {
         soci::statement st =
             (s.prepare << "SELECT id, event_id, subject, payload, traceparent, occurred_at "
                           "FROM outbox ORDER BY id LIMIT :n",
-             soci::use(static_cast<long long>(limit)),
+             soci::use(static_cast<long long>(limit + sweeping.size())),
              soci::into(row.id),
              soci::into(row.envelope.event_id),
              soci::into(row.envelope.subject),
@@ -367,8 +456,10 @@ bool OutboxRelay::PublishOnce() {
              soci::into(row.envelope.traceparent),
              soci::into(row.envelope.occurred_at));
         st.execute();
-        while (st.fetch()) {
-            out.push_back(row);
+        while (out.size() < limit && st.fetch()) {
+            if (!std::binary_search(sweeping.begin(), sweeping.end(), row.id)) {
+                out.push_back(row);
+            }
         }
         return out;
     });
@@ -393,17 +484,17 @@ bool OutboxRelay::PublishOnce() {
     } else if (rows.back().id >= careful_until_) {
         careful_until_ = 0;
     }
+    bool sweeper_keeps_up = true;
     if (!done.empty()) {
-        db_.Transaction(
-            [&](soci::session& s) { s << "DELETE FROM outbox WHERE id = :id", soci::use(done); });
         published_ += done.size();
         published_counter_.Inc(static_cast<double>(done.size()));
+        sweeper_keeps_up = HandToSweeper(done);
     }
     if (done.size() < rows.size()) {
         throw std::runtime_error(std::to_string(rows.size() - done.size()) +
                                  " event(s) not acknowledged by JetStream");
     }
-    return rows.size() == limit;
+    return rows.size() == limit && sweeper_keeps_up;
 }
 
 }  // namespace ticketing::bus

@@ -1,8 +1,11 @@
 // The transactional outbox (DESIGN.md section 5). A state change and the events it causes are
 // written in one database transaction: Outbox::Add inserts one `outbox` row per event with the
 // caller's session. OutboxRelay, a thread in the same process, publishes the rows in id order
-// through an EventPublisher (async, in batches), deletes the rows JetStream acknowledged up to
-// the first it did not, and retries with backoff while the bus is down: the next pass resumes
+// through an EventPublisher (async, in batches), has the rows JetStream acknowledged up to the
+// first it did not deleted (by a second thread, the sweeper, so that the next batch is not held
+// up by the delete's transaction: the relay skips a row acknowledged and not yet deleted, and a
+// crash in between publishes it again, which the stream drops), and retries with backoff while
+// the bus is down: the next pass resumes
 // from that first unacknowledged row and goes one row at a time until it is past every row that
 // was in flight, so no row is published again ahead of an earlier one. (Rows of the failed batch
 // after the refused one may already be in the stream: with pipelined publishing that window is
@@ -62,7 +65,7 @@ public:
     }
     static void AddEnvelope(soci::session& tx, const Envelope& envelope);
 
-    // Rows not yet published.
+    // Rows not yet published (or published and not yet deleted: for a moment after their ack).
     static std::int64_t Backlog(db::Database& db);
     // How long the oldest row not yet published has waited (its occurred_at to `now`); zero
     // when the outbox is empty.
@@ -135,6 +138,12 @@ private:
     // Deletes what is past the retention, when prune_every has passed since the last time.
     void PruneIfDue();
     void Pause(std::chrono::milliseconds d);
+    // The sweeper's thread: deletes what sweep_ holds, in one transaction a time, and keeps what
+    // it could not delete for the next try.
+    void Sweep();
+    // Hands acknowledged rows to the sweeper; false if it already holds options_.batch_size * 8
+    // (the database refuses its deletes): the relay then waits instead of publishing more.
+    bool HandToSweeper(const std::vector<long long>& ids);
 
     db::Database& db_;
     EventPublisher& publisher_;
@@ -154,6 +163,13 @@ private:
     bool woken_ = false;
     bool stopping_ = false;
     std::thread thread_;
+
+    // Acknowledged rows not yet deleted (ascending), and whether the sweeper is to end.
+    std::mutex sweep_mu_;
+    std::condition_variable sweep_cv_;
+    std::vector<long long> sweep_;
+    bool sweep_stopping_ = false;
+    std::thread sweeper_;
 };
 
 }  // namespace ticketing::bus

@@ -1,6 +1,6 @@
 // OutboxRelay against FakeBus on a SQLite file: rows added in the caller's transaction, published
 // in order and deleted, kept and retried when the bus refuses them, resumed one row at a time
-// after a refusal, and looked at as soon as Wake is called. (Moved from the unit tests: it opens a
+// after a refusal, skipped while their delete fails, and looked at as soon as Wake is called. (Moved from the unit tests: it opens a
 // database and starts the relay's thread.)
 #include <mutex>
 #include <span>
@@ -136,6 +136,39 @@ TEST_F(OutboxRelayTest, AfterARefusedRowTheRelayResumesFromItOneRowAtATime) {
         {"o8", "o9"},                                      // batching again
     };
     EXPECT_EQ(bus.Calls(), expected);
+}
+
+// The sweeper deletes what JetStream acknowledged on a thread of its own. While the database
+// refuses its deletes (a trigger here), the rows stay and the relay skips them: a later row is
+// published alone, nothing twice; once deletes work again the rows go.
+TEST_F(OutboxRelayTest, WhileDeletesFailTheRelayPublishesNothingTwiceAndTheRowsGoOnceTheyCan) {
+    db_->Transaction([](soci::session& s) {
+        s << "CREATE TRIGGER refuse_deletes BEFORE DELETE ON outbox "
+             "BEGIN SELECT RAISE(ABORT, 'deletes refused'); END";
+    });
+    for (int i = 0; i < 3; ++i) {
+        Add(i);
+    }
+    RelayOptions o;
+    o.min_backoff = 1ms;
+    o.max_backoff = 20ms;
+    o.idle_poll = std::chrono::hours(1);  // only Wake can start a pass once it is idle
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    relay.Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return bus_.Published<OrderCancelled>().size() >= 3; }, 5s));
+    Add(3);
+    relay.Wake();
+    // The pass that published o3 read o0..o2 again: they had to be skipped.
+    ASSERT_TRUE(test::WaitUntil([&] { return bus_.Published<OrderCancelled>().size() >= 4; }, 5s));
+    std::vector<std::string> published;
+    for (const auto& e : bus_.Published<OrderCancelled>()) {
+        published.push_back(e.id);
+    }
+    EXPECT_EQ(published, (std::vector<std::string>{"o0", "o1", "o2", "o3"}));
+    EXPECT_EQ(Outbox::Backlog(*db_), 4);  // every delete was refused
+    db_->Transaction([](soci::session& s) { s << "DROP TRIGGER refuse_deletes"; });
+    EXPECT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 10s));
+    EXPECT_EQ(bus_.Published<OrderCancelled>().size(), 4u);
 }
 
 TEST_F(OutboxRelayTest, WakeMakesTheRelayLookAtOnce) {
