@@ -22,6 +22,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "common/db/errors.hpp"
+#include "common/db/sqlite_statement_cache.hpp"
 #include "common/log/log.hpp"
 #include "common/util/percent_decode.hpp"
 
@@ -647,6 +648,8 @@ namespace {
 void ConfigureSqliteOnce() {
     static std::once_flag once;
     std::call_once(once, [] {
+        // Links the statement cache's interposers into every program that opens a database.
+        (void)SqliteStatementCache();
         sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
         sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
     });

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "common/db/errors.hpp"
+#include "common/db/sqlite_statement_cache.hpp"
 #include "common/testing/process.hpp"
 
 namespace ticketing::db {
@@ -363,6 +364,85 @@ TEST(SqliteCheckpointTest, TheCheckpointerLeavesASmallWalAlone) {
     // It copied the 1000 frames or more it found (most of them distinct pages of the blobs);
     // what came after them waits for the next 1000.
     EXPECT_GT(FileSize(file), 2'000'000u) << "database file " << FileSize(file) << " bytes";
+}
+
+// Issue 20: SOCI prepares every statement it runs; the cache under it hands the same
+// connection its statement again, compiled, with nothing bound.
+TEST(SqliteStatementCacheTest, AStatementRunAgainIsNotCompiledAgainAndTakesItsNewValues) {
+    test::TempDir dir;
+    auto db = Database::Open("sqlite://" + (dir.Path() / "c.db").string(), 1);
+    const auto before = SqliteStatementCache();
+    for (int i = 0; i < 100; ++i) {
+        const int got = db->WithSession([&](soci::session& s) {
+            int out = 0;
+            s << "SELECT :x + 1", soci::use(i), soci::into(out);
+            return out;
+        });
+        ASSERT_EQ(got, i + 1);
+    }
+    // The same text with a value, then with NULL: the second run gets its own NULL.
+    auto select = [&](soci::indicator in) {
+        return db->WithSession([&](soci::session& s) {
+            int x = 5, out = 0;
+            soci::indicator in_ind = in, out_ind = soci::i_ok;
+            s << "SELECT :x", soci::use(x, in_ind), soci::into(out, out_ind);
+            return out_ind == soci::i_null ? -1 : out;
+        });
+    };
+    EXPECT_EQ(select(soci::i_ok), 5);
+    EXPECT_EQ(select(soci::i_null), -1);
+    const auto after = SqliteStatementCache();
+    EXPECT_GE(after.hits - before.hits, 100u);
+    EXPECT_LE(after.misses - before.misses, 2u);
+}
+
+// A statement given back in the middle of its rows is reset when it is kept: the connection holds
+// no read snapshot for it, and sees what another connection commits afterwards.
+TEST(SqliteStatementCacheTest, AStatementKeptMidwayHoldsNoSnapshot) {
+    test::TempDir dir;
+    const std::string url = "sqlite://" + (dir.Path() / "s.db").string();
+    auto reader = Database::Open(url, 1);
+    auto writer = Database::Open(url, 1);
+    writer->Transaction([](soci::session& s) {
+        s << "CREATE TABLE t (id INTEGER PRIMARY KEY)";
+        s << "INSERT INTO t (id) VALUES (1), (2), (3)";
+    });
+    reader->WithSession([](soci::session& s) {
+        int id = 0;
+        soci::statement st = (s.prepare << "SELECT id FROM t ORDER BY id", soci::into(id));
+        st.execute();
+        ASSERT_TRUE(st.fetch());  // one row of three, then the statement goes
+        EXPECT_EQ(id, 1);
+    });
+    writer->Transaction([](soci::session& s) { s << "INSERT INTO t (id) VALUES (4)"; });
+    const int count = reader->WithSession([](soci::session& s) {
+        int n = 0;
+        s << "SELECT COUNT(*) FROM t", soci::into(n);
+        return n;
+    });
+    EXPECT_EQ(count, 4);
+    const int again = reader->WithSession([](soci::session& s) {
+        std::vector<int> ids(10);
+        s << "SELECT id FROM t ORDER BY id", soci::into(ids);
+        return static_cast<int>(ids.size());
+    });
+    EXPECT_EQ(again, 4);  // the kept statement, from its first row
+}
+
+// Closing a connection finalizes what it kept (sqlite3_close would refuse otherwise).
+TEST(SqliteStatementCacheTest, ClosingAConnectionFinalizesItsKeptStatements) {
+    test::TempDir dir;
+    const auto before = SqliteStatementCache().kept;
+    {
+        auto db = Database::Open("sqlite://" + (dir.Path() / "k.db").string(), 1);
+        db->WithSession([](soci::session& s) {
+            int one = 0;
+            s << "SELECT 1", soci::into(one);
+            s << "SELECT 2", soci::into(one);
+        });
+        EXPECT_GE(SqliteStatementCache().kept, before + 2);
+    }
+    EXPECT_EQ(SqliteStatementCache().kept, before);
 }
 
 TEST(IsUniqueViolationTest, TrueForSqliteUniqueAndPrimaryKeyViolations) {
