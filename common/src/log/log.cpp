@@ -1,8 +1,11 @@
 #include "common/log/log.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
 #include <thread>
@@ -10,6 +13,8 @@
 #include <unistd.h>
 #include <memory>
 #include <mutex>
+#include <type_traits>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
@@ -197,32 +202,114 @@ bool Enabled(Level level) {
     return static_cast<int>(level) >= GetState().level.load(std::memory_order_relaxed);
 }
 
+namespace {
+
+// A string as JSON. Printable ASCII without a quote or a backslash (nearly every value: ids,
+// routes, messages) is copied as it is; anything else goes through nlohmann's serializer, which
+// escapes control characters and replaces invalid UTF-8 instead of throwing: a log line must
+// never fail a request.
+void AppendString(std::string& out, std::string_view v) {
+    const bool plain = std::all_of(v.begin(), v.end(), [](char c) {
+        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    });
+    if (plain) {
+        out += '"';
+        out += v;
+        out += '"';
+        return;
+    }
+    out += nlohmann::json(std::string(v)).dump(-1, ' ', false,
+                                               nlohmann::json::error_handler_t::replace);
+}
+
+void AppendValue(std::string& out, const FieldValue& value) {
+    std::visit(
+        [&](const auto& v) {
+            using T = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<T, std::string_view>) {
+                AppendString(out, v);
+            } else if constexpr (std::is_same_v<T, bool>) {
+                out += v ? "true" : "false";
+            } else if constexpr (std::is_same_v<T, double>) {
+                if (!std::isfinite(v)) {
+                    out += "null";  // JSON has no NaN or infinity (nlohmann wrote null too)
+                    return;
+                }
+                char buf[32];
+                const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round trip
+                std::string_view text(buf, static_cast<std::size_t>(r.ptr - buf));
+                out += text;
+                if (text.find_first_of(".eE") == std::string_view::npos) {
+                    out += ".0";  // still a floating-point number to a reader, as before
+                }
+            } else {
+                char buf[24];
+                const auto r = std::to_chars(buf, buf + sizeof buf, v);
+                out.append(buf, r.ptr);
+            }
+        },
+        value);
+}
+
+// The line's members in order: the standard ones, then the fields; a field named like an earlier
+// member replaces its value (as assigning into a JSON object did).
+std::string FormatLine(std::string_view time,
+                       std::string_view level,
+                       std::string_view service,
+                       std::string_view message,
+                       std::initializer_list<Field> fields) {
+    std::vector<std::pair<std::string_view, FieldValue>> members;
+    members.reserve(6 + fields.size());
+    members.emplace_back("time", time);
+    members.emplace_back("level", level);
+    members.emplace_back("service", service);
+    members.emplace_back("message", message);
+    if (!t_request_id.empty()) {
+        members.emplace_back("request_id", std::string_view(t_request_id));
+    }
+    if (!t_trace_id.empty()) {
+        members.emplace_back("trace_id", std::string_view(t_trace_id));
+    }
+    for (const auto& f : fields) {
+        auto same = std::find_if(members.begin(), members.end(),
+                                 [&](const auto& m) { return m.first == f.key; });
+        if (same != members.end()) {
+            same->second = f.value;
+        } else {
+            members.emplace_back(f.key, f.value);
+        }
+    }
+    std::string out;
+    out.reserve(256);
+    out += '{';
+    for (const auto& [key, value] : members) {
+        if (out.size() > 1) {
+            out += ',';
+        }
+        AppendString(out, key);
+        out += ':';
+        AppendValue(out, value);
+    }
+    out += '}';
+    return out;
+}
+
+}  // namespace
+
 void Write(Level level, std::string_view message, std::initializer_list<Field> fields) {
     if (!Enabled(level)) {
         return;
     }
     std::shared_ptr<spdlog::logger> logger;
-    nlohmann::json line = nlohmann::json::object();
-    line["time"] = util::FormatIso8601(std::chrono::system_clock::now());
-    line["level"] = LevelName(level);
+    std::string service;
     {
         auto& s = GetState();
         std::lock_guard lock(s.mu);
-        line["service"] = s.service;
+        service = s.service;
         logger = s.logger;
     }
-    line["message"] = message;
-    if (!t_request_id.empty()) {
-        line["request_id"] = t_request_id;
-    }
-    if (!t_trace_id.empty()) {
-        line["trace_id"] = t_trace_id;
-    }
-    for (const auto& f : fields) {
-        std::visit([&](const auto& v) { line[std::string(f.key)] = v; }, f.value);
-    }
-    // Replace invalid UTF-8 instead of throwing: a log line must never fail a request.
-    const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string time = util::FormatIso8601(std::chrono::system_clock::now());
+    const std::string text = FormatLine(time, LevelName(level), service, message, fields);
     if (logger) {
         logger->info(text);
     } else {

@@ -1,5 +1,6 @@
 #include "common/log/log.hpp"
 
+#include <cmath>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -65,6 +66,35 @@ TEST_F(LogTest, WriteEscapesQuotesAndNewlines) {
     auto lines = Lines();
     ASSERT_EQ(lines.size(), 1u);
     EXPECT_EQ(lines[0]["message"], "bad \"thing\"\nhappened");
+}
+
+// The line is written directly, not through a JSON object: what that did for free is checked
+// here. Invalid UTF-8 and control characters, in values and in keys; numbers as numbers; a field
+// named like a standard member replaces it.
+TEST_F(LogTest, WriteKeepsEveryLineValidJsonWhateverTheValues) {
+    const std::string invalid_utf8 = "caf\xc3 \xff";
+    Info("odd values", {{"bad", invalid_utf8},
+                        {"ctl", std::string("a\tb\x01c")},
+                        {"ms", 0.650893},
+                        {"whole", 2.0},
+                        {"nan", std::nan("")},
+                        {"neg", -42},
+                        {"k\"ey", "v\\w"},
+                        {"utf8", "Zürich ✓"}});
+    Info("replaced", {{"message", "from a field"}, {"service", "other"}});
+    auto lines = Lines();  // parse() throws on anything that is not valid JSON and UTF-8
+    ASSERT_EQ(lines.size(), 2u);
+    EXPECT_EQ(lines[0]["bad"], "caf\xef\xbf\xbd \xef\xbf\xbd");  // U+FFFD for each bad byte
+    EXPECT_EQ(lines[0]["ctl"], "a\tb\x01c");
+    EXPECT_DOUBLE_EQ(lines[0]["ms"].get<double>(), 0.650893);
+    EXPECT_TRUE(lines[0]["whole"].is_number_float());
+    EXPECT_TRUE(lines[0]["nan"].is_null());
+    EXPECT_EQ(lines[0]["neg"], -42);
+    EXPECT_EQ(lines[0]["k\"ey"], "v\\w");
+    EXPECT_EQ(lines[0]["utf8"], "Zürich ✓");
+    EXPECT_EQ(lines[1]["message"], "from a field");
+    EXPECT_EQ(lines[1]["service"], "other");
+    EXPECT_EQ(lines[1].size(), 4u);  // time, level, service, message: nothing twice
 }
 
 TEST(LogLevel, ParseLevelAcceptsKnownNames) {
