@@ -12,6 +12,14 @@ Response Response::Json(int status, const nlohmann::json& body) {
     return r;
 }
 
+Response Response::JsonText(int status, std::string body) {
+    Response r;
+    r.status = status;
+    r.body = std::move(body);
+    r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    return r;
+}
+
 Response Response::Empty(int status) {
     Response r;
     r.status = status;

@@ -3,9 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
-#include <cmath>
 #include <condition_variable>
 #include <cstdlib>
 #include <thread>
@@ -16,11 +14,11 @@
 #include <type_traits>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "common/util/clock.hpp"
+#include "common/util/json_text.hpp"
 
 namespace ticketing::log {
 namespace {
@@ -204,48 +202,16 @@ bool Enabled(Level level) {
 
 namespace {
 
-// A string as JSON. Printable ASCII without a quote or a backslash (nearly every value: ids,
-// routes, messages) is copied as it is; anything else goes through nlohmann's serializer, which
-// escapes control characters and replaces invalid UTF-8 instead of throwing: a log line must
-// never fail a request.
-void AppendString(std::string& out, std::string_view v) {
-    const bool plain = std::all_of(v.begin(), v.end(), [](char c) {
-        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
-    });
-    if (plain) {
-        out += '"';
-        out += v;
-        out += '"';
-        return;
-    }
-    out += nlohmann::json(std::string(v)).dump(-1, ' ', false,
-                                               nlohmann::json::error_handler_t::replace);
-}
-
 void AppendValue(std::string& out, const FieldValue& value) {
     std::visit(
         [&](const auto& v) {
             using T = std::decay_t<decltype(v)>;
             if constexpr (std::is_same_v<T, std::string_view>) {
-                AppendString(out, v);
+                util::AppendJsonString(out, v);
             } else if constexpr (std::is_same_v<T, bool>) {
                 out += v ? "true" : "false";
-            } else if constexpr (std::is_same_v<T, double>) {
-                if (!std::isfinite(v)) {
-                    out += "null";  // JSON has no NaN or infinity (nlohmann wrote null too)
-                    return;
-                }
-                char buf[32];
-                const auto r = std::to_chars(buf, buf + sizeof buf, v);  // shortest round trip
-                std::string_view text(buf, static_cast<std::size_t>(r.ptr - buf));
-                out += text;
-                if (text.find_first_of(".eE") == std::string_view::npos) {
-                    out += ".0";  // still a floating-point number to a reader, as before
-                }
             } else {
-                char buf[24];
-                const auto r = std::to_chars(buf, buf + sizeof buf, v);
-                out.append(buf, r.ptr);
+                util::AppendJsonNumber(out, v);
             }
         },
         value);
@@ -286,7 +252,7 @@ std::string FormatLine(std::string_view time,
         if (out.size() > 1) {
             out += ',';
         }
-        AppendString(out, key);
+        util::AppendJsonString(out, key);
         out += ':';
         AppendValue(out, value);
     }

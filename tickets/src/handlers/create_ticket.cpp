@@ -15,7 +15,9 @@ http::Handler CreateTicketHandler(TicketService& service, const auth::SessionSet
         auto price = v.Price("price");
         v.Check();
         Ticket ticket = service.Create(user.id, title, *price, req.traceparent());
-        return http::Response::Json(201, ToJson(ticket));
+        std::string body;
+        AppendTicketJson(body, ticket);
+        return http::Response::JsonText(201, std::move(body));
     };
 }
 

@@ -4,6 +4,8 @@
 // Thread-safety: the handlers hold references to thread-safe collaborators only.
 #pragma once
 
+#include <string>
+
 #include <nlohmann/json_fwd.hpp>
 
 #include "common/auth/session.hpp"
@@ -15,6 +17,9 @@ namespace ticketing::tickets {
 
 // {id, title, price, userId, version, orderId?} (orderId only while reserved).
 nlohmann::json ToJson(const Ticket& ticket);
+// The same object as JSON text, written directly: what ToJson(ticket).dump() gives, for the
+// answers that carry only tickets (one, or a page of them).
+void AppendTicketJson(std::string& out, const Ticket& ticket);
 
 http::Handler CreateTicketHandler(TicketService& service, const auth::SessionSettings& session);
 http::Handler ListTicketsHandler(TicketService& service);

@@ -12,11 +12,15 @@ http::Handler ListTicketsHandler(TicketService& service) {
     return [&service](http::Request& req) {
         PageRequest page =
             ParsePageRequest(req.Query("limit"), req.Query("before"), req.Query("after"));
-        nlohmann::json list = nlohmann::json::array();
+        std::string body = "[";
         for (const auto& t : service.ListUnreserved(page)) {
-            list.push_back(ToJson(t));
+            if (body.size() > 1) {
+                body += ',';
+            }
+            AppendTicketJson(body, t);
         }
-        return http::Response::Json(200, list);
+        body += ']';
+        return http::Response::JsonText(200, std::move(body));
     };
 }
 

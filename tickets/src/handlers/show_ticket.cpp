@@ -1,4 +1,5 @@
-#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
 
 #include "handlers/handlers.hpp"
 
@@ -7,7 +8,9 @@ namespace ticketing::tickets {
 // GET /api/tickets/:id → 200 ticket (reserved ones too); 404 unknown or malformed id.
 http::Handler ShowTicketHandler(TicketService& service) {
     return [&service](http::Request& req) {
-        return http::Response::Json(200, ToJson(service.Get(req.Param("id"))));
+        std::string body;
+        AppendTicketJson(body, service.Get(req.Param("id")));
+        return http::Response::JsonText(200, std::move(body));
     };
 }
 

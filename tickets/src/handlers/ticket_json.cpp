@@ -1,5 +1,6 @@
 #include <nlohmann/json.hpp>
 
+#include "common/util/json_text.hpp"
 #include "handlers/handlers.hpp"
 
 namespace ticketing::tickets {
@@ -14,6 +15,25 @@ nlohmann::json ToJson(const Ticket& t) {
         j["orderId"] = *t.order_id;
     }
     return j;
+}
+
+void AppendTicketJson(std::string& out, const Ticket& t) {
+    // nlohmann's order: its objects keep their keys sorted.
+    out += "{\"id\":";
+    util::AppendJsonString(out, t.id);
+    if (t.order_id) {
+        out += ",\"orderId\":";
+        util::AppendJsonString(out, *t.order_id);
+    }
+    out += ",\"price\":";
+    util::AppendJsonNumber(out, util::CentsToJsonNumber(t.price));
+    out += ",\"title\":";
+    util::AppendJsonString(out, t.title);
+    out += ",\"userId\":";
+    util::AppendJsonString(out, t.user_id);
+    out += ",\"version\":";
+    util::AppendJsonNumber(out, t.version);
+    out += '}';
 }
 
 }  // namespace ticketing::tickets

@@ -16,7 +16,9 @@ http::Handler UpdateTicketHandler(TicketService& service, const auth::SessionSet
         auto price = v.Price("price");
         v.Check();
         Ticket ticket = service.Update(user.id, req.Param("id"), title, *price, req.traceparent());
-        return http::Response::Json(200, ToJson(ticket));
+        std::string body;
+        AppendTicketJson(body, ticket);
+        return http::Response::JsonText(200, std::move(body));
     };
 }
 

@@ -17,6 +17,8 @@ struct Response {
 
     // status with a JSON body and Content-Type: application/json; charset=utf-8.
     static Response Json(int status, const nlohmann::json& body);
+    // The same with a body that is JSON text already (valid UTF-8: the caller's to ensure).
+    static Response JsonText(int status, std::string body);
     // status with no body (204, or 200 {} when a body is wanted: use Json).
     static Response Empty(int status);
     // status with a text body of the given content type.
