@@ -26,7 +26,6 @@
 #include <cstdint>
 #include <cstring>
 #include <mutex>
-#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -38,9 +37,15 @@ namespace {
 
 constexpr std::size_t kPerConnection = 32;
 
+// A kept statement and the length of its text (sqlite3_sql: the statement owns it, so keeping
+// costs no copy).
 struct Kept {
-    std::string sql;  // sqlite3_sql: the one statement's text
     sqlite3_stmt* stmt = nullptr;
+    std::size_t length = 0;
+
+    bool Is(std::string_view text) const {
+        return length == text.size() && std::memcmp(sqlite3_sql(stmt), text.data(), length) == 0;
+    }
 };
 
 struct Cache {
@@ -66,17 +71,23 @@ int RealFinalize(sqlite3_stmt* stmt) {
     return real(stmt);
 }
 
-// Removes and returns the connection's kept statements.
-std::vector<Kept> TakeAll(sqlite3* db) {
-    Cache& c = TheCache();
-    std::lock_guard lock(c.mu);
-    auto it = c.kept.find(db);
-    if (it == c.kept.end()) {
-        return {};
+// Before the connection closes: finalizes what it kept (sqlite3_close refuses a connection with
+// statements left).
+void FinalizeKeptOf(sqlite3* db) {
+    std::vector<Kept> kept;
+    {
+        Cache& c = TheCache();
+        std::lock_guard lock(c.mu);
+        auto it = c.kept.find(db);
+        if (it == c.kept.end()) {
+            return;
+        }
+        kept = std::move(it->second);
+        c.kept.erase(it);
     }
-    std::vector<Kept> out = std::move(it->second);
-    c.kept.erase(it);
-    return out;
+    for (const auto& k : kept) {
+        RealFinalize(k.stmt);
+    }
 }
 
 }  // namespace
@@ -92,8 +103,6 @@ SqliteStatementCacheStats SqliteStatementCache() {
 }
 
 }  // namespace ticketing::db
-
-using ticketing::db::Kept;
 
 extern "C" {
 
@@ -112,7 +121,7 @@ int sqlite3_prepare_v2(sqlite3* db, const char* sql, int bytes, sqlite3_stmt** o
             auto& list = it->second;
             // The most recently kept first: a hot statement is near the back.
             for (auto k = list.rbegin(); k != list.rend(); ++k) {
-                if (k->sql == text) {
+                if (k->Is(text)) {
                     *out = k->stmt;
                     if (tail != nullptr) {
                         *tail = sql + text.size();  // the text was that one statement
@@ -155,7 +164,7 @@ int sqlite3_finalize(sqlite3_stmt* stmt) {
         auto& list = c.kept[db];
         // sqlite3_sql is the statement's own text, without what followed it: a text of several
         // statements is found again by its first one only if prepare was given just that.
-        list.push_back(Kept{sql, stmt});
+        list.push_back(Kept{stmt, std::strlen(sql)});
         if (list.size() > kPerConnection) {
             evicted = std::move(list.front());
             list.erase(list.begin());
@@ -169,17 +178,13 @@ int sqlite3_finalize(sqlite3_stmt* stmt) {
 
 int sqlite3_close(sqlite3* db) {
     static const auto real = ticketing::db::Next<int (*)(sqlite3*)>("sqlite3_close");
-    for (auto& k : ticketing::db::TakeAll(db)) {
-        ticketing::db::RealFinalize(k.stmt);
-    }
+    ticketing::db::FinalizeKeptOf(db);
     return real(db);
 }
 
 int sqlite3_close_v2(sqlite3* db) {
     static const auto real = ticketing::db::Next<int (*)(sqlite3*)>("sqlite3_close_v2");
-    for (auto& k : ticketing::db::TakeAll(db)) {
-        ticketing::db::RealFinalize(k.stmt);
-    }
+    ticketing::db::FinalizeKeptOf(db);
     return real(db);
 }
 
