@@ -543,6 +543,9 @@ public:
     Checkpointer(const Checkpointer&) = delete;
     Checkpointer& operator=(const Checkpointer&) = delete;
 
+    std::uint64_t looks() const { return looks_.load(); }
+    std::uint64_t checkpoints() const { return checkpoints_.load(); }
+
 private:
     void Run() {
         bool failing = false;
@@ -575,16 +578,13 @@ private:
         }
     }
 
-public:
-    std::atomic<std::uint64_t> looks_{0};
-    std::atomic<std::uint64_t> checkpoints_{0};
-
-private:
     std::unique_ptr<soci::session> session_;
     std::chrono::milliseconds interval_;
     WalSize& wal_;
     int min_frames_;
     int copied_ = 0;  // frames the last checkpoint had copied
+    std::atomic<std::uint64_t> looks_{0};
+    std::atomic<std::uint64_t> checkpoints_{0};
     std::mutex mu_;
     std::condition_variable cv_;
     bool stopping_ = false;
@@ -631,11 +631,11 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const Options& 
 }
 
 std::uint64_t Database::sqlite_checkpoint_looks() const noexcept {
-    return checkpointer_ ? checkpointer_->looks_.load() : 0;
+    return checkpointer_ ? checkpointer_->looks() : 0;
 }
 
 std::uint64_t Database::sqlite_checkpoints() const noexcept {
-    return checkpointer_ ? checkpointer_->checkpoints_.load() : 0;
+    return checkpointer_ ? checkpointer_->checkpoints() : 0;
 }
 
 namespace {
