@@ -15,9 +15,7 @@ http::Handler CreateTicketHandler(TicketService& service, const auth::SessionSet
         auto price = v.Price("price");
         v.Check();
         Ticket ticket = service.Create(user.id, title, *price, req.traceparent());
-        std::string body;
-        AppendTicketJson(body, ticket);
-        return http::Response::JsonText(201, std::move(body));
+        return TicketAnswer(201, ticket);
     };
 }
 

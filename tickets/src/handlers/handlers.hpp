@@ -20,6 +20,8 @@ nlohmann::json ToJson(const Ticket& ticket);
 // The same object as JSON text, written directly: what ToJson(ticket).dump() gives, for the
 // answers that carry only tickets (one, or a page of them).
 void AppendTicketJson(std::string& out, const Ticket& ticket);
+// An answer whose body is the one ticket (GET, POST, PUT).
+http::Response TicketAnswer(int status, const Ticket& ticket);
 
 http::Handler CreateTicketHandler(TicketService& service, const auth::SessionSettings& session);
 http::Handler ListTicketsHandler(TicketService& service);

@@ -36,4 +36,10 @@ void AppendTicketJson(std::string& out, const Ticket& t) {
     out += '}';
 }
 
+http::Response TicketAnswer(int status, const Ticket& ticket) {
+    std::string body;
+    AppendTicketJson(body, ticket);
+    return http::Response::JsonText(status, std::move(body));
+}
+
 }  // namespace ticketing::tickets

@@ -16,9 +16,7 @@ http::Handler UpdateTicketHandler(TicketService& service, const auth::SessionSet
         auto price = v.Price("price");
         v.Check();
         Ticket ticket = service.Update(user.id, req.Param("id"), title, *price, req.traceparent());
-        std::string body;
-        AppendTicketJson(body, ticket);
-        return http::Response::JsonText(200, std::move(body));
+        return TicketAnswer(200, ticket);
     };
 }
 
