@@ -304,6 +304,7 @@ void ServiceBuilder::Start() {
     options.address = cfg_.http_address;
     options.port = static_cast<std::uint16_t>(cfg_.http_port);
     options.workers = static_cast<std::size_t>(cfg_.http_workers);
+    options.io_threads = static_cast<std::size_t>(cfg_.http_io_threads);
     p.server = std::make_unique<http::Server>(options, std::move(p.router), p.registry);
     for (const auto& c : p.checks) {
         p.server->AddReadinessCheck(c.name, c.check);

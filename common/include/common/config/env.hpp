@@ -95,6 +95,7 @@ struct CommonConfig {
     // INBOX_RETENTION_SECONDS, 60..31536000: inbox rows older than this are pruned (7 days).
     std::chrono::seconds inbox_retention{604800};
     int http_workers = 16;                    // HTTP_WORKERS, 1..1024
+    int http_io_threads = 2;                  // HTTP_IO_THREADS, 1..64
     int nats_stream_replicas = 1;             // NATS_STREAM_REPLICAS, 1..5 (3 on a NATS cluster)
 
     // Reads the variables above, recording problems in `env` without throwing: the caller reads

@@ -33,6 +33,8 @@ namespace ticketing::http {
 struct ServerOptions {
     std::string address = "0.0.0.0";  // HTTP_ADDRESS (the local stack binds 127.0.0.1)
     std::uint16_t port = 3000;         // 0: any free port (see Server::port())
+    // HTTP_IO_THREADS. Each I/O thread has its own listening socket on the port (SO_REUSEPORT)
+    // and serves the connections that socket accepted, start to end.
     std::size_t io_threads = 2;
     std::size_t workers = 16;  // HTTP_WORKERS
     // Requests waiting for a worker beyond this are answered 503 with Retry-After at once.

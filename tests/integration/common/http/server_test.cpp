@@ -5,6 +5,8 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -84,7 +86,7 @@ protected:
         ServerOptions options;
         options.address = "127.0.0.1";
         options.port = 0;
-        options.io_threads = 1;
+        options.io_threads = 2;  // as the services run: two listening sockets on one port
         options.workers = 4;
         options.max_body_bytes = 4096;
         options.queue_limit = 2;
@@ -365,6 +367,74 @@ TEST_F(ServerTest, FullWorkerQueueIs503WithRetryAfter) {
     for (auto& f : held) {
         EXPECT_EQ(f.get().status, 200);
     }
+}
+
+// Each I/O thread listens on the port with a socket of its own (SO_REUSEPORT). What can go
+// wrong with that: every connection going to one thread, a connection's requests running on
+// two threads (they would need a strand again), or a second server joining the port.
+class ServerLanesTest : public ::testing::Test {
+protected:
+    void SetUp() override { log::Init("test", log::Level::kWarn); }
+
+    static std::unique_ptr<Server> Make(metrics::Registry& registry,
+                                        std::uint16_t port,
+                                        std::size_t io_threads) {
+        Router router;
+        router.Get(
+            "/thread",
+            [](Request&) {
+                std::ostringstream id;
+                id << std::this_thread::get_id();
+                return Response::Json(200, {{"thread", id.str()}});
+            },
+            Dispatch::kInline);
+        ServerOptions options;
+        options.address = "127.0.0.1";
+        options.port = port;
+        options.io_threads = io_threads;
+        return std::make_unique<Server>(options, std::move(router), registry);
+    }
+};
+
+TEST_F(ServerLanesTest, ConnectionsAreSpreadOverTheThreadsAndEachStaysOnOne) {
+    metrics::Registry registry;
+    auto server = Make(registry, 0, 2);
+    server->Start();
+    const std::string base = "http://127.0.0.1:" + std::to_string(server->port());
+    // 32 connections, three requests each: the kernel hashes each connection to one of the two
+    // sockets, so all 32 on one thread has odds of 2^-31.
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    std::set<std::string> threads;
+    for (int i = 0; i < 32; ++i) {
+        clients.push_back(std::make_unique<HttpClient>(base));
+    }
+    for (auto& client : clients) {
+        std::set<std::string> own;
+        for (int k = 0; k < 3; ++k) {
+            auto r = client->Get("/thread");
+            ASSERT_EQ(r.status, 200);
+            own.insert(r.Json()["thread"].get<std::string>());
+        }
+        EXPECT_EQ(own.size(), 1u) << "one connection's requests ran on two threads";
+        threads.insert(own.begin(), own.end());
+    }
+    EXPECT_EQ(threads.size(), 2u);
+    server->Stop();
+}
+
+TEST_F(ServerLanesTest, APortInUseStillRefusesASecondServer) {
+    metrics::Registry registry;
+    auto first = Make(registry, 0, 2);
+    first->Start();
+    // Another instance of the service on the same port (two threads or one) fails to start,
+    // as it did with one socket: it does not join the first one's sockets.
+    metrics::Registry other;
+    EXPECT_ANY_THROW(Make(other, first->port(), 2)->Start());
+    EXPECT_ANY_THROW(Make(other, first->port(), 1)->Start());
+    // The first one is untouched.
+    EXPECT_EQ(HttpClient("http://127.0.0.1:" + std::to_string(first->port())).Get("/thread").status,
+              200);
+    first->Stop();
 }
 
 }  // namespace

@@ -131,6 +131,7 @@ TEST(CommonConfig, FromEnvAppliesDefaults) {
     EXPECT_EQ(config.session_ttl, std::chrono::seconds(86400));
     EXPECT_EQ(config.nats_retry_horizon, std::chrono::seconds(3600));
     EXPECT_EQ(config.http_workers, 16);
+    EXPECT_EQ(config.http_io_threads, 2);
     EXPECT_EQ(config.nats_stream_replicas, 1);
 }
 
@@ -147,6 +148,7 @@ TEST(CommonConfig, FromEnvReadsEveryVariable) {
                               {"SESSION_TTL_SECONDS", "60"},
                               {"NATS_RETRY_HORIZON_SECONDS", "5"},
                               {"HTTP_WORKERS", "4"},
+                              {"HTTP_IO_THREADS", "3"},
                               {"NATS_STREAM_REPLICAS", "3"}});
 
     const CommonConfig config = CommonConfig::FromEnv(env, "orders");
@@ -163,6 +165,7 @@ TEST(CommonConfig, FromEnvReadsEveryVariable) {
     EXPECT_EQ(config.session_ttl, std::chrono::seconds(60));
     EXPECT_EQ(config.nats_retry_horizon, std::chrono::seconds(5));
     EXPECT_EQ(config.http_workers, 4);
+    EXPECT_EQ(config.http_io_threads, 3);
     EXPECT_EQ(config.nats_stream_replicas, 3);
 }
 
