@@ -22,6 +22,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "common/db/errors.hpp"
+#include "common/db/postgres_statement_cache.hpp"
 #include "common/db/sqlite_statement_cache.hpp"
 #include "common/log/log.hpp"
 #include "common/util/percent_decode.hpp"
@@ -681,6 +682,8 @@ std::unique_ptr<soci::session> Database::OpenSession() {
                     SqliteBackend(kind_, *session)->conn_, &WalSize::OnCommit, wal_size_.get());
             }
         } else {
+            // Links the statement cache's interposers into every program that opens a database.
+            (void)PostgresStatementCache();
             session->open(soci::postgresql, spec_.connect_string);
             PQsetNoticeProcessor(
                 PostgresBackend(kind_, *session)->conn_, &LogPostgresNotice, nullptr);

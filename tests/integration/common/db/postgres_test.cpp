@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/db/errors.hpp"
+#include "common/db/postgres_statement_cache.hpp"
 #include "common/db/sql.hpp"
 #include "common/testing/postgres_server.hpp"
 #include "common/testing/process.hpp"
@@ -94,6 +95,81 @@ TEST(PostgresOpenTest, OpenIsUnavailableWhenNothingListens) {
         "postgresql://ticketing@127.0.0.1:" + std::to_string(test::FreePort()) + "/none";
 
     EXPECT_THROW(Database::Open(url), UnavailableError);
+}
+
+// The prepared-statement cache (common/src/db/postgres_statement_cache.cpp) under SOCI, against
+// a real server: what SOCI prepares again is not sent again, the values are each run's own, and
+// neither a rollback nor a server restart leaves a name that does not work.
+class PostgresStatementCacheTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        url_ = server_.Url(server_.CreateUniqueDatabase("stmts"));
+        db_ = Database::Open(url_, 1);  // one session: every run is on the same connection
+        db_->Transaction([](soci::session& s) {
+            s << "CREATE TABLE t (x BIGINT NOT NULL)";
+            s << "INSERT INTO t VALUES (7)";
+        });
+    }
+
+    // The statement SOCI prepares (s.prepare <<), run once: x + d for the row x = 7.
+    static long long Run(soci::session& s, long long d) {
+        long long x = 7, out = 0;
+        soci::statement st =
+            (s.prepare << "SELECT x + :d FROM t WHERE x = :x", soci::use(d), soci::use(x),
+             soci::into(out));
+        st.execute(true);
+        return out;
+    }
+
+    // How many statements of that text the session has prepared on the server.
+    static long long PreparedOnServer(soci::session& s) {
+        long long n = 0;
+        s << "SELECT COUNT(*) FROM pg_prepared_statements WHERE statement = "
+             "'SELECT x + $1 FROM t WHERE x = $2'",
+            soci::into(n);
+        return n;
+    }
+
+    test::PostgresServer server_;
+    std::string url_;
+    std::unique_ptr<Database> db_;
+};
+
+TEST_F(PostgresStatementCacheTest, AStatementPreparedAgainIsNotSentAgainAndTakesItsNewValues) {
+    const auto before = PostgresStatementCache();
+    for (long long d = 0; d < 100; ++d) {
+        ASSERT_EQ(db_->WithSession([d](soci::session& s) { return Run(s, d); }), 7 + d);
+    }
+    const auto after = PostgresStatementCache();
+    EXPECT_GE(after.hits - before.hits, 99u);
+    EXPECT_LE(after.misses - before.misses, 1u);
+    // SOCI deallocated 100 names; one statement stays prepared, once.
+    EXPECT_EQ(db_->WithSession([](soci::session& s) { return PreparedOnServer(s); }), 1);
+}
+
+TEST_F(PostgresStatementCacheTest, AKeptStatementStillRunsAfterARollback) {
+    // Prepared inside a transaction that rolls back: the statement is the session's, not the
+    // transaction's, and the next prepare of the text finds it working.
+    EXPECT_THROW(db_->Transaction([](soci::session& s) {
+        EXPECT_EQ(Run(s, 1), 8);
+        throw std::runtime_error("roll back");
+    }),
+                 std::runtime_error);
+    const auto before = PostgresStatementCache();
+    EXPECT_EQ(db_->WithSession([](soci::session& s) { return Run(s, 2); }), 9);
+    EXPECT_EQ(PostgresStatementCache().hits - before.hits, 1u);
+}
+
+TEST_F(PostgresStatementCacheTest, AfterAServerRestartTheNewConnectionPreparesAfresh) {
+    EXPECT_EQ(db_->WithSession([](soci::session& s) { return Run(s, 1); }), 8);
+    server_.Stop();
+    server_.Start();
+    // The pool replaces the broken session (PQfinish: its statements are forgotten); the new
+    // connection has none, so the text is prepared again rather than run under a dead name.
+    const auto before = PostgresStatementCache();
+    EXPECT_EQ(db_->WithSession([](soci::session& s) { return Run(s, 3); }), 10);
+    EXPECT_EQ(PostgresStatementCache().misses - before.misses, 1u);
+    EXPECT_EQ(db_->WithSession([](soci::session& s) { return PreparedOnServer(s); }), 1);
 }
 
 }  // namespace
