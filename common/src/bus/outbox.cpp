@@ -52,21 +52,20 @@ CREATE TABLE inbox (
     PRIMARY KEY (consumer, event_id)
 );)";
 
-// PostgreSQL: whether the lease's session still holds the advisory lock `key`.
-bool StillHoldsLock(db::Database::Lease& lease, std::int64_t key) {
-    long long held = 0;
+// PostgreSQL: whether the lease's session, the one that took the outbox's advisory lock, still
+// holds it. A session-level advisory lock lasts as long as its session (the relay unlocks it only
+// when it stops), so a session that still answers still holds the lock, and one that died (a
+// PostgreSQL restart, a terminated backend) took the lock with it. `SELECT 1` asks exactly that;
+// the look into pg_locks it replaces cost the server 0.6-1.2 ms (parse, plan, scan of the lock
+// table) before every batch of every relay (issue 20).
+bool LockSessionAlive(db::Database::Lease& lease) {
+    int one = 0;
     try {
-        // A bigint advisory key shows in pg_locks as classid (high half) and objid (low half).
-        lease.session() << "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                           "AND pid = pg_backend_pid() AND classid::bigint = :hi "
-                           "AND objid::bigint = :lo",
-            soci::use(static_cast<long long>(static_cast<std::uint64_t>(key) >> 32)),
-            soci::use(static_cast<long long>(static_cast<std::uint64_t>(key) & 0xffffffffULL)),
-            soci::into(held);
+        lease.session() << "SELECT 1", soci::into(one);
     } catch (const std::exception&) {
         return false;
     }
-    return held == 1;
+    return one == 1;
 }
 
 struct Row {
@@ -351,7 +350,7 @@ void OutboxRelay::Run() {
                 log::Info("outbox relay took the lead");
             } else if (!postgres) {
                 leader_.store(true);
-            } else if (!StillHoldsLock(*lock_holder, options_.advisory_lock_key)) {
+            } else if (!LockSessionAlive(*lock_holder)) {
                 // The lock's session died (a PostgreSQL restart, a terminated backend): another
                 // relay may hold the outbox now. Publishing on regardless would interleave.
                 log::Warn("outbox relay lost the lead");
