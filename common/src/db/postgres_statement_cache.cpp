@@ -8,7 +8,7 @@
 // whole core at 4k GETs/s with two replicas.
 //
 // The cache sits under SOCI, by interposition, as the SQLite one does: this file defines
-// PQprepare, PQexecPrepared, PQsendQueryPrepared, PQexec, PQfinish and PQreset, which
+// PQprepare, PQexecPrepared, PQsendQueryPrepared, PQexecParams, PQexec, PQfinish and PQreset, which
 // libsoci_postgresql (and our own code) calls; the executable's definitions come first in the
 // dynamic linker's lookup order.
 //   - PQprepare of a text this connection has already prepared (same text, same number of
@@ -16,6 +16,10 @@
 //     SOCI's new name as another name for the statement prepared first.
 //   - PQexecPrepared and PQsendQueryPrepared run the statement under the name it was prepared
 //     with.
+//   - PQexecParams (SOCI's one-time statements with values: `s << ... , use(x)`, parsed and
+//     planned by the server on every run) runs a text as it is the first time a connection sees
+//     it, and from the second time on prepares it once, under a name of its own, and runs it
+//     prepared.
 //   - PQexec("DEALLOCATE <name>") of such a name forgets the name, without a round trip; the
 //     statement stays prepared on the server for the next prepare of the same text (SOCI never
 //     uses a name twice, so the names it gives up are never asked for again).
@@ -32,6 +36,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <cctype>
 #include <cstdint>
 #include <cstring>
@@ -39,6 +44,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "common/db/postgres_statement_cache.hpp"
@@ -47,6 +53,8 @@ namespace ticketing::db {
 namespace {
 
 constexpr std::size_t kPerConnection = 64;
+// One-time texts remembered per connection before the memory starts over.
+constexpr std::size_t kSeenOnce = 1024;
 
 struct Prepared {
     std::string text;
@@ -59,6 +67,9 @@ struct Prepared {
 struct Connection {
     std::vector<Prepared> prepared;
     std::unordered_map<std::string, std::string> name_of;  // SOCI's name -> the server's
+    // Hashes of one-time texts run once: the second run prepares the text (a text run only once,
+    // as one with values written into it, costs no extra round trip).
+    std::unordered_set<std::size_t> seen_once;
 };
 
 struct Cache {
@@ -82,6 +93,47 @@ F Next(const char* name) {
 PGresult* RealExec(PGconn* conn, const char* command) {
     static const auto real = Next<PGresult* (*)(PGconn*, const char*)>("PQexec");
     return real(conn, command);
+}
+
+// The statement prepared on `state`'s connection for this text and number of parameters.
+Prepared* Find(Connection& state, const char* text, int params) {
+    for (auto& p : state.prepared) {
+        if (p.params == params && p.text == text) {
+            return &p;
+        }
+    }
+    return nullptr;
+}
+
+// Records a statement just prepared on the server. At kPerConnection, the one unused the longest
+// whose names are all given up makes room, and its name is returned to be deallocated; if every
+// kept one has a name in use, the new one is not kept and false is returned.
+bool Keep(Cache& c, Connection& state, Prepared prepared, std::string& evict) {
+    if (state.prepared.size() >= kPerConnection) {
+        auto victim = state.prepared.end();
+        for (auto p = state.prepared.begin(); p != state.prepared.end(); ++p) {
+            if (p->names_in_use == 0 &&
+                (victim == state.prepared.end() || p->last_use < victim->last_use)) {
+                victim = p;
+            }
+        }
+        if (victim == state.prepared.end()) {
+            return false;
+        }
+        evict = victim->name;
+        state.prepared.erase(victim);
+    }
+    prepared.last_use = ++c.tick;
+    state.prepared.push_back(std::move(prepared));
+    return true;
+}
+
+// The statement to drop has no name in use; a failure (an aborted transaction) only leaves it on
+// the server until the connection closes.
+void Deallocate(PGconn* conn, const std::string& name) {
+    if (!name.empty()) {
+        PQclear(RealExec(conn, ("DEALLOCATE " + name).c_str()));
+    }
 }
 
 void Forget(const PGconn* conn) {
@@ -174,14 +226,12 @@ PGresult* PQprepare(PGconn* conn,
         std::lock_guard lock(c.mu);
         auto it = c.connections.find(conn);
         if (it != c.connections.end()) {
-            for (auto& p : it->second.prepared) {
-                if (p.params == nparams && p.text == query) {
-                    ++p.names_in_use;
-                    p.last_use = ++c.tick;
-                    it->second.name_of[name] = p.name;
-                    c.hits.fetch_add(1, std::memory_order_relaxed);
-                    return PQmakeEmptyPGresult(conn, PGRES_COMMAND_OK);
-                }
+            if (Prepared* p = Find(it->second, query, nparams)) {
+                ++p->names_in_use;
+                p->last_use = ++c.tick;
+                it->second.name_of[name] = p->name;
+                c.hits.fetch_add(1, std::memory_order_relaxed);
+                return PQmakeEmptyPGresult(conn, PGRES_COMMAND_OK);
             }
         }
     }
@@ -195,29 +245,84 @@ PGresult* PQprepare(PGconn* conn,
         std::lock_guard lock(c.mu);
         c.misses.fetch_add(1, std::memory_order_relaxed);
         auto& state = c.connections[conn];
-        if (state.prepared.size() >= kPerConnection) {
-            // The statement unused the longest whose names are all given up; if every kept one
-            // is in use, this one is not kept (its DEALLOCATE goes to the server).
-            auto victim = state.prepared.end();
-            for (auto p = state.prepared.begin(); p != state.prepared.end(); ++p) {
-                if (p->names_in_use == 0 &&
-                    (victim == state.prepared.end() || p->last_use < victim->last_use)) {
-                    victim = p;
-                }
-            }
-            if (victim == state.prepared.end()) {
-                return result;
-            }
-            evict = victim->name;
-            state.prepared.erase(victim);
+        // If it is not kept, its DEALLOCATE goes to the server.
+        if (Keep(c, state, Prepared{query, nparams, name, 1, 0}, evict)) {
+            state.name_of[name] = name;
         }
-        state.prepared.push_back(Prepared{query, nparams, name, 1, ++c.tick});
-        state.name_of[name] = name;
     }
-    if (!evict.empty()) {
-        // The statement to drop has no name in use; a failure (an aborted transaction) only
-        // leaves it on the server until the connection closes.
-        PQclear(RealExec(conn, ("DEALLOCATE " + evict).c_str()));
+    Deallocate(conn, evict);
+    return result;
+}
+
+// A one-time statement with parameters (SOCI's `s << ...` with `use`): the first run goes as it
+// is; from the second on, the text is prepared once under a name of the cache's own ("tk_<n>")
+// and run prepared. If preparing fails (the same parse error the run would give, or a
+// transaction already aborted), the run goes as it is and reports its own error.
+PGresult* PQexecParams(PGconn* conn,
+                       const char* command,
+                       int nparams,
+                       const Oid* types,
+                       const char* const* values,
+                       const int* lengths,
+                       const int* formats,
+                       int result_format) {
+    using namespace ticketing::db;
+    static const auto real = Next<PGresult* (*)(PGconn*, const char*, int, const Oid*,
+                                                const char* const*, const int*, const int*, int)>(
+        "PQexecParams");
+    static const auto real_prepare =
+        Next<PGresult* (*)(PGconn*, const char*, const char*, int, const Oid*)>("PQprepare");
+    static const auto real_exec_prepared =
+        Next<PGresult* (*)(PGconn*, const char*, int, const char* const*, const int*, const int*,
+                           int)>("PQexecPrepared");
+    static std::atomic<std::uint64_t> next_name{0};
+    if (conn == nullptr || command == nullptr || types != nullptr || nparams <= 0) {
+        return real(conn, command, nparams, types, values, lengths, formats, result_format);
+    }
+    enum class Step { kAsItIs, kPrepared, kPrepare } step = Step::kAsItIs;
+    std::string name;
+    {
+        Cache& c = TheCache();
+        std::lock_guard lock(c.mu);
+        auto& state = c.connections[conn];
+        if (Prepared* p = Find(state, command, nparams)) {
+            p->last_use = ++c.tick;
+            name = p->name;
+            c.hits.fetch_add(1, std::memory_order_relaxed);
+            step = Step::kPrepared;
+        } else if (state.seen_once.size() >= kSeenOnce) {
+            state.seen_once.clear();
+        }
+        if (step == Step::kAsItIs &&
+            !state.seen_once.insert(std::hash<std::string_view>{}(command)).second) {
+            step = Step::kPrepare;
+        }
+    }
+    if (step == Step::kAsItIs) {
+        return real(conn, command, nparams, types, values, lengths, formats, result_format);
+    }
+    bool kept = true;
+    if (step == Step::kPrepare) {
+        name = "tk_" + std::to_string(++next_name);
+        PGresult* prepared = real_prepare(conn, name.c_str(), command, nparams, nullptr);
+        const bool ok = prepared != nullptr && PQresultStatus(prepared) == PGRES_COMMAND_OK;
+        PQclear(prepared);
+        if (!ok) {
+            return real(conn, command, nparams, types, values, lengths, formats, result_format);
+        }
+        std::string evict;
+        {
+            Cache& c = TheCache();
+            std::lock_guard lock(c.mu);
+            c.misses.fetch_add(1, std::memory_order_relaxed);
+            kept = Keep(c, c.connections[conn], Prepared{command, nparams, name, 0, 0}, evict);
+        }
+        Deallocate(conn, evict);
+    }
+    PGresult* result =
+        real_exec_prepared(conn, name.c_str(), nparams, values, lengths, formats, result_format);
+    if (!kept) {
+        Deallocate(conn, name);  // every kept statement had a name in use
     }
     return result;
 }

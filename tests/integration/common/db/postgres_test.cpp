@@ -172,5 +172,39 @@ TEST_F(PostgresStatementCacheTest, AfterAServerRestartTheNewConnectionPreparesAf
     EXPECT_EQ(db_->WithSession([](soci::session& s) { return PreparedOnServer(s); }), 1);
 }
 
+TEST_F(PostgresStatementCacheTest, AOneTimeStatementRunAgainIsPreparedOnceAndTakesItsNewValues) {
+    const auto before = PostgresStatementCache();
+    for (long long d = 0; d < 100; ++d) {
+        const long long got = db_->WithSession([d](soci::session& s) {
+            long long x = 7, out = 0;
+            s << "SELECT x + :d FROM t WHERE x = :x", soci::use(d), soci::use(x), soci::into(out);
+            return out;
+        });
+        ASSERT_EQ(got, 7 + d);
+    }
+    const auto after = PostgresStatementCache();
+    // The first run went as it was, the second prepared the text, the other 98 ran it.
+    EXPECT_EQ(after.misses - before.misses, 1u);
+    EXPECT_GE(after.hits - before.hits, 98u);
+    EXPECT_EQ(db_->WithSession([](soci::session& s) { return PreparedOnServer(s); }), 1);
+}
+
+TEST_F(PostgresStatementCacheTest, AOneTimeStatementThatCannotBePreparedStillReportsItsOwnError) {
+    // Run three times: the second and third try to prepare it, fail, and run it as it is.
+    for (int i = 0; i < 3; ++i) {
+        try {
+            db_->WithSession([](soci::session& s) {
+                long long d = 1, out = 0;
+                s << "SELECT nosuch + :d FROM t", soci::use(d), soci::into(out);
+            });
+            ADD_FAILURE() << "an unknown column ran";
+        } catch (const std::exception& e) {
+            EXPECT_NE(std::string(e.what()).find("nosuch"), std::string::npos) << e.what();
+        }
+    }
+    // And the connection goes on working.
+    EXPECT_EQ(db_->WithSession([](soci::session& s) { return Run(s, 1); }), 8);
+}
+
 }  // namespace
 }  // namespace ticketing::db
