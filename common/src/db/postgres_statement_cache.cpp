@@ -256,8 +256,8 @@ PGresult* PQprepare(PGconn* conn,
 
 // A one-time statement with parameters (SOCI's `s << ...` with `use`): the first run goes as it
 // is; from the second on, the text is prepared once under a name of the cache's own ("tk_<n>")
-// and run prepared. If preparing fails (the same parse error the run would give, or a
-// transaction already aborted), the run goes as it is and reports its own error.
+// and run prepared. If preparing fails, its error is the run's (the same parse error the run
+// would give, or a transaction already aborted).
 PGresult* PQexecParams(PGconn* conn,
                        const char* command,
                        int nparams,
@@ -305,11 +305,16 @@ PGresult* PQexecParams(PGconn* conn,
     if (step == Step::kPrepare) {
         name = "tk_" + std::to_string(++next_name);
         PGresult* prepared = real_prepare(conn, name.c_str(), command, nparams, nullptr);
-        const bool ok = prepared != nullptr && PQresultStatus(prepared) == PGRES_COMMAND_OK;
-        PQclear(prepared);
-        if (!ok) {
+        if (prepared == nullptr) {
             return real(conn, command, nparams, types, values, lengths, formats, result_format);
         }
+        if (PQresultStatus(prepared) != PGRES_COMMAND_OK) {
+            // The error the run would have given (parsing and typing are the same), and inside a
+            // transaction the one that aborted it: running the text now would only say that the
+            // transaction is aborted.
+            return prepared;
+        }
+        PQclear(prepared);
         std::string evict;
         {
             Cache& c = TheCache();

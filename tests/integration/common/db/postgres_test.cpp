@@ -202,6 +202,16 @@ TEST_F(PostgresStatementCacheTest, AOneTimeStatementThatCannotBePreparedStillRep
             EXPECT_NE(std::string(e.what()).find("nosuch"), std::string::npos) << e.what();
         }
     }
+    // Inside a transaction too: the error is the statement's own, not "transaction aborted".
+    try {
+        db_->Transaction([](soci::session& s) {
+            long long d = 1, out = 0;
+            s << "SELECT nosuch + :d FROM t", soci::use(d), soci::into(out);
+        });
+        ADD_FAILURE() << "an unknown column ran";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("nosuch"), std::string::npos) << e.what();
+    }
     // And the connection goes on working.
     EXPECT_EQ(db_->WithSession([](soci::session& s) { return Run(s, 1); }), 8);
 }
