@@ -39,7 +39,10 @@ struct ServerOptions {
     std::size_t workers = 16;  // HTTP_WORKERS
     // Requests waiting for a worker beyond this are answered 503 with Retry-After at once.
     std::size_t queue_limit = 1024;
-    // Open connections beyond this wait in the listen backlog until one closes.
+    // Open connections beyond this wait in the listen backlog until one closes. Each I/O thread
+    // takes its share (max_connections / io_threads, rounded up): the kernel hands a new
+    // connection to one thread's socket before the server sees it, so a connection can wait for
+    // its thread while another thread has room; the server never holds more than this.
     std::size_t max_connections = 2048;
     // Accepts kept pending on the listening socket. With one per I/O thread, the burst of a few
     // hundred connections an ingress opens at once was taken two at a time between requests,
