@@ -383,7 +383,8 @@ EOF
     program redis "redis-server $RUN/redis.conf --port $REDIS_PORT --dir $DATA/redis" "priority=10"
     if [ "$USE_POSTGRES" = 1 ]; then
       # Each replica of the four database services pools up to 16 sessions, plus its relay's
-      # and a replay's: PostgreSQL's default of 100 connections ran out with 4 replicas.
+      # listener (LISTEN, outside the pool) and a replay's: PostgreSQL's default of 100 ran out
+      # with 4 replicas.
       local max_connections=$((4 * REPLICAS * 20 + 20))
       program postgres "$(pg_bindir)/postgres -D $DATA/pg -p $PG_PORT -k $DATA/pg-socket -c listen_addresses=127.0.0.1 -c max_connections=$max_connections" \
         "priority=10" "stopsignal=INT" $pg_user

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <optional>
+#include <utility>
 
 #include "common/bus/publisher.hpp"
 #include "common/db/sql.hpp"
@@ -219,6 +220,16 @@ void OutboxRelay::Start() {
     }
     sweeper_ = std::thread([this] { Sweep(); });
     thread_ = std::thread([this] { Run(); });
+    if (db_.kind() == db::Database::Kind::kPostgres) {
+        channel_ = OutboxChannel(options_.advisory_lock_key);
+        listener_ = std::make_unique<db::NotificationListener>(db_, channel_,
+                                                               [this] { WakeFromReplica(); });
+    }
+}
+
+std::string OutboxRelay::OutboxChannel(std::int64_t advisory_lock_key) {
+    // An identifier (LISTEN takes no parameter): letters, digits and an underscore only.
+    return "ticketing_outbox_" + std::to_string(static_cast<std::uint64_t>(advisory_lock_key));
 }
 
 void OutboxRelay::Stop() {
@@ -226,6 +237,7 @@ void OutboxRelay::Stop() {
         std::lock_guard lock(mu_);
         stopping_ = true;
     }
+    listener_.reset();
     cv_.notify_all();
     if (thread_.joinable()) {
         thread_.join();
@@ -308,8 +320,25 @@ void OutboxRelay::Wake() {
     {
         std::lock_guard lock(mu_);
         woken_ = true;
+        local_wake_ = true;
     }
     cv_.notify_all();
+}
+
+void OutboxRelay::WakeFromReplica() {
+    if (!leader_.load()) {
+        return;  // a relay that does not lead passes on only its own replica's wakes
+    }
+    {
+        std::lock_guard lock(mu_);
+        woken_ = true;
+    }
+    cv_.notify_all();
+}
+
+bool OutboxRelay::TakeLocalWake() {
+    std::lock_guard lock(mu_);
+    return std::exchange(local_wake_, false);
 }
 
 void OutboxRelay::Pause(std::chrono::milliseconds d) {
@@ -342,6 +371,11 @@ void OutboxRelay::Run() {
                     soci::use(static_cast<long long>(options_.advisory_lock_key)), soci::into(got);
                 if (got != 1) {
                     lock_holder.reset();
+                    if (TakeLocalWake()) {
+                        // This replica committed rows the leader publishes: wake it. Wakes that
+                        // came while this pass ran are passed on by the next one, together.
+                        db_.WithSession([this](soci::session& s) { db::Notify(s, channel_); });
+                    }
                     Pause(std::chrono::seconds(1));
                     continue;
                 }

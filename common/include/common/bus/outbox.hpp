@@ -28,6 +28,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -35,6 +36,7 @@
 
 #include "common/bus/bus.hpp"
 #include "common/db/migrations.hpp"
+#include "common/db/notifications.hpp"
 
 namespace soci {
 class session;
@@ -122,13 +124,20 @@ public:
     void Start();
     // Finishes the batch in progress, then joins the thread.
     void Stop();
-    // Call after committing a transaction that added events: the relay looks at once.
+    // Call after committing a transaction that added events: the relay looks at once. On
+    // PostgreSQL, a relay that does not hold the outbox passes the wake on to the one that does
+    // (NOTIFY on OutboxChannel, which that relay LISTENs on), so a row committed by any replica
+    // is published at once, not at the leader's next idle look.
     void Wake();
 
     // Rows published since start (for tests and the status command).
     std::uint64_t published() const { return published_.load(); }
     // True while this relay holds the outbox (always true on SQLite).
     bool IsLeader() const { return leader_.load(); }
+    // PostgreSQL: true while this relay listens for the other replicas' wakes (for tests).
+    bool ListeningForReplicas() const { return listener_ && listener_->listening(); }
+    // The channel the replicas of one database wake their leader on (from advisory_lock_key).
+    static std::string OutboxChannel(std::int64_t advisory_lock_key);
 
 private:
     void Run();
@@ -138,6 +147,10 @@ private:
     // Deletes what is past the retention, when prune_every has passed since the last time.
     void PruneIfDue();
     void Pause(std::chrono::milliseconds d);
+    // A notification from another replica: wakes this relay only while it leads.
+    void WakeFromReplica();
+    // Whether Wake() was called since the last call (a commit of this replica's).
+    bool TakeLocalWake();
     // The sweeper's thread: deletes what sweep_ holds, in one transaction a time, and keeps what
     // it could not delete for the next try.
     void Sweep();
@@ -161,8 +174,12 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;
     bool woken_ = false;
+    bool local_wake_ = false;  // set by Wake(), not by WakeFromReplica()
     bool stopping_ = false;
     std::thread thread_;
+    // PostgreSQL: the LISTEN on OutboxChannel (from Start() to Stop()).
+    std::string channel_;
+    std::unique_ptr<db::NotificationListener> listener_;
 
     // Acknowledged rows not yet deleted (ascending), and whether the sweeper is to end.
     std::mutex sweep_mu_;

@@ -174,6 +174,7 @@ public:
     std::uint64_t sqlite_checkpoints() const noexcept;
 
 private:
+    friend class NotificationListener;  // opens a connection of its own from spec_
     struct Pool;
 
     Database(Kind kind, ConnectionSpec spec, const Options& options);

@@ -1005,8 +1005,45 @@ protected:
         db::RunMigrations(*db_, WithBusMigrations(true, {}));
     }
 
+    // Two replicas' relays on the same database, each with its own pool, whose idle look is an
+    // hour away: the first leads and listens before the second starts.
+    void StartLeaderAndFollower() {
+        other_db_ = db::Database::Open(url_);
+        RelayOptions o;
+        o.idle_poll = std::chrono::hours(1);
+        leader_ = std::make_unique<OutboxRelay>(*db_, *publisher_, registry_, o);
+        follower_ = std::make_unique<OutboxRelay>(*other_db_, *publisher_, registry_, o);
+        leader_->Start();
+        ASSERT_TRUE(test::WaitUntil(
+            [&] { return leader_->IsLeader() && leader_->ListeningForReplicas(); }, 10s));
+        follower_->Start();
+    }
+
+    // Commits row `i` on the follower's pool, wakes the follower as a service does, and waits
+    // for the leader to have published i + 1 rows (false: it did not within 10 s, so the row
+    // waited for the leader's idle look).
+    bool WriteOnTheFollowerAndWaitForTheLeader(int i) {
+        other_db_->Transaction([&](soci::session& tx) { Outbox::Add(tx, Ticket(i), Ctx()); });
+        follower_->Wake();
+        return test::WaitUntil([&] { return leader_->published() == std::uint64_t(i + 1); }, 10s);
+    }
+
+    // Terminates the backends that `from_where` (a code constant: FROM ... WHERE ..., with a pid
+    // column) selects; returns how many.
+    long long TerminateBackends(const std::string& from_where) {
+        auto admin = db::Database::Open(url_);
+        return admin->WithSession([&](soci::session& s) {
+            long long n = 0;
+            s << "SELECT COUNT(pg_terminate_backend(pid)) " + from_where, soci::into(n);
+            return n;
+        });
+    }
+
     std::string url_;
     std::unique_ptr<db::Database> db_;
+    std::unique_ptr<db::Database> other_db_;
+    std::unique_ptr<OutboxRelay> leader_;
+    std::unique_ptr<OutboxRelay> follower_;
 };
 
 TEST_F(BusWithPostgresTest, OneRelayLeadsAndTheOtherTakesOverWhenItStops) {
@@ -1042,6 +1079,61 @@ TEST_F(BusWithPostgresTest, OneRelayLeadsAndTheOtherTakesOverWhenItStops) {
     }
 }
 
+// A row committed by the replica that does not hold the outbox is published at once: that
+// replica's relay passes its Wake on to the leader (NOTIFY), not left to the leader's idle look,
+// which is an hour here.
+TEST_F(BusWithPostgresTest, ACommitOnAReplicaThatDoesNotLeadWakesTheLeader) {
+    StartLeaderAndFollower();
+    OutboxRelay& follower = *follower_;
+    auto& leads = registry_.AddCounter("outbox_relay_leads_total", "").With();
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(WriteOnTheFollowerAndWaitForTheLeader(i)) << "row " << i;
+    }
+    EXPECT_FALSE(follower.IsLeader());
+    EXPECT_EQ(follower.published(), 0u);
+    EXPECT_EQ(leads.Value(), 1.0);  // the leader never changed
+    ASSERT_EQ(Stream().size(), 3u);
+}
+
+// The leader's listener connection is opened again after it is lost (a terminated backend, a
+// PostgreSQL restart), and a replica's wakes reach the leader again.
+TEST_F(BusWithPostgresTest, TheLeaderListensAgainAfterItsListenerConnectionIsLost) {
+    StartLeaderAndFollower();
+    OutboxRelay& follower = *follower_;
+    auto admin = db::Database::Open(url_);
+    // The backends listening on this database (each relay's listener: a follower's only ever
+    // wakes a leader).
+    auto listener_pids = [&] {
+        return admin->WithSession([](soci::session& s) {
+            std::vector<long long> pids(16);
+            s << "SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN %' "
+                 "AND datname = current_database() ORDER BY pid",
+                soci::into(pids);
+            return pids;
+        });
+    };
+    ASSERT_TRUE(test::WaitUntil([&] { return listener_pids().size() == 2; }, 10s));
+    const std::vector<long long> before = listener_pids();
+    ASSERT_EQ(TerminateBackends("FROM pg_stat_activity WHERE query LIKE 'LISTEN %' "
+                                "AND datname = current_database()"),
+              2);
+    // Two new listeners, none of the old ones.
+    ASSERT_TRUE(test::WaitUntil(
+        [&] {
+            auto now = listener_pids();
+            return now.size() == 2 && now[0] != before[0] && now[0] != before[1] &&
+                   now[1] != before[0] && now[1] != before[1];
+        },
+        15s));
+    // The listener wakes the leader once when it listens again, which could publish one row
+    // written about then; of two rows written one after the other, the second needs the NOTIFY.
+    for (int i = 0; i < 2; ++i) {
+        ASSERT_TRUE(WriteOnTheFollowerAndWaitForTheLeader(i)) << "row " << i;
+    }
+    EXPECT_EQ(follower.published(), 0u);
+    EXPECT_EQ(OutboxRelay::OutboxChannel(RelayOptions{}.advisory_lock_key).rfind("ticketing_outbox_", 0), 0u);
+}
+
 // A relay whose lock session dies (a terminated backend, a PostgreSQL restart) finds out before
 // its next batch and elects itself again, rather than publishing on without the lock.
 TEST_F(BusWithPostgresTest, ARelayThatLostItsLockSessionGivesUpTheLeadBeforeItsNextBatch) {
@@ -1052,15 +1144,7 @@ TEST_F(BusWithPostgresTest, ARelayThatLostItsLockSessionGivesUpTheLeadBeforeItsN
     auto& leads = registry_.AddCounter("outbox_relay_leads_total", "").With();
     ASSERT_TRUE(test::WaitUntil([&] { return leads.Value() == 1.0; }, 10s));
     // Terminate the session that holds the advisory lock.
-    auto admin = db::Database::Open(url_);
-    long long terminated = admin->WithSession([](soci::session& s) {
-        long long n = 0;
-        s << "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' "
-             "AND granted",
-            soci::into(n);
-        return n;
-    });
-    ASSERT_EQ(terminated, 1);
+    ASSERT_EQ(TerminateBackends("FROM pg_locks WHERE locktype = 'advisory' AND granted"), 1);
     EXPECT_TRUE(test::WaitUntil([&] { return leads.Value() == 2.0; }, 10s)) << leads.Value();
     EXPECT_TRUE(relay.IsLeader());
 }
