@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sodium.h>
 
 #include "common/http/errors.hpp"
 #include "common/http/request.hpp"
@@ -63,6 +64,32 @@ TEST(TokenFromSessionCookie, RejectsMalformedValues) {
                               "eyJqd3QiOjV9",              // {"jwt":5}
                               "WyJhYmMiXQ=="}) {           // ["abc"]
         EXPECT_FALSE(TokenFromSessionCookie(value).has_value()) << value;
+    }
+}
+
+// The cookie SessionCookieValue writes is read without the JSON parser; any other JSON spelling
+// of the same object still goes through it and means the same token.
+TEST(TokenFromSessionCookie, ReadsOtherSpellingsOfTheObjectThroughTheParser) {
+    auto b64 = [](std::string_view json) {
+        std::string out(sodium_base64_ENCODED_LEN(json.size(), sodium_base64_VARIANT_ORIGINAL),
+                        '\0');
+        sodium_bin2base64(out.data(), out.size(),
+                          reinterpret_cast<const unsigned char*>(json.data()), json.size(),
+                          sodium_base64_VARIANT_ORIGINAL);
+        out.resize(out.find('\0'));
+        return out;
+    };
+    EXPECT_EQ(TokenFromSessionCookie(b64(R"({"jwt":"a.b.c"})")), "a.b.c");
+    EXPECT_EQ(TokenFromSessionCookie(b64(R"({ "jwt" : "a.b.c" })")), "a.b.c");
+    EXPECT_EQ(TokenFromSessionCookie(b64(R"({"jwt":"a\u002eb"})")), "a.b");
+    EXPECT_EQ(TokenFromSessionCookie(b64(R"({"jwt":"x","other":1})")), "x");
+    EXPECT_EQ(TokenFromSessionCookie(b64(R"({"jwt":""})")), "");
+    // What the parser refuses is refused, whichever way it is read.
+    for (std::string_view bad : {std::string_view("{\"jwt\":\"a\tb\"}"),  // a raw tab
+                                 std::string_view("{\"jwt\":\"a\xff\"}"),  // not UTF-8
+                                 std::string_view(R"({"jwt":"a"b"})"),
+                                 std::string_view(R"({"jwt":"a\"})")}) {  // unterminated
+        EXPECT_FALSE(TokenFromSessionCookie(b64(bad)).has_value()) << bad;
     }
 }
 
