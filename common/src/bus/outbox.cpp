@@ -218,13 +218,14 @@ void OutboxRelay::Start() {
         std::lock_guard sweep_lock(sweep_mu_);
         sweep_stopping_ = false;
     }
-    sweeper_ = std::thread([this] { Sweep(); });
-    thread_ = std::thread([this] { Run(); });
     if (db_.kind() == db::Database::Kind::kPostgres) {
+        // Before the relay's thread, which reads channel_.
         channel_ = OutboxChannel(options_.advisory_lock_key);
         listener_ = std::make_unique<db::NotificationListener>(db_, channel_,
                                                                [this] { WakeFromReplica(); });
     }
+    sweeper_ = std::thread([this] { Sweep(); });
+    thread_ = std::thread([this] { Run(); });
 }
 
 std::string OutboxRelay::OutboxChannel(std::int64_t advisory_lock_key) {
@@ -352,6 +353,7 @@ void OutboxRelay::Run() {
     std::optional<db::Database::Lease> lock_holder;
     auto backoff = options_.min_backoff;
     bool failing = false;
+    auto next_election = std::chrono::steady_clock::time_point::min();
     for (;;) {
         {
             std::lock_guard lock(mu_);
@@ -362,13 +364,20 @@ void OutboxRelay::Run() {
         try {
             if (postgres && !leader_.load()) {
                 // One relay per database: the lock lives as long as this session does, so a
-                // relay that dies hands the outbox over with its connection.
-                lock_holder.reset();
-                lock_holder.emplace(db_.Acquire());
+                // relay that dies hands the outbox over with its connection. A relay that does
+                // not lead tries for it once a second; between tries, each of its replica's
+                // commits is passed on to the leader.
+                const auto now = std::chrono::steady_clock::now();
                 int got = 0;
-                lock_holder->session()
-                    << "SELECT CASE WHEN pg_try_advisory_lock(:k) THEN 1 ELSE 0 END",
-                    soci::use(static_cast<long long>(options_.advisory_lock_key)), soci::into(got);
+                if (now >= next_election) {
+                    next_election = now + std::chrono::seconds(1);
+                    lock_holder.reset();
+                    lock_holder.emplace(db_.Acquire());
+                    lock_holder->session()
+                        << "SELECT CASE WHEN pg_try_advisory_lock(:k) THEN 1 ELSE 0 END",
+                        soci::use(static_cast<long long>(options_.advisory_lock_key)),
+                        soci::into(got);
+                }
                 if (got != 1) {
                     lock_holder.reset();
                     if (TakeLocalWake()) {
@@ -376,7 +385,8 @@ void OutboxRelay::Run() {
                         // came while this pass ran are passed on by the next one, together.
                         db_.WithSession([this](soci::session& s) { db::Notify(s, channel_); });
                     }
-                    Pause(std::chrono::seconds(1));
+                    Pause(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        next_election - std::chrono::steady_clock::now()));
                     continue;
                 }
                 leader_.store(true);
