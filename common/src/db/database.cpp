@@ -389,6 +389,28 @@ struct Database::WriteQueue {
     std::mutex mutex;
     std::deque<GroupWrite*> waiting;  // oldest first
     bool running = false;             // a group is being run
+    // The checkpointer's turn (a RESTART checkpoint): no group starts while it is held. With
+    // writers that never pause, SQLite's busy handler alone almost never gave it the writer's
+    // lock between two groups.
+    bool held = false;
+    std::condition_variable idle;  // running went false while held
+
+    // Waits for the running group, if any, to end, and keeps the next one from starting.
+    void Hold() {
+        std::unique_lock lock(mutex);
+        idle.wait(lock, [this] { return !held; });
+        held = true;
+        idle.wait(lock, [this] { return !running; });
+    }
+
+    void Release() {
+        std::lock_guard lock(mutex);
+        held = false;
+        idle.notify_all();
+        if (!waiting.empty()) {
+            waiting.front()->wake.notify_one();
+        }
+    }
 };
 
 void Database::WriteInGroup(const std::function<void(soci::session&)>& work) {
@@ -398,7 +420,7 @@ void Database::WriteInGroup(const std::function<void(soci::session&)>& work) {
     std::unique_lock lock(q.mutex);
     q.waiting.push_back(&mine);
     while (!mine.done) {
-        if (q.running) {
+        if (q.running || q.held) {
             mine.wake.wait(lock);
             continue;
         }
@@ -418,7 +440,9 @@ void Database::WriteInGroup(const std::function<void(soci::session&)>& work) {
                 w->wake.notify_one();
             }
         }
-        if (!q.waiting.empty()) {
+        if (q.held) {
+            q.idle.notify_all();  // the checkpointer goes first; Release wakes the next runner
+        } else if (!q.waiting.empty()) {
             q.waiting.front()->wake.notify_one();  // the next group's runner
         }
     }
@@ -521,17 +545,25 @@ struct Database::WalSize {
 
 // Every interval, once the WAL holds min_frames, PRAGMA wal_checkpoint(PASSIVE) on a connection
 // of its own: it copies what it can without waiting for readers or writers, and the commits
-// (autocheckpoint off) never do it.
+// (autocheckpoint off) never do it. Once the WAL holds restart_frames, RESTART instead (see
+// Options::sqlite_checkpoint_restart_frames), its wait for readers bounded by the connection's
+// busy timeout.
 class Database::Checkpointer {
 public:
     Checkpointer(std::unique_ptr<soci::session> session,
                  std::chrono::milliseconds interval,
                  WalSize& wal,
-                 std::size_t min_frames)
-        : session_(std::move(session)),
+                 WriteQueue& writes,
+                 std::size_t min_frames,
+                 std::size_t restart_frames,
+                 std::chrono::milliseconds restart_wait)
+        : session_(WithBusyTimeout(std::move(session), restart_wait)),
           interval_(interval),
           wal_(wal),
+          writes_(writes),
           min_frames_(static_cast<int>(std::min<std::size_t>(min_frames, INT32_MAX))),
+          restart_frames_(static_cast<int>(std::min<std::size_t>(restart_frames, INT32_MAX))),
+          restart_wait_(restart_wait),
           thread_([this] { Run(); }) {}
     ~Checkpointer() {
         {
@@ -546,8 +578,45 @@ public:
 
     std::uint64_t looks() const { return looks_.load(); }
     std::uint64_t checkpoints() const { return checkpoints_.load(); }
+    std::uint64_t restarts() const { return restarts_.load(); }
 
 private:
+    // Only RESTART waits on the busy handler (PASSIVE never does), and new writers wait behind
+    // it meanwhile: its wait is short, not the pool's 10 s.
+    static std::unique_ptr<soci::session> WithBusyTimeout(std::unique_ptr<soci::session> session,
+                                                          std::chrono::milliseconds wait) {
+        *session << "PRAGMA busy_timeout = " + std::to_string(wait.count());
+        return session;
+    }
+
+    void Checkpoint(const char* mode, int& busy, int& frames, int& copied) {
+        *session_ << std::string("PRAGMA wal_checkpoint(") + mode + ")", soci::into(busy),
+            soci::into(frames), soci::into(copied);
+    }
+
+    // With no group writing (Hold): PASSIVE until everything is copied, then RESTART. RESTART
+    // alone waits for the readers of an older snapshot on one lock at a time, and readers that
+    // keep overlapping kept it waiting for its whole timeout while new readers took the same
+    // lock; a PASSIVE looks at them afresh each time. Once everything is copied, new readers
+    // read the database file alone, and RESTART only waits for those already in the WAL.
+    // `busy` is 1 when the WAL could not be started over within restart_wait_.
+    void Restart(int& busy, int& frames, int& copied) {
+        const auto deadline = std::chrono::steady_clock::now() + restart_wait_;
+        for (;;) {
+            Checkpoint("PASSIVE", busy, frames, copied);
+            if (copied >= frames) {
+                Checkpoint("RESTART", busy, frames, copied);
+                return;
+            }
+            if (std::chrono::steady_clock::now() >= deadline) {
+                busy = 1;
+                return;
+            }
+            // A reader of an older snapshot is still in the WAL: it ends within a request.
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    }
+
     void Run() {
         bool failing = false;
         std::unique_lock lock(mu_);
@@ -558,13 +627,34 @@ private:
             const int seen = wal_.frames.load(std::memory_order_relaxed);
             if (seen < copied_) {
                 copied_ = 0;
+                restart_at_ = restart_frames_;
             }
             try {
                 if (seen - copied_ >= min_frames_) {
+                    const bool restart = seen >= restart_at_;
                     int busy = 0, frames = 0, copied = 0;
-                    *session_ << "PRAGMA wal_checkpoint(PASSIVE)", soci::into(busy),
-                        soci::into(frames), soci::into(copied);
+                    if (restart) {
+                        writes_.Hold();
+                        try {
+                            Restart(busy, frames, copied);
+                        } catch (...) {
+                            writes_.Release();
+                            throw;
+                        }
+                        writes_.Release();
+                    } else {
+                        Checkpoint("PASSIVE", busy, frames, copied);
+                    }
                     checkpoints_.fetch_add(1);
+                    if (restart && busy == 0) {
+                        restarts_.fetch_add(1);
+                    } else if (restart) {
+                        // Not again before the WAL has grown as much again: a reader that stays
+                        // in the WAL must not hold the writers back at every look.
+                        restart_at_ = seen > INT32_MAX - restart_frames_
+                                          ? INT32_MAX
+                                          : seen + restart_frames_;
+                    }
                     copied_ = std::max(copied, 0);
                 }
                 failing = false;
@@ -582,10 +672,15 @@ private:
     std::unique_ptr<soci::session> session_;
     std::chrono::milliseconds interval_;
     WalSize& wal_;
+    WriteQueue& writes_;
     int min_frames_;
+    int restart_frames_;
+    std::chrono::milliseconds restart_wait_;
+    int restart_at_ = restart_frames_;  // the WAL's size that calls for the next RESTART
     int copied_ = 0;  // frames the last checkpoint had copied
     std::atomic<std::uint64_t> looks_{0};
     std::atomic<std::uint64_t> checkpoints_{0};
+    std::atomic<std::uint64_t> restarts_{0};
     std::mutex mu_;
     std::condition_variable cv_;
     bool stopping_ = false;
@@ -626,7 +721,10 @@ std::unique_ptr<Database> Database::Open(const std::string& url, const Options& 
     if (kind == Kind::kSqlite && options.sqlite_checkpoint_interval.count() > 0) {
         db->checkpointer_ =
             std::make_unique<Checkpointer>(db->OpenSession(), options.sqlite_checkpoint_interval,
-                                           *db->wal_size_, options.sqlite_checkpoint_frames);
+                                           *db->wal_size_, *db->writes_,
+                                           options.sqlite_checkpoint_frames,
+                                           options.sqlite_checkpoint_restart_frames,
+                                           options.sqlite_checkpoint_restart_wait);
     }
     return db;
 }
@@ -637,6 +735,10 @@ std::uint64_t Database::sqlite_checkpoint_looks() const noexcept {
 
 std::uint64_t Database::sqlite_checkpoints() const noexcept {
     return checkpointer_ ? checkpointer_->checkpoints() : 0;
+}
+
+std::uint64_t Database::sqlite_wal_restarts() const noexcept {
+    return checkpointer_ ? checkpointer_->restarts() : 0;
 }
 
 namespace {
@@ -678,6 +780,10 @@ std::unique_ptr<soci::session> Database::OpenSession() {
                 // The Checkpointer copies the WAL back; no commit pays for it. The pragma
                 // removes SQLite's own WAL hook; ours tells the Checkpointer the WAL's size.
                 *session << "PRAGMA wal_autocheckpoint = 0";
+                // Whichever connection starts the WAL over cuts its file back to this size.
+                *session << "PRAGMA journal_size_limit = " +
+                                std::to_string(std::max<std::size_t>(
+                                    options_.sqlite_checkpoint_restart_frames, 1) * 4096);
                 sqlite_api::sqlite3_wal_hook(
                     SqliteBackend(kind_, *session)->conn_, &WalSize::OnCommit, wal_size_.get());
             }

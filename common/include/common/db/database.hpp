@@ -102,6 +102,14 @@ public:
         // over and syncs its new header: a checkpoint of a small WAL every interval put that
         // fsync (milliseconds here, tens under load) on one commit in twenty at 100 writes/s.
         std::size_t sqlite_checkpoint_frames = 4000;
+        // ... and once it holds this many (about 64 MB), a RESTART checkpoint instead: while
+        // writes never stop, a PASSIVE one never catches up with the WAL's end, so the WAL never
+        // starts over (750 MB after 46k POST /api/tickets at full speed, every read searching a
+        // longer WAL index). RESTART holds new writers back while it waits, at most
+        // sqlite_checkpoint_restart_wait, for the readers still in the WAL, copies the rest, and
+        // the next commit starts the WAL over (cut back to this size on disk).
+        std::size_t sqlite_checkpoint_restart_frames = 16000;
+        std::chrono::milliseconds sqlite_checkpoint_restart_wait{100};
     };
 
     // A session leased from the pool, returned to it on destruction. A session whose connection
@@ -172,6 +180,8 @@ public:
     // checkpoints it ran (for tests and metrics). Zero without a checkpointer.
     std::uint64_t sqlite_checkpoint_looks() const noexcept;
     std::uint64_t sqlite_checkpoints() const noexcept;
+    // RESTART checkpoints that copied everything (the next commit starts the WAL over).
+    std::uint64_t sqlite_wal_restarts() const noexcept;
 
 private:
     friend class NotificationListener;  // opens a connection of its own from spec_
