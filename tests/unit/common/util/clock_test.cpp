@@ -25,6 +25,12 @@ TEST(FormatIso8601, WritesTimesBeforeTheEpoch) {
     EXPECT_EQ(FormatIso8601(FromEpochMs(-1)), "1969-12-31T23:59:59.999Z");
 }
 
+TEST(FormatIso8601, PadsEveryFieldWithZeros) {
+    // 2001-02-03T04:05:06.007Z: every field but the year a single digit.
+    EXPECT_EQ(FormatIso8601(FromEpochMs(981'173'106'007)), "2001-02-03T04:05:06.007Z");
+    EXPECT_EQ(FormatIso8601(FromEpochMs(0)), "1970-01-01T00:00:00.000Z");
+}
+
 TEST(ParseIso8601, RoundTripsFormattedTimes) {
     const TimePoint t = FromEpochMs(1'795'341'600'000 + 86'399'999);
 
