@@ -634,6 +634,9 @@ private:
                     const bool restart = seen >= restart_at_;
                     int busy = 0, frames = 0, copied = 0;
                     if (restart) {
+                        // Most of the copying and its fsyncs first, while groups still write:
+                        // the writers then wait only for what came meanwhile.
+                        Checkpoint("PASSIVE", busy, frames, copied);
                         writes_.Hold();
                         try {
                             Restart(busy, frames, copied);
