@@ -545,9 +545,9 @@ struct Database::WalSize {
 
 // Every interval, once the WAL holds min_frames, PRAGMA wal_checkpoint(PASSIVE) on a connection
 // of its own: it copies what it can without waiting for readers or writers, and the commits
-// (autocheckpoint off) never do it. Once the WAL holds restart_frames, RESTART instead (see
-// Options::sqlite_checkpoint_restart_frames), its wait for readers bounded by the connection's
-// busy timeout.
+// (autocheckpoint off) never do it. Once the WAL holds restart_frames, it has the WAL start over
+// (Options::sqlite_checkpoint_restart_frames): a PASSIVE, then, with no group writing, PASSIVE
+// until everything is copied and a RESTART, bounded by restart_wait (Restart).
 class Database::Checkpointer {
 public:
     Checkpointer(std::unique_ptr<soci::session> session,
