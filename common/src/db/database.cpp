@@ -638,6 +638,7 @@ private:
                         // the writers then wait only for what came meanwhile.
                         Checkpoint("PASSIVE", busy, frames, copied);
                         writes_.Hold();
+                        const auto held_from = std::chrono::steady_clock::now();
                         try {
                             Restart(busy, frames, copied);
                         } catch (...) {
@@ -645,6 +646,13 @@ private:
                             throw;
                         }
                         writes_.Release();
+                        const double held_ms = std::chrono::duration<double, std::milli>(
+                                                   std::chrono::steady_clock::now() - held_from)
+                                                   .count();
+                        log::Info(busy == 0 ? "sqlite wal starts over"
+                                            : "sqlite wal could not start over: readers stayed",
+                                  {{"frames", static_cast<std::int64_t>(frames)},
+                                   {"writes_held_ms", held_ms}});
                     } else {
                         Checkpoint("PASSIVE", busy, frames, copied);
                     }
