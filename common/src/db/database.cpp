@@ -389,6 +389,10 @@ struct Database::WriteQueue {
     std::mutex mutex;
     std::deque<GroupWrite*> waiting;  // oldest first
     bool running = false;             // a group is being run
+    // When the last group ended, and when a group last saw writers arrive while one ran.
+    std::chrono::steady_clock::time_point last_end{};
+    std::chrono::steady_clock::time_point last_concurrent{};
+    std::uint64_t lingers = 0;  // groups that waited for company
     // The checkpointer's turn (a RESTART checkpoint): no group starts while it is held. With
     // writers that never pause, SQLite's busy handler alone almost never gave it the writer's
     // lock between two groups.
@@ -413,6 +417,17 @@ struct Database::WriteQueue {
     }
 };
 
+bool Database::ShouldLinger(const WriteQueue& q) const {
+    if (options_.sqlite_group_linger.count() <= 0 || q.waiting.size() != 1) {
+        return false;
+    }
+    // Only while writes come fast and together: a writer alone (a consumer catching up, a
+    // replay, a test) never waits, nor does a write after a quiet moment.
+    const auto now = std::chrono::steady_clock::now();
+    return now - q.last_end < std::chrono::microseconds(500) &&
+           now - q.last_concurrent < std::chrono::milliseconds(2);
+}
+
 void Database::WriteInGroup(const std::function<void(soci::session&)>& work) {
     WriteQueue& q = *writes_;
     GroupWrite mine;
@@ -427,6 +442,14 @@ void Database::WriteInGroup(const std::function<void(soci::session&)>& work) {
         // No group is running: this caller runs the oldest waiting writes (its own among them
         // unless more than kMaxGroup wait ahead of it).
         q.running = true;
+        if (ShouldLinger(q)) {
+            // Writers arrive together but this one came alone: give the others a moment to
+            // join its group rather than each paying a commit (see Options::sqlite_group_linger).
+            ++q.lingers;
+            lock.unlock();
+            std::this_thread::sleep_for(options_.sqlite_group_linger);
+            lock.lock();
+        }
         const std::size_t n = std::min(q.waiting.size(), kMaxGroup);
         std::vector<GroupWrite*> group(q.waiting.begin(), q.waiting.begin() + n);
         q.waiting.erase(q.waiting.begin(), q.waiting.begin() + n);
@@ -434,6 +457,10 @@ void Database::WriteInGroup(const std::function<void(soci::session&)>& work) {
         RunGroup(group);
         lock.lock();
         q.running = false;
+        q.last_end = std::chrono::steady_clock::now();
+        if (group.size() > 1 || !q.waiting.empty()) {
+            q.last_concurrent = q.last_end;
+        }
         for (GroupWrite* w : group) {
             w->done = true;
             if (w != &mine) {
@@ -746,6 +773,11 @@ std::uint64_t Database::sqlite_checkpoint_looks() const noexcept {
 
 std::uint64_t Database::sqlite_checkpoints() const noexcept {
     return checkpointer_ ? checkpointer_->checkpoints() : 0;
+}
+
+std::uint64_t Database::sqlite_group_lingers() const {
+    std::lock_guard lock(writes_->mutex);
+    return writes_->lingers;
 }
 
 std::uint64_t Database::sqlite_wal_restarts() const noexcept {
