@@ -180,7 +180,11 @@ OutboxRelay::OutboxRelay(db::Database& db,
       elections_counter_(metrics
                              .AddCounter("outbox_relay_leads_total",
                                          "Times this relay took the outbox's advisory lock")
-                             .With()) {
+                             .With()),
+      sweeps_counter_(metrics
+                          .AddCounter("outbox_sweeps_total",
+                                      "Transactions that deleted published outbox rows")
+                          .With()) {
     metrics.AddCallbackGauge("outbox_backlog", "Outbox rows waiting to be published", [&db] {
         try {
             return static_cast<double>(Outbox::Backlog(db));
@@ -255,16 +259,24 @@ void OutboxRelay::Stop() {
 }
 
 bool OutboxRelay::HandToSweeper(const std::vector<long long>& ids) {
+    bool wake = false;
+    bool keeps_up = true;
     {
         std::lock_guard lock(sweep_mu_);
+        // The sweeper waits for its first row, then for a full batch or its delay: only those
+        // two are worth waking it for (each wake is a thread switch per published batch).
+        const bool was_empty = sweep_.empty();
         sweep_.insert(sweep_.end(), ids.begin(), ids.end());
         // Ascending (a PostgreSQL row may commit after a higher id was published): the relay
         // looks ids up by binary search.
         std::sort(sweep_.begin(), sweep_.end());
+        wake = was_empty || sweep_.size() >= options_.batch_size;
+        keeps_up = sweep_.size() < options_.batch_size * 8;
     }
-    sweep_cv_.notify_one();
-    std::lock_guard lock(sweep_mu_);
-    return sweep_.size() < options_.batch_size * 8;
+    if (wake) {
+        sweep_cv_.notify_one();
+    }
+    return keeps_up;
 }
 
 void OutboxRelay::Sweep() {
@@ -276,6 +288,10 @@ void OutboxRelay::Sweep() {
         if (sweep_.empty()) {
             return;  // stopping, nothing left
         }
+        // Let the acknowledgements of the next few batches join this delete.
+        sweep_cv_.wait_for(lock, options_.sweep_delay, [this] {
+            return sweep_stopping_ || sweep_.size() >= options_.batch_size;
+        });
         const bool last = sweep_stopping_;
         std::vector<long long> ids = sweep_;
         lock.unlock();
@@ -284,6 +300,7 @@ void OutboxRelay::Sweep() {
             db_.Transaction(
                 [&](soci::session& s) { s << "DELETE FROM outbox WHERE id = :id", soci::use(ids); });
             deleted = true;
+            sweeps_counter_.Inc();
             if (failing) {
                 log::Info("outbox sweeper deleting again");
                 failing = false;

@@ -67,7 +67,8 @@ public:
     }
     static void AddEnvelope(soci::session& tx, const Envelope& envelope);
 
-    // Rows not yet published (or published and not yet deleted: for a moment after their ack).
+    // Rows not yet published (or published and not yet deleted: up to RelayOptions::sweep_delay
+    // after their ack).
     static std::int64_t Backlog(db::Database& db);
     // How long the oldest row not yet published has waited (its occurred_at to `now`); zero
     // when the outbox is empty.
@@ -96,6 +97,12 @@ struct RelayOptions {
     std::size_t batch_size = 512;
     // How often an idle relay looks for rows written without a Wake().
     std::chrono::milliseconds idle_poll{std::chrono::milliseconds(50)};
+    // The sweeper deletes acknowledged rows at most this long after the first of them was
+    // handed to it (at once once batch_size wait): one DELETE transaction for the rows of many
+    // batches, instead of one per batch, while events come one at a time (issue 20). Until
+    // then they stay, skipped by the relay; a crash in between publishes them again, which the
+    // stream's duplicate window drops. Zero: every handed batch is deleted at once.
+    std::chrono::milliseconds sweep_delay{std::chrono::milliseconds(20)};
     std::chrono::milliseconds min_backoff{std::chrono::milliseconds(100)};
     std::chrono::milliseconds max_backoff{std::chrono::seconds(5)};
     // PostgreSQL advisory lock key that elects the one relay per database.
@@ -165,6 +172,7 @@ private:
     metrics::Counter& failures_counter_;
     metrics::Counter& pruned_counter_;
     metrics::Counter& elections_counter_;
+    metrics::Counter& sweeps_counter_;
     // Highest outbox id that was in flight when a publish failed; 0 when none is pending.
     long long careful_until_ = 0;
     std::chrono::steady_clock::time_point next_prune_{};

@@ -1,6 +1,7 @@
 // OutboxRelay against FakeBus on a SQLite file: rows added in the caller's transaction, published
-// in order and deleted, kept and retried when the bus refuses them, resumed one row at a time
-// after a refusal, skipped while their delete fails, and looked at as soon as Wake is called. (Moved from the unit tests: it opens a
+// in order and deleted (several passes' rows in one delete), kept and retried when the bus
+// refuses them, resumed one row at a time after a refusal, skipped while their delete fails, and
+// looked at as soon as Wake is called. (Moved from the unit tests: it opens a
 // database and starts the relay's thread.)
 #include <mutex>
 #include <span>
@@ -169,6 +170,49 @@ TEST_F(OutboxRelayTest, WhileDeletesFailTheRelayPublishesNothingTwiceAndTheRowsG
     db_->Transaction([](soci::session& s) { s << "DROP TRIGGER refuse_deletes"; });
     EXPECT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 10s));
     EXPECT_EQ(bus_.Published<OrderCancelled>().size(), 4u);
+}
+
+// Events committed one at a time, each published by a pass of its own: the sweeper waits for
+// the acknowledgements of the next batches (RelayOptions::sweep_delay, an hour here) and deletes
+// them together once a batch's worth waits. Meanwhile the relay reads the waiting rows again and
+// skips them: nothing is published twice.
+TEST_F(OutboxRelayTest, TheSweeperDeletesTheRowsOfSeveralPassesInOneTransaction) {
+    RelayOptions o;
+    o.batch_size = 4;
+    o.sweep_delay = std::chrono::hours(1);
+    o.idle_poll = std::chrono::hours(1);  // only Wake can start a pass once it is idle
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    relay.Start();
+    for (int i = 0; i < 4; ++i) {
+        Add(i);
+        relay.Wake();
+        const auto want = static_cast<std::size_t>(i + 1);
+        ASSERT_TRUE(test::WaitUntil(
+            [&] { return bus_.Published<OrderCancelled>().size() >= want; }, 5s));
+    }
+    // The fourth acknowledgement makes a batch's worth: all four rows go at once.
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
+    EXPECT_NE(registry_.Render().find("outbox_sweeps_total 1\n"), std::string::npos)
+        << registry_.Render();
+    std::vector<std::string> published;
+    for (const auto& e : bus_.Published<OrderCancelled>()) {
+        published.push_back(e.id);
+    }
+    EXPECT_EQ(published, (std::vector<std::string>{"o0", "o1", "o2", "o3"}));
+}
+
+// What the sweeper still holds when the relay stops is deleted before Stop returns, however long
+// its delay.
+TEST_F(OutboxRelayTest, StopDeletesThePublishedRowsTheSweeperHolds) {
+    RelayOptions o;
+    o.sweep_delay = std::chrono::hours(1);
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    Add(1);
+    relay.Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return relay.published() == 1; }, 5s));
+    relay.Stop();
+    EXPECT_EQ(Outbox::Backlog(*db_), 0);
+    EXPECT_EQ(bus_.Published<OrderCancelled>().size(), 1u);
 }
 
 TEST_F(OutboxRelayTest, WakeMakesTheRelayLookAtOnce) {
