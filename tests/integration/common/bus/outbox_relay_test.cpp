@@ -1,10 +1,11 @@
 // OutboxRelay against FakeBus on a SQLite file: rows added in the caller's transaction, published
 // in order and deleted (several passes' rows in one delete), kept and retried when the bus
 // refuses them, resumed one row at a time after a refusal, skipped while their delete fails, and
-// looked at as soon as Wake is called. (Moved from the unit tests: it opens a
+// looked at as soon as Wake is called; and the SQLite outbox rebuilt without AUTOINCREMENT. (Moved from the unit tests: it opens a
 // database and starts the relay's thread.)
 #include <mutex>
 #include <span>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -213,6 +214,59 @@ TEST_F(OutboxRelayTest, StopDeletesThePublishedRowsTheSweeperHolds) {
     relay.Stop();
     EXPECT_EQ(Outbox::Backlog(*db_), 0);
     EXPECT_EQ(bus_.Published<OrderCancelled>().size(), 1u);
+}
+
+// Migration 5 (SQLite) rebuilds the outbox without AUTOINCREMENT: rows written before it keep
+// their ids and order, the next id follows the highest, sqlite_sequence no longer counts it, and
+// the relay publishes old and new rows in commit order.
+TEST(OutboxMigrationTest, AnOutboxFromBeforeKeepsItsRowsAndOrderWithoutAutoincrement) {
+    log::Init("test", log::Level::kError);
+    test::TempDir dir;
+    auto db = db::Database::Open("sqlite://" + (dir.Path() / "o.db").string());
+    std::vector<db::Migration> before;
+    for (const auto& m : Migrations(false)) {
+        if (m.version < 5) {
+            before.push_back(m);
+        }
+    }
+    db::RunMigrations(*db, before);
+    auto add = [&](int n) {
+        db->Transaction([&](soci::session& tx) {
+            Outbox::Add(tx, OrderCancelled{"o" + std::to_string(n), 1, {"t"}}, {"tp", {}});
+        });
+    };
+    for (int i = 0; i < 4; ++i) {
+        add(i);
+    }
+    // The first row published and deleted already: the ids left are 2, 3 and 4.
+    db->Transaction([](soci::session& s) { s << "DELETE FROM outbox WHERE id = 1"; });
+
+    db::RunMigrations(*db, WithBusMigrations(false, {}));
+    add(4);
+    auto ids_and_sql = db->WithSession([](soci::session& s) {
+        std::vector<long long> ids(10);
+        s << "SELECT id FROM outbox ORDER BY id", soci::into(ids);
+        std::string sql;
+        s << "SELECT sql FROM sqlite_master WHERE name = 'outbox'", soci::into(sql);
+        int counted = 0;
+        s << "SELECT COUNT(*) FROM sqlite_sequence WHERE name = 'outbox'", soci::into(counted);
+        return std::make_tuple(ids, sql, counted);
+    });
+    EXPECT_EQ(std::get<0>(ids_and_sql), (std::vector<long long>{2, 3, 4, 5}));
+    EXPECT_EQ(std::get<1>(ids_and_sql).find("AUTOINCREMENT"), std::string::npos)
+        << std::get<1>(ids_and_sql);
+    EXPECT_EQ(std::get<2>(ids_and_sql), 0);
+
+    metrics::Registry registry;
+    test::FakeBus bus;
+    OutboxRelay relay(*db, bus, registry);
+    relay.Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db) == 0; }, 5s));
+    std::vector<std::string> published;
+    for (const auto& e : bus.Published<OrderCancelled>()) {
+        published.push_back(e.id);
+    }
+    EXPECT_EQ(published, (std::vector<std::string>{"o1", "o2", "o3", "o4"}));
 }
 
 TEST_F(OutboxRelayTest, WakeMakesTheRelayLookAtOnce) {
