@@ -13,7 +13,9 @@
 #     from a PUT /api/tickets/:id's 200 to the orders service's replica holding the new version,
 #     at 100 and at 1000 updates/s;
 #   - prints req/s, p50, p99, errors and the ratio to the reference, the targets of issue 20 with
-#     PASS or MISS, and what used the CPU during each wrk run (top, one second in the middle).
+#     PASS or MISS, what used the CPU during each wrk run (top, one second in the middle), and how
+#     busy the host was before and after (a pipe round trip between two processes: on a shared
+#     virtual machine it doubled within minutes, and every figure with it).
 # Stops everything it started on exit. Exit status: 0 when every figure was measured (a MISS is a
 # result, not a failure), 1 when one could not be, 2 on bad usage.
 # Usage: scripts/bench-ingress.sh [--replicas N] [--postgres]   (passed to scripts/run.sh start;
@@ -90,6 +92,7 @@ step() { echo "== $*" >&2; }
 fail() { echo "bench-ingress: $*" >&2; exit 1; }
 
 # --- the stack and the reference ----------------------------------------------------------------
+HOST_BEFORE=$("${TOOL[@]}" host || echo "?")
 step "starting the stack: scripts/run.sh start --detach ${RUN_ARGS[*]} (data in $TICKETING_DATA_DIR, ingress $BASE)"
 bash scripts/run.sh start --detach "${RUN_ARGS[@]}" >&2 || fail "the stack did not start (logs: $TICKETING_DATA_DIR/logs; TICKETING_KEEP_TEMP=1 keeps them)"
 # shellcheck disable=SC1091
@@ -310,6 +313,9 @@ echo "CPU in the middle of each run (top, 1 s; % of one core, by command):"
 for key in reference direct get list create order; do
   [ -s "$work/$key.cpu" ] && printf '  %-10s %s\n' "$key" "$(cat "$work/$key.cpu")"
 done
+echo
+echo "host: a pipe round trip between two processes took $HOST_BEFORE us before the runs and" \
+  "$("${TOOL[@]}" host || echo "?") us after (it moves with the machine's neighbours; compare runs only at like values)" 
 if [ ${#UNMEASURED[@]} -gt 0 ]; then
   echo
   echo "not measured:"
