@@ -98,7 +98,7 @@ struct RelayOptions {
     // How often an idle relay looks for rows written without a Wake().
     std::chrono::milliseconds idle_poll{std::chrono::milliseconds(50)};
     // The sweeper deletes acknowledged rows at most this long after the first of them was
-    // handed to it (at once once batch_size wait): one DELETE transaction for the rows of many
+    // handed to it (at once when batch_size rows wait): one DELETE transaction for the rows of many
     // batches, instead of one per batch, while events come one at a time (issue 20). Until
     // then they stay, skipped by the relay; a crash in between publishes them again, which the
     // stream's duplicate window drops. Zero: every handed batch is deleted at once.
