@@ -24,6 +24,15 @@ namespace {
 using namespace std::chrono_literals;
 using events::OrderCancelled;
 
+// The order ids of every OrderCancelled the bus accepted, in order.
+std::vector<std::string> PublishedIds(const test::FakeBus& bus) {
+    std::vector<std::string> ids;
+    for (const auto& e : bus.Published<OrderCancelled>()) {
+        ids.push_back(e.id);
+    }
+    return ids;
+}
+
 class OutboxRelayTest : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -84,11 +93,7 @@ TEST_F(OutboxRelayTest, RelayRetriesRowsTheBusRefusedAndPublishesThemInCommitOrd
     OutboxRelay relay(*db_, bus_, registry_, o);
     relay.Start();
     ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
-    std::vector<std::string> published;  // every publication the bus accepted, in order
-    for (const auto& e : bus_.Published<OrderCancelled>()) {
-        published.push_back(e.id);
-    }
-    EXPECT_EQ(published, (std::vector<std::string>{"o0", "o1", "o2", "o3", "o4"}));
+    EXPECT_EQ(PublishedIds(bus_), (std::vector<std::string>{"o0", "o1", "o2", "o3", "o4"}));
 }
 
 // A bus that refuses one row in the middle of the first batch (as a stream without a leader for
@@ -162,11 +167,7 @@ TEST_F(OutboxRelayTest, WhileDeletesFailTheRelayPublishesNothingTwiceAndTheRowsG
     relay.Wake();
     // The pass that published o3 read o0..o2 again: they had to be skipped.
     ASSERT_TRUE(test::WaitUntil([&] { return bus_.Published<OrderCancelled>().size() >= 4; }, 5s));
-    std::vector<std::string> published;
-    for (const auto& e : bus_.Published<OrderCancelled>()) {
-        published.push_back(e.id);
-    }
-    EXPECT_EQ(published, (std::vector<std::string>{"o0", "o1", "o2", "o3"}));
+    EXPECT_EQ(PublishedIds(bus_), (std::vector<std::string>{"o0", "o1", "o2", "o3"}));
     EXPECT_EQ(Outbox::Backlog(*db_), 4);  // every delete was refused
     db_->Transaction([](soci::session& s) { s << "DROP TRIGGER refuse_deletes"; });
     EXPECT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 10s));
@@ -195,11 +196,7 @@ TEST_F(OutboxRelayTest, TheSweeperDeletesTheRowsOfSeveralPassesInOneTransaction)
     ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
     EXPECT_NE(registry_.Render().find("outbox_sweeps_total 1\n"), std::string::npos)
         << registry_.Render();
-    std::vector<std::string> published;
-    for (const auto& e : bus_.Published<OrderCancelled>()) {
-        published.push_back(e.id);
-    }
-    EXPECT_EQ(published, (std::vector<std::string>{"o0", "o1", "o2", "o3"}));
+    EXPECT_EQ(PublishedIds(bus_), (std::vector<std::string>{"o0", "o1", "o2", "o3"}));
 }
 
 // What the sweeper still holds when the relay stops is deleted before Stop returns, however long
@@ -262,11 +259,7 @@ TEST(OutboxMigrationTest, AnOutboxFromBeforeKeepsItsRowsAndOrderWithoutAutoincre
     OutboxRelay relay(*db, bus, registry);
     relay.Start();
     ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db) == 0; }, 5s));
-    std::vector<std::string> published;
-    for (const auto& e : bus.Published<OrderCancelled>()) {
-        published.push_back(e.id);
-    }
-    EXPECT_EQ(published, (std::vector<std::string>{"o1", "o2", "o3", "o4"}));
+    EXPECT_EQ(PublishedIds(bus), (std::vector<std::string>{"o1", "o2", "o3", "o4"}));
 }
 
 TEST_F(OutboxRelayTest, WakeMakesTheRelayLookAtOnce) {
