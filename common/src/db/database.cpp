@@ -573,8 +573,9 @@ struct Database::WalSize {
 // Every interval, once the WAL holds min_frames, PRAGMA wal_checkpoint(PASSIVE) on a connection
 // of its own: it copies what it can without waiting for readers or writers, and the commits
 // (autocheckpoint off) never do it. Once the WAL holds restart_frames, it has the WAL start over
-// (Options::sqlite_checkpoint_restart_frames): a PASSIVE, then, with no group writing, PASSIVE
-// until everything is copied and a RESTART, bounded by restart_wait (Restart).
+// (Options::sqlite_checkpoint_restart_frames): PASSIVEs while groups still write
+// (CopyWhileWriting), then, with no group writing, PASSIVE until everything is copied and a
+// RESTART, bounded by restart_wait (Restart).
 class Database::Checkpointer {
 public:
     Checkpointer(std::unique_ptr<soci::session> session,
@@ -644,6 +645,29 @@ private:
         }
     }
 
+    // Before a RESTART holds the writers: most of the copying and its fsyncs, while groups still
+    // write. Each PASSIVE copies what came during the one before, so the writers then wait only
+    // for the last pass's remainder. Passes go on while the remainder is large and still
+    // shrinking: when writes outrun the copying, or a reader keeps the copy back, another pass
+    // gains nothing. (SqliteCheckpointTest's writer, quiet machine: the median hold fell from
+    // 21-22 to 12-18 ms; beside three busy loops, no change.) Returns the frames left.
+    int CopyWhileWriting(int& busy, int& frames, int& copied) {
+        constexpr int kFewEnough = 256;  // 1 MB: a few milliseconds of copying
+        constexpr int kMostPasses = 8;
+        Checkpoint("PASSIVE", busy, frames, copied);
+        int left = frames - copied;
+        for (int pass = 1; pass < kMostPasses && left > kFewEnough; ++pass) {
+            Checkpoint("PASSIVE", busy, frames, copied);
+            const int now_left = frames - copied;
+            const bool shrinking = now_left < left;
+            left = now_left;
+            if (!shrinking) {
+                break;
+            }
+        }
+        return std::max(left, 0);
+    }
+
     void Run() {
         bool failing = false;
         std::unique_lock lock(mu_);
@@ -661,9 +685,7 @@ private:
                     const bool restart = seen >= restart_at_;
                     int busy = 0, frames = 0, copied = 0;
                     if (restart) {
-                        // Most of the copying and its fsyncs first, while groups still write:
-                        // the writers then wait only for what came meanwhile.
-                        Checkpoint("PASSIVE", busy, frames, copied);
+                        const int held_frames = CopyWhileWriting(busy, frames, copied);
                         writes_.Hold();
                         const auto held_from = std::chrono::steady_clock::now();
                         try {
@@ -679,6 +701,8 @@ private:
                         log::Info(busy == 0 ? "sqlite wal starts over"
                                             : "sqlite wal could not start over: readers stayed",
                                   {{"frames", static_cast<std::int64_t>(frames)},
+                                   {"frames_left_for_the_hold",
+                                    static_cast<std::int64_t>(held_frames)},
                                    {"writes_held_ms", held_ms}});
                     } else {
                         Checkpoint("PASSIVE", busy, frames, copied);
