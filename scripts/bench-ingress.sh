@@ -13,7 +13,8 @@
 #     from a PUT /api/tickets/:id's 200 to the orders service's replica holding the new version,
 #     at 100 and at 1000 updates/s;
 #   - prints req/s, p50, p99, errors and the ratio to the reference, the targets of issue 20 with
-#     PASS or MISS, what used the CPU during each wrk run (top, one second in the middle), and how
+#     PASS or MISS, what each command spent on each wrk run's requests (its CPU time over the
+#     run divided by the requests, in microseconds; ingress_tool.py cpu-per-request), and how
 #     busy the host was before and after (a pipe round trip between two processes: on a shared
 #     virtual machine it doubled within minutes, and every figure with it).
 # Stops everything it started on exit. Exit status: 0 when every figure was measured (a MISS is a
@@ -144,16 +145,14 @@ bench_wait_port "$REFERENCE_PORT" || fail "the reference nginx does not listen"
 UNMEASURED=()
 declare -A RPS P50 P99 ERRORS NOTE
 
-# What used the CPU in the middle of a run: top's second frame (one second), % of one core per
-# command name, summed over its processes and threads.
-cpu_sample() { # key
-  sleep "$(awk -v s="$DURATION_S" 'BEGIN { print (s > 2 ? (s - 1) / 2 : 0) }')"
-  top -b -n2 -d1 -w 512 | awk '
-    /^top -/ { frame++ }
-    frame == 2 && seen && $NF != "" { cpu[$NF] += $9 }
-    frame == 2 && $1 == "PID" { seen = 1 }
-    END { for (c in cpu) if (cpu[c] >= 1) printf "%s %.0f\n", c, cpu[c] }' |
-    sort -k2,2nr | head -8 | awk '{ printf "%s%s %s%%", sep, $1, $2; sep = ", " }' > "$work/$1.cpu"
+# What each command spent on a run's requests: CPU time (user and system, all threads) between
+# a snapshot before wrk and one after, divided by the requests wrk completed. A POST's events are
+# still being handled when wrk stops: that tail is not in its figures.
+cpu_snapshot() { "${TOOL[@]}" cpu-snapshot --out "$work/$1.cpu.json" || true; }
+cpu_per_request() { # key requests
+  [ -s "$work/$1.before.cpu.json" ] && [ -s "$work/$1.after.cpu.json" ] && [ -n "$2" ] || return 0
+  "${TOOL[@]}" cpu-per-request --before "$work/$1.before.cpu.json" \
+    --after "$work/$1.after.cpu.json" --requests "$2" > "$work/$1.cpu" || true
 }
 
 measure() { # key label path-or-url [wrk options...]
@@ -161,16 +160,15 @@ measure() { # key label path-or-url [wrk options...]
   [[ $url == http* ]] || url="$BASE$url"
   local shown="$*"
   step "$label: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency ${shown//session=+([^ ])/session=...}${shown:+ }$url"
-  cpu_sample "$key" &
-  local sampler=$!
+  cpu_snapshot "$key.before"
   if ! wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url" > "$work/$key.txt" 2>&1 ||
      [ -z "$(bench_wrk_value "$work/$key.txt" rps)" ]; then
     cat "$work/$key.txt" >&2
     UNMEASURED+=("$label (wrk failed)")
-    wait "$sampler" || true
     return 1
   fi
-  wait "$sampler" || true
+  cpu_snapshot "$key.after"
+  cpu_per_request "$key" "$(bench_wrk_value "$work/$key.txt" requests)"
   RPS[$key]=$(bench_wrk_value "$work/$key.txt" rps)
   P50[$key]=$(bench_wrk_value "$work/$key.txt" p50)
   P99[$key]=$(bench_wrk_value "$work/$key.txt" p99)
@@ -309,7 +307,7 @@ for rate in 100 1000; do
   [ -n "${PROP_NOTE[$rate]:-}" ] && echo "propagation at $rate/s: ${PROP_NOTE[$rate]}"
 done
 echo
-echo "CPU in the middle of each run (top, 1 s; % of one core, by command):"
+echo "CPU per request by command over each run (microseconds; the machine's figures add up both cores):"
 for key in reference direct get list create order; do
   [ -s "$work/$key.cpu" ] && printf '  %-10s %s\n' "$key" "$(cat "$work/$key.cpu")"
 done

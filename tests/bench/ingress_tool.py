@@ -5,6 +5,9 @@
   ids          every unreserved ticket's id, paging GET /api/tickets?before=; prints them
   known        waits until the orders service's replica of tickets holds every id of a file
   orders       how many orders the orders service holds
+  cpu-snapshot, cpu-per-request
+               every process's CPU time before and after a run, and what each command spent
+               per request in between (microseconds)
   propagation  PUTs ticket updates at a given rate and measures, for each, the time from its 200
                to the orders replica holding the new version; prints one JSON object
 
@@ -414,6 +417,67 @@ def host(args):
     print("%.1f" % batches[len(batches) // 2])
 
 
+# --- CPU time by process ------------------------------------------------------------------------
+def process_name(pid):
+    """The command's name: comm (nginx, postgres, nats-server), but the executable's own name for
+    ours, whose comm the kernel cuts at 15 characters (ticketing-tickets)."""
+    with open("/proc/%s/stat" % pid) as f:
+        comm = f.read().split("(", 1)[1].rsplit(")", 1)[0]
+    if comm.startswith("ticketing-"):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                comm = os.path.basename(f.read().split(b"\0", 1)[0].decode() or comm)
+        except OSError:
+            pass
+    return comm
+
+
+def cpu_snapshot(args):
+    """Every process's CPU time so far (user and system, all its threads, in clock ticks) and the
+    machine's busy and idle ticks, as JSON: the before or after of a run."""
+    procs = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            # utime, stime; starttime tells a pid used again from the same process
+            procs[pid] = [process_name(pid), int(fields[11]) + int(fields[12]), int(fields[19])]
+        except (OSError, IndexError, ValueError):
+            continue  # it ended meanwhile
+    with open("/proc/stat") as f:
+        cpu = [int(v) for v in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (the hypervisor's, not this machine's work)
+    machine = {"busy": cpu[0] + cpu[1] + cpu[2] + cpu[5] + cpu[6], "idle": cpu[3] + cpu[4],
+               "steal": cpu[7]}
+    with open(args.out, "w") as f:
+        json.dump({"procs": procs, "machine": machine}, f)
+
+
+def cpu_per_request(args):
+    """What each command spent between two snapshots, in microseconds of CPU per request, the
+    largest first; processes that started in between count from zero."""
+    with open(args.before) as f:
+        before = json.load(f)
+    with open(args.after) as f:
+        after = json.load(f)
+    if args.requests <= 0:
+        sys.exit("no requests to divide by")
+    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
+    by_name = collections.Counter()
+    for pid, (name, ticks, started) in after["procs"].items():
+        was = before["procs"].get(pid)
+        by_name[name] += ticks - (was[1] if was and was[2] == started else 0)
+    per = lambda ticks: ticks * tick_us / args.requests
+    shown = ["%s %.0f" % (name, per(t)) for name, t in by_name.most_common(args.top) if per(t) >= 1]
+    machine = {k: after["machine"][k] - before["machine"][k] for k in ("busy", "idle", "steal")}
+    # /proc/stat's first line adds up every CPU of the machine
+    print("%s; machine busy %.0f, idle %.0f, stolen %.0f" % (
+        ", ".join(shown) or "-", per(machine["busy"]), per(machine["idle"]),
+        per(machine["steal"])))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -448,6 +512,15 @@ def main():
     p.add_argument("--settle", type=float, default=10,
                    help="how long a version is awaited after its 200 before it counts as unseen")
     p.set_defaults(run=propagation)
+    p = sub.add_parser("cpu-snapshot")
+    p.add_argument("--out", required=True)
+    p.set_defaults(run=cpu_snapshot)
+    p = sub.add_parser("cpu-per-request")
+    p.add_argument("--before", required=True)
+    p.add_argument("--after", required=True)
+    p.add_argument("--requests", type=int, required=True)
+    p.add_argument("--top", type=int, default=8)
+    p.set_defaults(run=cpu_per_request)
     p = sub.add_parser("host")
     p.add_argument("--rounds", type=int, default=2000)
     p.add_argument("--batches", type=int, default=5)
