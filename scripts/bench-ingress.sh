@@ -11,7 +11,8 @@
 #     GET /api/tickets/:id, GET /api/tickets?limit=100, POST /api/tickets (signed in),
 #     POST /api/orders (another user, each request a ticket no other has used); then the time
 #     from a PUT /api/tickets/:id's 200 to the orders service's replica holding the new version,
-#     at 100 and at 1000 updates/s;
+#     at 100 and at 1000 updates/s, and for scale the broker alone at the same rates (a
+#     nats-server of its own: JetStream publish to a push consumer's delivery);
 #   - prints req/s, p50, p99, errors and the ratio to the reference, the targets of issue 20 with
 #     PASS or MISS, what each command spent on each wrk run's requests (its CPU time over the
 #     run divided by the requests, in microseconds; ingress_tool.py cpu-per-request), and how
@@ -213,12 +214,16 @@ declare -A PROP_P50 PROP_P99 PROP_NOTE
 propagate() { # rate poll-sleep
   local rate=$1 out
   step "propagation at $rate updates/s for ${PROPAGATION_SECONDS}s (PUT /api/tickets/:id -> orders' replica)"
+  cpu_snapshot "prop$rate.before"
   if ! out=$("${TOOL[@]}" propagation --base "$BASE" --cookie "$SELLER" --db "$ORDERS_DB" \
       --ids "$work/edit-ids.txt" --rate "$rate" --seconds "$PROPAGATION_SECONDS" --poll-sleep "$2"); then
     UNMEASURED+=("propagation at $rate/s (the tool failed)")
     return
   fi
+  cpu_snapshot "prop$rate.after"
   echo "$out" > "$work/propagation-$rate.json"
+  # Per update; the tool's own looking at the replica is the python3 in the list.
+  cpu_per_request "prop$rate" "$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sent"])' <<< "$out")"
   local p50 p99 samples note
   IFS='|' read -r p50 p99 samples note < <(python3 -c '
 import json, sys
@@ -235,6 +240,22 @@ print("|".join([fmt(r["p50_ms"]), fmt(r["p99_ms"]), str(r["samples"]), note]))
   echo "   p50 $p50 ms, p99 $p99 ms ($note)" >&2
   if [ "$samples" = 0 ]; then UNMEASURED+=("propagation at $rate/s (no update reached the replica)"); fi
 }
+# For scale, not a target's base: the broker alone at the same rate (a nats-server of its own,
+# JetStream with file storage, publish to a push consumer's delivery), on the same machine.
+declare -A BROKER_P50 BROKER_P99
+broker() { # rate
+  local rate=$1 out
+  step "the broker alone at $rate messages/s for ${PROPAGATION_SECONDS}s (nats-server, publish -> delivery)"
+  if ! out=$("${TOOL[@]}" broker --rate "$rate" --seconds "$PROPAGATION_SECONDS"); then
+    UNMEASURED+=("the broker alone at $rate/s (the tool failed)")
+    return
+  fi
+  read -r BROKER_P50[$rate] BROKER_P99[$rate] < <(python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("%.2f %.2f" % (r["p50_ms"], r["p99_ms"]))' <<< "$out")
+  echo "   p50 ${BROKER_P50[$rate]} ms, p99 ${BROKER_P99[$rate]} ms" >&2
+}
 if [ "$KNOWN" = 1 ]; then
   # At 100/s the replica is looked at without a pause while an update is pending; at 1000/s,
   # when one almost always is, every 0.2 ms, so that the looking does not take a core from the
@@ -246,6 +267,8 @@ if [ "$KNOWN" = 1 ]; then
     propagate 100 0
     propagate 1000 0.0002
   fi
+  broker 100
+  broker 1000
 else
   UNMEASURED+=("propagation and POST /api/orders (orders did not learn every ticket in 900 s)")
 fi
@@ -298,17 +321,20 @@ wrk_row create "POST /api/tickets" ">= 0.25, p99 < 60 ms" "$(verdict create 0.25
 wrk_row order "POST /api/orders (distinct tickets)" ">= 0.15" "$(verdict order 0.15 "")"
 row "propagation PUT -> orders, 100/s" "-" "${PROP_P50[100]:--}" "${PROP_P99[100]:--}" "-" "p50 < 0.5 ms" "$(prop_verdict 100 p50 0.5)"
 row "propagation PUT -> orders, 1000/s" "-" "${PROP_P50[1000]:--}" "${PROP_P99[1000]:--}" "-" "p99 < 5 ms" "$(prop_verdict 1000 p99 5)"
+row "(the broker alone, 100/s)" "-" "${BROKER_P50[100]:--}" "${BROKER_P99[100]:--}" "-" "" ""
+row "(the broker alone, 1000/s)" "-" "${BROKER_P50[1000]:--}" "${BROKER_P99[1000]:--}" "-" "" ""
 echo
 for key in reference direct get list create order; do
   [ -n "${ERRORS[$key]:-}" ] && echo "errors, $key: ${ERRORS[$key]}"
 done
 [ -n "${NOTE[order]:-}" ] && echo "POST /api/orders: ${NOTE[order]}"
+[ -n "${BROKER_P50[100]:-}" ] && echo "the broker alone: a nats-server of its own, JetStream publish -> push consumer's delivery (the floor of propagation here)"
 for rate in 100 1000; do
   [ -n "${PROP_NOTE[$rate]:-}" ] && echo "propagation at $rate/s: ${PROP_NOTE[$rate]}"
 done
 echo
-echo "CPU per request by command over each run (microseconds; the machine's figures add up both cores):"
-for key in reference direct get list create order; do
+echo "CPU per request (per update for propagation) by command over each run (microseconds; the machine's figures add up both cores):"
+for key in reference direct get list create order prop100 prop1000; do
   [ -s "$work/$key.cpu" ] && printf '  %-10s %s\n' "$key" "$(cat "$work/$key.cpu")"
 done
 echo

@@ -5,6 +5,7 @@
   ids          every unreserved ticket's id, paging GET /api/tickets?before=; prints them
   known        waits until the orders service's replica of tickets holds every id of a file
   orders       how many orders the orders service holds
+  broker       the floor of propagation: a nats-server of its own, publish to delivery at a rate
   cpu-snapshot, cpu-per-request
                every process's CPU time before and after a run, and what each command spent
                per request in between (microseconds)
@@ -21,10 +22,12 @@ import json
 import os
 import re
 import selectors
+import shutil
 import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.parse
@@ -417,6 +420,124 @@ def host(args):
     print("%.1f" % batches[len(batches) // 2])
 
 
+# --- the broker alone ---------------------------------------------------------------------------
+class NatsClient:
+    """Just enough of the NATS client protocol for broker(): one connection, no auth."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.file = self.sock.makefile("rb")
+        self.file.readline()  # INFO
+        self.send(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,"no_responders":true}'
+                  b'\r\nPING\r\n')
+        self.wait_pong()
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def wait_pong(self):
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise RuntimeError("nats-server closed the connection")
+            if line.startswith(b"PONG"):
+                return
+            if line.startswith(b"-ERR"):
+                raise RuntimeError(line.decode().strip())
+
+    def next_message(self):
+        """(subject, body) of the next MSG or HMSG; answers the server's PINGs."""
+        while True:
+            line = self.file.readline()
+            if not line:
+                raise RuntimeError("nats-server closed the connection")
+            parts = line.split()
+            if parts and parts[0] == b"PING":
+                self.send(b"PONG\r\n")
+            elif parts and parts[0] in (b"MSG", b"HMSG"):
+                size = int(parts[-1])
+                data = self.file.read(size + 2)[:-2]
+                if parts[0] == b"HMSG":  # headers first: their size is the last but one
+                    data = data[int(parts[-2]):]
+                return parts[1], data
+            elif parts and parts[0] == b"-ERR":
+                raise RuntimeError(line.decode().strip())
+
+    def request(self, subject, body, timeout=20):
+        """The JSON answer; asks again while JetStream is still starting (no responders: an
+        empty answer with a 503 status header)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.send(b"SUB _bench.reply 9999\r\nUNSUB 9999 1\r\nPUB %s _bench.reply %d\r\n%s\r\n"
+                      % (subject.encode(), len(body), body))
+            answer = self.next_message()[1]
+            if answer:
+                return json.loads(answer)
+            if time.monotonic() > deadline:
+                raise RuntimeError("no answer from %s" % subject)
+            time.sleep(0.05)
+
+
+def broker(args):
+    """The floor of the event path: a nats-server of its own (JetStream, file storage, as the
+    stack's), one connection publishing to a stream at --rate, another receiving each message
+    from a push consumer. Per message: publish to delivery, publish to the publisher's
+    acknowledgement. The same machine, no service in the path."""
+    store = tempfile.mkdtemp(prefix="bench-broker.")
+    server = subprocess.Popen(
+        [args.nats_server, "-js", "-a", "127.0.0.1", "-p", "-1", "-sd", store,
+         "--ports_file_dir", store], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        port, deadline = None, time.monotonic() + 20
+        while port is None:
+            ports = [f for f in os.listdir(store) if f.endswith(".ports")]
+            if ports:
+                with open(os.path.join(store, ports[0])) as f:
+                    port = int(json.load(f)["nats"][0].rsplit(":", 1)[1])
+            elif server.poll() is not None or time.monotonic() > deadline:
+                sys.exit("nats-server did not start")
+            else:
+                time.sleep(0.05)
+        publisher, receiver = NatsClient(port), NatsClient(port)
+        created = publisher.request("$JS.API.STREAM.CREATE.BENCH", json.dumps(
+            {"name": "BENCH", "subjects": ["bench.>"], "storage": "file"}).encode())
+        if "error" in created:
+            sys.exit("stream: %s" % created["error"])
+        created = publisher.request("$JS.API.CONSUMER.DURABLE.CREATE.BENCH.push", json.dumps(
+            {"stream_name": "BENCH", "config": {"durable_name": "push", "deliver_subject":
+             "deliver.bench", "ack_policy": "none", "filter_subject": "bench.event"}}).encode())
+        if "error" in created:
+            sys.exit("consumer: %s" % created["error"])
+        receiver.send(b"SUB deliver.bench 1\r\nPING\r\n")
+        receiver.wait_pong()
+        publisher.send(b"SUB _bench.ack.> 2\r\nPING\r\n")
+        publisher.wait_pong()
+        total = int(args.rate * args.seconds)
+        delivered, acked = [], []
+        start = time.monotonic()
+        for i in range(total):
+            pause = start + i / args.rate - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            sent = time.perf_counter()
+            publisher.send(b"PUB bench.event _bench.ack.%d 8\r\n%08d\r\n" % (i, i))
+            receiver.next_message()
+            delivered.append((time.perf_counter() - sent) * 1000)
+            publisher.next_message()
+            acked.append((time.perf_counter() - sent) * 1000)
+        print(json.dumps({
+            "rate": args.rate, "samples": total,
+            "p50_ms": round(percentile(delivered, 50), 3),
+            "p99_ms": round(percentile(delivered, 99), 3),
+            "ack_p50_ms": round(percentile(acked, 50), 3),
+            "ack_p99_ms": round(percentile(acked, 99), 3)}))
+    finally:
+        server.terminate()
+        server.wait()
+        shutil.rmtree(store, ignore_errors=True)
+
+
 # --- CPU time by process ------------------------------------------------------------------------
 def process_name(pid):
     """The command's name: comm (nginx, postgres, nats-server), but the executable's own name for
@@ -512,6 +633,11 @@ def main():
     p.add_argument("--settle", type=float, default=10,
                    help="how long a version is awaited after its 200 before it counts as unseen")
     p.set_defaults(run=propagation)
+    p = sub.add_parser("broker")
+    p.add_argument("--rate", type=float, required=True, help="messages per second")
+    p.add_argument("--seconds", type=float, default=5)
+    p.add_argument("--nats-server", default="nats-server")
+    p.set_defaults(run=broker)
     p = sub.add_parser("cpu-snapshot")
     p.add_argument("--out", required=True)
     p.set_defaults(run=cpu_snapshot)
