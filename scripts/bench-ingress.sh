@@ -222,7 +222,8 @@ propagate() { # rate poll-sleep
   fi
   cpu_snapshot "prop$rate.after"
   echo "$out" > "$work/propagation-$rate.json"
-  # Per update; the tool's own looking at the replica is the python3 in the list.
+  # Per update. The tool has ended by the second snapshot: its looking at the replica is in the
+  # machine's busy time, not in the list.
   cpu_per_request "prop$rate" "$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sent"])' <<< "$out")"
   local p50 p99 samples note
   IFS='|' read -r p50 p99 samples note < <(python3 -c '
