@@ -539,11 +539,9 @@ def broker(args):
 
 
 # --- CPU time by process ------------------------------------------------------------------------
-def process_name(pid):
+def process_name(pid, comm):
     """The command's name: comm (nginx, postgres, nats-server), but the executable's own name for
     ours, whose comm the kernel cuts at 15 characters (ticketing-tickets)."""
-    with open("/proc/%s/stat" % pid) as f:
-        comm = f.read().split("(", 1)[1].rsplit(")", 1)[0]
     if comm.startswith("ticketing-"):
         try:
             with open("/proc/%s/cmdline" % pid, "rb") as f:
@@ -562,9 +560,11 @@ def cpu_snapshot(args):
             continue
         try:
             with open("/proc/%s/stat" % pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+                head, tail = f.read().rsplit(")", 1)  # "pid (comm" and the fields after it
+            fields = tail.split()
             # utime, stime; starttime tells a pid used again from the same process
-            procs[pid] = [process_name(pid), int(fields[11]) + int(fields[12]), int(fields[19])]
+            procs[pid] = [process_name(pid, head.split("(", 1)[1]),
+                          int(fields[11]) + int(fields[12]), int(fields[19])]
         except (OSError, IndexError, ValueError):
             continue  # it ended meanwhile
     with open("/proc/stat") as f:

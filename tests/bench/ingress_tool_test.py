@@ -72,11 +72,16 @@ class CpuPerRequestTest(unittest.TestCase):
         tool("cpu-snapshot", "--out", path)
         return path
 
-    def test_a_busy_process_is_counted_by_its_command_divided_by_the_requests(self):
+    def spent_in_between(self, name, seconds, requests):
+        """What cpu-per-request shows when the child burns `seconds` as `name` between two
+        snapshots."""
         before = self.snapshot("before.json")
-        self.child.burn("bench-busy", 0.4)
+        self.child.burn(name, seconds)
         after = self.snapshot("after.json")
-        shown, machine = per_request(before, after, 4)
+        return per_request(before, after, requests)
+
+    def test_a_busy_process_is_counted_by_its_command_divided_by_the_requests(self):
+        shown, machine = self.spent_in_between("bench-busy", 0.4, 4)
         # 0.4 s of CPU over 4 requests: 100,000 us each (the kernel counts in clock ticks)
         self.assertIn("bench-busy", shown)
         self.assertGreaterEqual(shown["bench-busy"], 90_000)
@@ -87,10 +92,7 @@ class CpuPerRequestTest(unittest.TestCase):
         # Kernel workers rename themselves with each work item: a new name is not a new process,
         # and its CPU before the first snapshot is not the run's.
         self.child.burn("bench-early", 0.5)
-        before = self.snapshot("before.json")
-        self.child.burn("bench-later", 0.2)
-        after = self.snapshot("after.json")
-        shown, _ = per_request(before, after, 1)
+        shown, _ = self.spent_in_between("bench-later", 0.2, 1)
         self.assertIn("bench-later", shown)
         self.assertGreaterEqual(shown["bench-later"], 180_000)
         self.assertLess(shown["bench-later"], 450_000)  # not the 0.7 s of its whole life
