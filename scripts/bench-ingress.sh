@@ -222,11 +222,8 @@ propagate() { # rate poll-sleep
   fi
   cpu_snapshot "prop$rate.after"
   echo "$out" > "$work/propagation-$rate.json"
-  # Per update. The tool has ended by the second snapshot: its looking at the replica is in the
-  # machine's busy time, not in the list.
-  cpu_per_request "prop$rate" "$(python3 -c 'import json, sys; print(json.load(sys.stdin)["sent"])' <<< "$out")"
-  local p50 p99 samples note
-  IFS='|' read -r p50 p99 samples note < <(python3 -c '
+  local p50 p99 samples sent note
+  IFS='|' read -r p50 p99 samples sent note < <(python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 unseen = ">%d" % (r["settle_s"] * 1000) if r["unseen"] else ""
@@ -235,8 +232,11 @@ bad = {k: v for k, v in r["statuses"].items() if k != "200"}
 note = "%d updates, %.0f/s achieved" % (r["ok"], r["achieved_rate"])
 if bad: note += ", answers " + " ".join("%s x%d" % kv for kv in bad.items())
 if r["unseen"]: note += ", %d never seen in the replica" % r["unseen"]
-print("|".join([fmt(r["p50_ms"]), fmt(r["p99_ms"]), str(r["samples"]), note]))
+print("|".join([fmt(r["p50_ms"]), fmt(r["p99_ms"]), str(r["samples"]), str(r["sent"]), note]))
 ' <<< "$out")
+  # Per update. The tool has ended by the second snapshot: its looking at the replica is in the
+  # machine's busy time, not in the list.
+  cpu_per_request "prop$rate" "$sent"
   PROP_P50[$rate]=$p50; PROP_P99[$rate]=$p99; PROP_NOTE[$rate]=$note
   echo "   p50 $p50 ms, p99 $p99 ms ($note)" >&2
   if [ "$samples" = 0 ]; then UNMEASURED+=("propagation at $rate/s (no update reached the replica)"); fi
