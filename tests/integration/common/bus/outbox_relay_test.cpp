@@ -1,8 +1,8 @@
 // OutboxRelay against FakeBus on a SQLite file: rows added in the caller's transaction, published
 // in order and deleted (several passes' rows in one delete), kept and retried when the bus
 // refuses them, resumed one row at a time after a refusal, skipped while their delete fails, and
-// looked at as soon as Wake is called; and the SQLite outbox rebuilt without AUTOINCREMENT. (Moved from the unit tests: it opens a
-// database and starts the relay's thread.)
+// looked at as soon as Wake is called; and the SQLite outbox rebuilt without AUTOINCREMENT.
+// (Moved from the unit tests: it opens a database and starts the relay's thread.)
 #include <mutex>
 #include <span>
 #include <tuple>
