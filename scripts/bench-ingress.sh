@@ -7,7 +7,8 @@
 #     upstream keepalive 512, to a second server block that returns the body of a real
 #     GET /api/tickets/:id answer;
 #   - measures with wrk -t2 -c400 -d8s --latency: the reference (and, for scale, its upstream
-#     alone: nginx's `return 200` without the proxy, as in scripts/bench-http.sh),
+#     alone: nginx's `return 200` without the proxy, as in scripts/bench-http.sh; and our HTTP
+#     layer alone: tests/bench/ticketing-hello answering the same body, behind the same proxy),
 #     GET /api/tickets/:id, GET /api/tickets?limit=100, POST /api/tickets (signed in),
 #     POST /api/orders (another user, each request a ticket no other has used); then the time
 #     from a PUT /api/tickets/:id's 200 to the orders service's replica holding the new version,
@@ -94,6 +95,7 @@ step() { echo "== $*" >&2; }
 fail() { echo "bench-ingress: $*" >&2; exit 1; }
 
 # --- the stack and the reference ----------------------------------------------------------------
+UNMEASURED=()
 HOST_BEFORE=$("${TOOL[@]}" host || echo "?")
 step "starting the stack: scripts/run.sh start --detach ${RUN_ARGS[*]} (data in $TICKETING_DATA_DIR, ingress $BASE)"
 bash scripts/run.sh start --detach "${RUN_ARGS[@]}" >&2 || fail "the stack did not start (logs: $TICKETING_DATA_DIR/logs; TICKETING_KEEP_TEMP=1 keeps them)"
@@ -120,9 +122,39 @@ curl -fsS -o "$work/ticket.json" "$BASE/api/tickets/$TICKET"
 BODY=$(cat "$work/ticket.json")
 case $BODY in *"'"*|*'$'*|*'\'*) fail "the ticket's body does not fit in nginx's return: $BODY" ;; esac
 
+# The floor of our HTTP layer, for scale: ticketing-hello (common/http, the services' server)
+# answering the same body on its I/O threads with a service's request log, behind a proxy like
+# the reference's. What GET /api/tickets/:id could reach if reading the ticket cost nothing.
+HELLO="${TICKETING_BIN:-$ROOT/build/${TICKETING_PRESET:-release}}/tests/bench/ticketing-hello"
+if [ "${TICKETING_SKIP_BUILD:-0}" != 1 ]; then
+  cmake --build "$(dirname "$(dirname "$(dirname "$HELLO")")")" --target ticketing-hello >&2 || true
+fi
+HELLO_BLOCK=""
+if [ -x "$HELLO" ]; then
+  HELLO_PORT=$(bench_free_port); HELLO_PROXY_PORT=$(bench_free_port)
+  LOG_LEVEL=info "$HELLO" --port "$HELLO_PORT" --body-file "$work/ticket.json" 2> "$work/hello.log" &
+  HELLO_BLOCK="
+  upstream bench_hello {
+    server 127.0.0.1:$HELLO_PORT;
+    keepalive 512;
+  }
+  server {
+    listen 127.0.0.1:$HELLO_PROXY_PORT;
+    location / {
+      proxy_pass http://bench_hello;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+    }
+  }"
+  bench_wait_port "$HELLO_PORT" || UNMEASURED+=("our HTTP layer alone (ticketing-hello did not listen: $work/hello.log)")
+else
+  UNMEASURED+=("our HTTP layer alone ($HELLO is not built)")
+fi
+
 step "starting the reference nginx (proxy with keepalive 512 to a ${#BODY}-byte ticket body)"
 UPSTREAM_PORT=$(bench_free_port); REFERENCE_PORT=$(bench_free_port)
-bench_nginx_start "$work/reference" "  upstream bench_ticket {
+bench_nginx_start "$work/reference" "$HELLO_BLOCK
+  upstream bench_ticket {
     server 127.0.0.1:$UPSTREAM_PORT;
     keepalive 512;
   }
@@ -143,7 +175,6 @@ bench_wait_port "$REFERENCE_PORT" || fail "the reference nginx does not listen"
   fail "the reference does not answer the ticket's body"
 
 # --- measuring ----------------------------------------------------------------------------------
-UNMEASURED=()
 declare -A RPS P50 P99 ERRORS NOTE
 
 # What each command spent on a run's requests: CPU time (user and system, all threads) between
@@ -185,6 +216,9 @@ measure reference "reference (nginx proxy, static ticket body)" "http://127.0.0.
 # Not a target's base, for scale: nginx answering by itself parses one request where the proxy
 # parses three (the client's, and the upstream's on both of its ends).
 measure direct "nginx return 200, not proxied" "http://127.0.0.1:$UPSTREAM_PORT/api/tickets/$TICKET" || true
+if [ -n "$HELLO_BLOCK" ]; then
+  measure floor "our HTTP layer alone, proxied (no database)" "http://127.0.0.1:$HELLO_PROXY_PORT/api/tickets/$TICKET" || true
+fi
 measure get "GET /api/tickets/:id" "/api/tickets/$TICKET" || true
 measure list "GET /api/tickets?limit=100" "/api/tickets?limit=100" || true
 measure create "POST /api/tickets" "/api/tickets" -H "Cookie: $SELLER" -s tests/bench/wrk/create_tickets.lua || true
@@ -316,6 +350,7 @@ echo "Ingress benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $DATA
 row "figure" "req/s" "p50" "p99" "ratio" "target" "result"
 wrk_row reference "reference (nginx proxy, static body)" "" ""
 wrk_row direct "(nginx return 200, not proxied)" "" ""
+wrk_row floor "(our HTTP layer alone, proxied)" "" ""
 wrk_row get "GET /api/tickets/:id" ">= 0.70, p99 < 30 ms" "$(verdict get 0.7 30)"
 wrk_row list "GET /api/tickets?limit=100" "" ""
 wrk_row create "POST /api/tickets" ">= 0.25, p99 < 60 ms" "$(verdict create 0.25 60)"
@@ -325,17 +360,18 @@ row "propagation PUT -> orders, 1000/s" "-" "${PROP_P50[1000]:--}" "${PROP_P99[1
 row "(the broker alone, 100/s)" "-" "${BROKER_P50[100]:--}" "${BROKER_P99[100]:--}" "-" "" ""
 row "(the broker alone, 1000/s)" "-" "${BROKER_P50[1000]:--}" "${BROKER_P99[1000]:--}" "-" "" ""
 echo
-for key in reference direct get list create order; do
+for key in reference direct floor get list create order; do
   [ -n "${ERRORS[$key]:-}" ] && echo "errors, $key: ${ERRORS[$key]}"
 done
 [ -n "${NOTE[order]:-}" ] && echo "POST /api/orders: ${NOTE[order]}"
+[ -n "${RPS[floor]:-}" ] && echo "our HTTP layer alone: ticketing-hello (common/http) answering the ticket's body on its I/O threads, logging each request, behind a proxy like the reference's (the floor of GET /api/tickets/:id here)"
 [ -n "${BROKER_P50[100]:-}" ] && echo "the broker alone: a nats-server of its own, JetStream publish -> push consumer's delivery (the floor of propagation here)"
 for rate in 100 1000; do
   [ -n "${PROP_NOTE[$rate]:-}" ] && echo "propagation at $rate/s: ${PROP_NOTE[$rate]}"
 done
 echo
 echo "CPU per request (per update for propagation) by command over each run (microseconds; the machine's figures add up both cores):"
-for key in reference direct get list create order prop100 prop1000; do
+for key in reference direct floor get list create order prop100 prop1000; do
   [ -s "$work/$key.cpu" ] && printf '  %-10s %s\n' "$key" "$(cat "$work/$key.cpu")"
 done
 echo

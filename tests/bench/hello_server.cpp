@@ -3,10 +3,15 @@
 // {"hello":"world"}; --inline runs it on the I/O threads instead of the worker pool.
 // GET /slow?ms=N answers after N milliseconds (at most 10 s): a request that is still in flight
 // when the process is told to stop.
+// --body-file F (scripts/bench-ingress.sh): GET /api/tickets/:id answers F's content as JSON on
+// the I/O threads, logging like a service (buffered, one info line per request): a service that
+// does everything but read a database, the floor of GET /api/tickets/:id on this HTTP layer.
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -22,6 +27,7 @@ int main(int argc, char** argv) {
     http::ServerOptions options;
     options.port = 3000;
     bool inline_dispatch = false;
+    std::string body_file;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--inline") {
@@ -30,11 +36,14 @@ int main(int argc, char** argv) {
             options.port = static_cast<std::uint16_t>(std::stoi(argv[++i]));
         } else if (arg == "--workers" && i + 1 < argc) {
             options.workers = static_cast<std::size_t>(std::stoi(argv[++i]));
+        } else if (arg == "--body-file" && i + 1 < argc) {
+            body_file = argv[++i];
         } else if (arg == "--io-threads" && i + 1 < argc) {
             options.io_threads = static_cast<std::size_t>(std::stoi(argv[++i]));
         } else {
             std::cerr
-                << "usage: ticketing-hello [--port N] [--io-threads N] [--workers N] [--inline]\n";
+                << "usage: ticketing-hello [--port N] [--io-threads N] [--workers N] [--inline] "
+                   "[--body-file F]\n";
             return 2;
         }
     }
@@ -42,6 +51,20 @@ int main(int argc, char** argv) {
     log::Init("hello", log::ParseLevel(level ? level : "info").value_or(log::Level::kInfo));
     metrics::Registry registry;
     http::Router router;
+    if (!body_file.empty()) {
+        std::ifstream in(body_file);
+        std::ostringstream text;
+        text << in.rdbuf();
+        if (!in || text.str().empty()) {
+            std::cerr << "ticketing-hello: cannot read " << body_file << "\n";
+            return 2;
+        }
+        log::BufferOutput();
+        router.Get(
+            "/api/tickets/:id",
+            [body = text.str()](http::Request&) { return http::Response::JsonText(200, body); },
+            http::Dispatch::kInline);
+    }
     router.Get(
         "/hello",
         [](http::Request&) {
