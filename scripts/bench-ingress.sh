@@ -8,7 +8,8 @@
 #     GET /api/tickets/:id answer;
 #   - measures with wrk -t2 -c400 -d8s --latency: the reference (and, for scale, its upstream
 #     alone: nginx's `return 200` without the proxy, as in scripts/bench-http.sh; and our HTTP
-#     layer alone: tests/bench/ticketing-hello answering the same body, behind the same proxy),
+#     layer alone: tests/bench/ticketing-hello answering the same body, behind the same proxy,
+#     and last, in tickets' place behind the stack's ingress),
 #     GET /api/tickets/:id, GET /api/tickets?limit=100, POST /api/tickets (signed in),
 #     POST /api/orders (another user, each request a ticket no other has used); then the time
 #     from a PUT /api/tickets/:id's 200 to the orders service's replica holding the new version,
@@ -323,6 +324,35 @@ if [ "$KNOWN" = 1 ] && [ "$have" -ge "$ORDER_TICKETS" ]; then
   fi
 fi
 
+# The floor through the ingress, last because it takes tickets away: every figure above is
+# taken, tickets' only replica stops and ticketing-hello takes its port, so GET /api/tickets/:id
+# crosses the same ingress (its access log, limits and headers) to a server that reads nothing.
+# With two replicas nginx would share the GETs between hello and a live tickets: not measured.
+if [ -n "$HELLO_BLOCK" ] && [ "$REPLICAS" = 1 ]; then
+  step "our HTTP layer alone via the ingress: tickets-0 stops, ticketing-hello takes its port $SERVICE_PORT_tickets_0"
+  if supervisorctl -c "$TICKETING_DATA_DIR/run/supervisord.conf" stop tickets-0 >&2; then
+    LOG_LEVEL=info "$HELLO" --port "$SERVICE_PORT_tickets_0" --body-file "$work/ticket.json" \
+      2> "$work/hello-ingress.log" &
+    # nginx may first try a kept connection to the old process, or hold the replica as failed
+    # for its fail_timeout (2 s): the body is asked for until it comes, for at most 10 s.
+    answered=0
+    if bench_wait_port "$SERVICE_PORT_tickets_0"; then
+      deadline=$((SECONDS + 10))
+      while [ "$SECONDS" -lt "$deadline" ]; do
+        if [ "$(curl -fsS "$BASE/api/tickets/$TICKET" 2>/dev/null)" = "$BODY" ]; then answered=1; break; fi
+        sleep 0.1
+      done
+    fi
+    if [ "$answered" = 1 ]; then
+      measure floor_ingress "our HTTP layer alone, via the ingress (no database)" "/api/tickets/$TICKET" || true
+    else
+      UNMEASURED+=("our HTTP layer alone via the ingress (ticketing-hello did not answer: $work/hello-ingress.log)")
+    fi
+  else
+    UNMEASURED+=("our HTTP layer alone via the ingress (tickets-0 did not stop)")
+  fi
+fi
+
 # --- the table ----------------------------------------------------------------------------------
 verdict() { # key min-ratio max-p99-ms (either may be "")
   local key=$1
@@ -351,6 +381,7 @@ row "figure" "req/s" "p50" "p99" "ratio" "target" "result"
 wrk_row reference "reference (nginx proxy, static body)" "" ""
 wrk_row direct "(nginx return 200, not proxied)" "" ""
 wrk_row floor "(our HTTP layer alone, proxied)" "" ""
+wrk_row floor_ingress "(our HTTP layer alone, via ingress)" "" ""
 wrk_row get "GET /api/tickets/:id" ">= 0.70, p99 < 30 ms" "$(verdict get 0.7 30)"
 wrk_row list "GET /api/tickets?limit=100" "" ""
 wrk_row create "POST /api/tickets" ">= 0.25, p99 < 60 ms" "$(verdict create 0.25 60)"
@@ -360,18 +391,18 @@ row "propagation PUT -> orders, 1000/s" "-" "${PROP_P50[1000]:--}" "${PROP_P99[1
 row "(the broker alone, 100/s)" "-" "${BROKER_P50[100]:--}" "${BROKER_P99[100]:--}" "-" "" ""
 row "(the broker alone, 1000/s)" "-" "${BROKER_P50[1000]:--}" "${BROKER_P99[1000]:--}" "-" "" ""
 echo
-for key in reference direct floor get list create order; do
+for key in reference direct floor floor_ingress get list create order; do
   [ -n "${ERRORS[$key]:-}" ] && echo "errors, $key: ${ERRORS[$key]}"
 done
 [ -n "${NOTE[order]:-}" ] && echo "POST /api/orders: ${NOTE[order]}"
-[ -n "${RPS[floor]:-}" ] && echo "our HTTP layer alone: ticketing-hello (common/http) answering the ticket's body on its I/O threads, logging each request, behind a proxy like the reference's (the floor of GET /api/tickets/:id here)"
+[ -n "${RPS[floor]:-}" ] && echo "our HTTP layer alone: ticketing-hello (common/http) answering the ticket's body on its I/O threads, logging each request, behind a proxy like the reference's, and (via ingress) in tickets' place behind the stack's ingress, measured last (the floor of GET /api/tickets/:id here)"
 [ -n "${BROKER_P50[100]:-}" ] && echo "the broker alone: a nats-server of its own, JetStream publish -> push consumer's delivery (the floor of propagation here)"
 for rate in 100 1000; do
   [ -n "${PROP_NOTE[$rate]:-}" ] && echo "propagation at $rate/s: ${PROP_NOTE[$rate]}"
 done
 echo
 echo "CPU per request (per update for propagation) by command over each run (microseconds; the machine's figures add up both cores):"
-for key in reference direct floor get list create order prop100 prop1000; do
+for key in reference direct floor floor_ingress get list create order prop100 prop1000; do
   [ -s "$work/$key.cpu" ] && printf '  %-10s %s\n' "$key" "$(cat "$work/$key.cpu")"
 done
 echo
