@@ -383,6 +383,11 @@ struct Database::GroupWrite {
     std::exception_ptr error;
     bool done = false;
     std::condition_variable wake;  // done, or this caller is to run the next group
+    // TransactionAsync: nobody waits for this write. It owns its work, and the thread that ran
+    // its group calls on_done with its outcome, then deletes it.
+    bool async = false;
+    std::function<void(soci::session&)> owned_work;
+    std::function<void(std::exception_ptr)> on_done;
 };
 
 struct Database::WriteQueue {
@@ -398,6 +403,26 @@ struct Database::WriteQueue {
     // lock between two groups.
     bool held = false;
     std::condition_variable idle;  // running went false while held
+    // The writer thread (started by the first TransactionAsync): runs the groups that begin with
+    // an asynchronous write, which has no caller waiting to run them.
+    std::thread writer;
+    std::condition_variable writer_wake;
+    bool stopping = false;  // the Database is being destroyed: the writer drains, then ends
+
+    // Called with the lock held when no group runs: wakes whoever is to run the next one. The
+    // oldest waiting write's caller when it waits (a synchronous write), else the writer thread.
+    void WakeNextRunner() {
+        if (!waiting.empty()) {
+            if (waiting.front()->async) {
+                writer_wake.notify_one();
+            } else {
+                waiting.front()->wake.notify_one();
+            }
+        }
+        if (stopping) {
+            writer_wake.notify_one();
+        }
+    }
 
     // Waits for the running group, if any, to end, and keeps the next one from starting.
     void Hold() {
@@ -411,9 +436,7 @@ struct Database::WriteQueue {
         std::lock_guard lock(mutex);
         held = false;
         idle.notify_all();
-        if (!waiting.empty()) {
-            waiting.front()->wake.notify_one();
-        }
+        WakeNextRunner();
     }
 };
 
@@ -441,42 +464,114 @@ void Database::WriteInGroup(const std::function<void(soci::session&)>& work) {
         }
         // No group is running: this caller runs the oldest waiting writes (its own among them
         // unless more than kMaxGroup wait ahead of it).
-        q.running = true;
-        if (ShouldLinger(q)) {
-            // Writers arrive together but this one came alone: give the others a moment to
-            // join its group rather than each paying a commit (see Options::sqlite_group_linger).
-            ++q.lingers;
-            lock.unlock();
-            std::this_thread::sleep_for(options_.sqlite_group_linger);
-            lock.lock();
-        }
-        const std::size_t n = std::min(q.waiting.size(), kMaxGroup);
-        std::vector<GroupWrite*> group(q.waiting.begin(), q.waiting.begin() + n);
-        q.waiting.erase(q.waiting.begin(), q.waiting.begin() + n);
-        lock.unlock();
-        RunGroup(group);
-        lock.lock();
-        q.running = false;
-        q.last_end = std::chrono::steady_clock::now();
-        if (group.size() > 1 || !q.waiting.empty()) {
-            q.last_concurrent = q.last_end;
-        }
-        for (GroupWrite* w : group) {
-            w->done = true;
-            if (w != &mine) {
-                w->wake.notify_one();
-            }
-        }
-        if (q.held) {
-            q.idle.notify_all();  // the checkpointer goes first; Release wakes the next runner
-        } else if (!q.waiting.empty()) {
-            q.waiting.front()->wake.notify_one();  // the next group's runner
-        }
+        RunNextGroup(lock, /*may_linger=*/true);
     }
     lock.unlock();
     if (mine.error) {
         std::rethrow_exception(mine.error);
     }
+}
+
+void Database::TransactionAsync(std::function<void(soci::session&)> work,
+                                std::function<void(std::exception_ptr)> done) {
+    if (kind_ != Kind::kSqlite) {
+        std::exception_ptr error;
+        try {
+            Transaction(work);
+        } catch (...) {
+            error = std::current_exception();
+        }
+        done(error);
+        return;
+    }
+    auto write = std::make_unique<GroupWrite>();
+    write->async = true;
+    write->owned_work = std::move(work);
+    write->work = &write->owned_work;
+    write->on_done = std::move(done);
+    WriteQueue& q = *writes_;
+    std::lock_guard lock(q.mutex);
+    if (q.stopping) {
+        throw std::logic_error("Database::TransactionAsync called while the database closes");
+    }
+    if (!q.writer.joinable()) {
+        q.writer = std::thread([this] { WriterLoop(); });
+    }
+    q.waiting.push_back(write.release());
+    if (!q.running && !q.held) {
+        q.writer_wake.notify_one();
+    }
+}
+
+void Database::WriterLoop() {
+    WriteQueue& q = *writes_;
+    std::unique_lock lock(q.mutex);
+    for (;;) {
+        q.writer_wake.wait(lock, [&q] {
+            return (!q.waiting.empty() && !q.running && !q.held) ||
+                   (q.stopping && q.waiting.empty());
+        });
+        if (q.waiting.empty()) {
+            return;  // stopping, and every write was run
+        }
+        // The writer's groups never linger: nobody waits in them, so company costs nothing.
+        RunNextGroup(lock, /*may_linger=*/false);
+    }
+}
+
+void Database::RunNextGroup(std::unique_lock<std::mutex>& lock, bool may_linger) {
+    WriteQueue& q = *writes_;
+    q.running = true;
+    if (may_linger && ShouldLinger(q)) {
+        // Writers arrive together but this one came alone: give the others a moment to
+        // join its group rather than each paying a commit (see Options::sqlite_group_linger).
+        ++q.lingers;
+        lock.unlock();
+        std::this_thread::sleep_for(options_.sqlite_group_linger);
+        lock.lock();
+    }
+    const std::size_t n = std::min(q.waiting.size(), kMaxGroup);
+    std::vector<GroupWrite*> group(q.waiting.begin(), q.waiting.begin() + n);
+    q.waiting.erase(q.waiting.begin(), q.waiting.begin() + n);
+    lock.unlock();
+    RunGroup(group);
+    lock.lock();
+    q.running = false;
+    q.last_end = std::chrono::steady_clock::now();
+    if (group.size() > 1 || !q.waiting.empty()) {
+        q.last_concurrent = q.last_end;
+    }
+    std::vector<GroupWrite*> answered;
+    for (GroupWrite* w : group) {
+        if (w->async) {
+            answered.push_back(w);
+        } else {
+            w->done = true;
+            w->wake.notify_one();  // the caller running this group has no one waiting on it
+        }
+    }
+    if (q.held) {
+        q.idle.notify_all();  // the checkpointer goes first; Release wakes the next runner
+    } else {
+        q.WakeNextRunner();
+    }
+    if (answered.empty()) {
+        return;
+    }
+    // The asynchronous writes' answers, outside the lock (they may write a response, wake the
+    // relay, or even start another write).
+    lock.unlock();
+    for (GroupWrite* w : answered) {
+        try {
+            w->on_done(w->error);
+        } catch (const std::exception& e) {
+            log::Error("an asynchronous write's completion threw", {{"error", e.what()}});
+        } catch (...) {
+            log::Error("an asynchronous write's completion threw", {{"error", "unknown exception"}});
+        }
+        delete w;
+    }
+    lock.lock();
 }
 
 void Database::RunGroup(const std::vector<GroupWrite*>& group) {
@@ -749,7 +844,18 @@ private:
     std::thread thread_;  // last: starts once the rest is ready
 };
 
-Database::~Database() = default;
+Database::~Database() {
+    // The writer runs what is still queued (answering each), then ends, before the pool goes.
+    WriteQueue& q = *writes_;
+    {
+        std::lock_guard lock(q.mutex);
+        q.stopping = true;
+        q.writer_wake.notify_one();
+    }
+    if (q.writer.joinable()) {
+        q.writer.join();
+    }
+}
 
 std::unique_ptr<Database> Database::Open(const std::string& url, std::size_t pool_size) {
     Options options;

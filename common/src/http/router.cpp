@@ -27,6 +27,14 @@ std::vector<std::string_view> Split(std::string_view path) {
 // Request paths have one canonical form (DESIGN.md section 13): they start with '/', and have
 // no empty segment ("//", a trailing '/') and no "." or ".." segment; anything else matches no
 // route (404), so that the ingress and the router agree on what reaches a route.
+std::vector<std::string> PatternSegments(std::string_view pattern) {
+    std::vector<std::string> segments;
+    for (auto s : Split(pattern)) {
+        segments.emplace_back(s);
+    }
+    return segments;
+}
+
 std::optional<std::vector<std::string_view>> CanonicalSegments(std::string_view path) {
     if (path.empty() || path.front() != '/') {
         return std::nullopt;
@@ -72,12 +80,15 @@ bool Matches(const Route& route,
 }  // namespace
 
 void Router::Add(Method method, std::string pattern, Handler handler, Dispatch d) {
-    std::vector<std::string> segments;
-    for (auto s : Split(pattern)) {
-        segments.emplace_back(s);
-    }
+    auto segments = PatternSegments(pattern);
     routes_.push_back(
-        Route{method, std::move(pattern), std::move(segments), std::move(handler), d});
+        Route{method, std::move(pattern), std::move(segments), std::move(handler), {}, d});
+}
+
+void Router::AddAsync(Method method, std::string pattern, AsyncHandler handler, Dispatch d) {
+    auto segments = PatternSegments(pattern);
+    routes_.push_back(
+        Route{method, std::move(pattern), std::move(segments), {}, std::move(handler), d});
 }
 
 std::optional<Router::Match> Router::Find(Method method, std::string_view path) const {

@@ -509,8 +509,8 @@ private:
         call->route = match->route;
         call->request.SetParams(std::move(match->params));
         if (call->route->dispatch == Dispatch::kInline) {
-            Run(*call);
-        } else if (!workers_->TryPost([this, call] { Run(*call); })) {
+            Run(call);
+        } else if (!workers_->TryPost([this, call] { Run(call); })) {
             // The queue in front of the workers is full: shed the request now rather than let
             // every client wait behind it.
             Finish(*call, ErrorResponse(ServiceUnavailableError("Server busy, please retry")));
@@ -536,30 +536,91 @@ private:
 
     // The one error middleware: typed errors (HTTP, domain, database: ToHttpError) become their
     // status and the contract's body; anything else is 500 "Something went wrong" with details only in the log.
-    void Run(Call& call) {
-        log::ScopedContext context(call.request.request_id(), call.request.trace_id());
-        Response response;
+    static Response ErrorAnswer(std::exception_ptr error) {
         try {
-            response = call.route->handler(call.request);
+            std::rethrow_exception(std::move(error));
         } catch (const std::exception& e) {
             if (auto mapped = ToHttpError(e)) {
-                response = ErrorResponse(*mapped);
                 if (mapped->status() >= 500) {
                     log::Warn("request failed: dependency unavailable", {{"error", e.what()}});
                 }
-            } else {
-                log::Error("unhandled exception in handler", {{"error", e.what()}});
-                response = ErrorResponse(HttpError(500, "Something went wrong"));
+                return ErrorResponse(*mapped);
+            }
+            log::Error("unhandled exception in handler", {{"error", e.what()}});
+        } catch (...) {
+            log::Error("unhandled exception in handler", {{"error", "not a std::exception"}});
+        }
+        return ErrorResponse(HttpError(500, "Something went wrong"));
+    }
+
+    // What stands behind an async route's Reply: the first answer finishes the call.
+    class AsyncAnswer final : public Reply::Target {
+    public:
+        AsyncAnswer(Impl& impl, std::shared_ptr<Call> call)
+            : impl_(impl), call_(std::move(call)) {}
+        ~AsyncAnswer() override {
+            if (answered_.exchange(true)) {
+                return;
+            }
+            try {
+                log::ScopedContext context(call_->request.request_id(), call_->request.trace_id());
+                log::Error("a handler dropped its reply without answering");
+                impl_.Finish(*call_, ErrorResponse(HttpError(500, "Something went wrong")));
+            } catch (...) {
             }
         }
-        Finish(call, std::move(response));
+        void Answer(Response response) override {
+            if (First()) {
+                impl_.Finish(*call_, std::move(response));
+            }
+        }
+        void Fail(std::exception_ptr error) override {
+            if (First()) {
+                log::ScopedContext context(call_->request.request_id(), call_->request.trace_id());
+                impl_.Finish(*call_, ErrorAnswer(std::move(error)));
+            }
+        }
+
+    private:
+        bool First() {
+            if (!answered_.exchange(true)) {
+                return true;
+            }
+            log::ScopedContext context(call_->request.request_id(), call_->request.trace_id());
+            log::Warn("a request answered twice: the second answer is dropped");
+            return false;
+        }
+        Impl& impl_;
+        std::shared_ptr<Call> call_;
+        std::atomic<bool> answered_{false};
+    };
+
+    void Run(const std::shared_ptr<Call>& call) {
+        log::ScopedContext context(call->request.request_id(), call->request.trace_id());
+        if (call->route->async_handler) {
+            auto answer = std::make_shared<AsyncAnswer>(*this, call);
+            try {
+                call->route->async_handler(call->request, Reply(answer));
+            } catch (...) {
+                answer->Fail(std::current_exception());
+            }
+            return;
+        }
+        Response response;
+        try {
+            response = call->route->handler(call->request);
+        } catch (...) {
+            response = ErrorAnswer(std::current_exception());
+        }
+        Finish(*call, std::move(response));
     }
 
     // A request's two metric children, looked up once per (route, method, status) and thread:
     // Family::With builds its labels and takes the family's lock, which cost every request
     // allocations and contention (issue 20). The threads that call Finish are this server's own
-    // (I/O and workers), so a thread's cache dies with them; the server id keeps two servers of
-    // one process (tests) apart.
+    // (I/O and workers), so a thread's cache dies with them, and those that answer an async
+    // route's Reply (a database's writer thread); the server id keeps two servers of one process
+    // (tests) apart, so an entry of a server that is gone is never used again.
     struct RequestMetrics {
         metrics::Counter* requests = nullptr;
         metrics::Histogram* latency = nullptr;

@@ -10,6 +10,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <exception>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,14 @@ public:
                   const std::string& title,
                   util::Cents price,
                   const std::string& traceparent);
+    // Create without holding the caller's thread until the commit (TicketsTransactions::
+    // RunAsync): done(ticket, nullptr) once it committed, done(ticket, error) when nothing was
+    // kept; done may run before this returns or on another thread.
+    void CreateAsync(const std::string& user_id,
+                     const std::string& title,
+                     util::Cents price,
+                     const std::string& traceparent,
+                     std::function<void(const Ticket&, std::exception_ptr)> done);
     // Unreserved tickets, one page (newest first unless the page asks oldest first).
     std::vector<Ticket> ListUnreserved(const PageRequest& page);
     // The seller's own tickets in every state, one page, in the same order.
@@ -55,6 +65,8 @@ public:
     std::uint64_t write_conflicts() const { return write_conflicts_.load(); }
 
 private:
+    Ticket NewTicket(const std::string& user_id, const std::string& title, util::Cents price);
+
     TicketsTransactions& transactions_;
     const util::Clock& clock_;
     util::IdGenerator& ids_;

@@ -23,14 +23,16 @@ void AppendTicketJson(std::string& out, const Ticket& ticket);
 // An answer whose body is the one ticket (GET, POST, PUT).
 http::Response TicketAnswer(int status, const Ticket& ticket);
 
-http::Handler CreateTicketHandler(TicketService& service, const auth::SessionSettings& session);
+http::AsyncHandler CreateTicketHandler(TicketService& service,
+                                       const auth::SessionSettings& session);
 http::Handler ListTicketsHandler(TicketService& service);
 http::Handler ListMyTicketsHandler(TicketService& service, const auth::SessionSettings& session);
 http::Handler ShowTicketHandler(TicketService& service);
 http::Handler UpdateTicketHandler(TicketService& service, const auth::SessionSettings& session);
 
 // All four routes under /api/tickets; GET /api/tickets/:id (one row) dispatched as `reads`
-// (ServiceBuilder::ReadDispatch).
+// (ServiceBuilder::ReadDispatch), and POST /api/tickets too: on SQLite it blocks nowhere (its
+// write is queued, TicketService::CreateAsync), on PostgreSQL it runs its transaction.
 http::Router BuildRouter(TicketService& service,
                          const auth::SessionSettings& session,
                          http::Dispatch reads);

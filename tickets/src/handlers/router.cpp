@@ -6,7 +6,7 @@ http::Router BuildRouter(TicketService& service,
                          const auth::SessionSettings& session,
                          http::Dispatch reads) {
     http::Router router;
-    router.Post("/api/tickets", CreateTicketHandler(service, session));
+    router.PostAsync("/api/tickets", CreateTicketHandler(service, session), reads);
     // Pages (up to 100 rows to read and serialise) stay on a worker: inline, they held the I/O
     // thread long enough for other connections to time out.
     router.Get("/api/tickets", ListTicketsHandler(service));

@@ -167,6 +167,20 @@ public:
     template <class F>
     std::invoke_result_t<F&, soci::session&> Transaction(F&& f);
 
+    // Transaction without waiting for it. On SQLite, `work` joins the queue of writes and
+    // returns at once; a writer thread of this Database (started by the first call) runs it in
+    // the next group with the others, commits, and then calls done(nullptr), or done(error) with
+    // what work or the commit threw, translated as Transaction would. So a caller that must
+    // answer only after the commit (an HTTP handler) need not hold a thread while it waits.
+    // `done` runs on the thread that ran the group, outside any lock: it must not block for long
+    // (it delays the next group), may call TransactionAsync again, and must not call
+    // Transaction (that would wait for a group behind itself). What it throws is logged. On
+    // PostgreSQL, where transactions do not queue, it runs the transaction now, on the caller's
+    // thread, and calls done before returning. Writes still queued when the Database is
+    // destroyed are run and answered first.
+    void TransactionAsync(std::function<void(soci::session&)> work,
+                          std::function<void(std::exception_ptr)> done);
+
     // Runs f(soci::session&) on a leased session in autocommit mode: for reads that need no
     // transaction. A transaction f leaves open is rolled back when the lease ends.
     template <class F>
@@ -218,6 +232,10 @@ private:
     struct WriteQueue;
     static constexpr std::size_t kMaxGroup = 64;
     void WriteInGroup(const std::function<void(soci::session&)>& work);
+    // Called with the queue's lock held, no group running and writes waiting: runs the oldest of
+    // them as a group and answers them. Returns with the lock held.
+    void RunNextGroup(std::unique_lock<std::mutex>& lock, bool may_linger);
+    void WriterLoop();  // the writer thread (TransactionAsync)
     bool ShouldLinger(const WriteQueue& q) const;
     void RunGroup(const std::vector<GroupWrite*>& group);
 

@@ -25,7 +25,9 @@
 // session belong to the one call they are handed to.
 #pragma once
 
+#include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -96,6 +98,25 @@ private:
         if (events_added && events_written_) {
             events_written_();
         }
+    }
+
+    void ExecuteAsync(std::function<void(U&)> work,
+                      std::function<void(std::exception_ptr)> done) override {
+        auto events_added = std::make_shared<bool>(false);
+        db_.TransactionAsync(
+            [work = std::move(work), events_added](soci::session& session) {
+                SqlOutbox outbox(session, /*writable=*/true);
+                SqlInbox inbox(session, /*writable=*/true);
+                S uow(session, outbox, inbox);
+                work(uow);
+                *events_added = outbox.added();
+            },
+            [this, events_added, done = std::move(done)](std::exception_ptr error) {
+                if (!error && *events_added && events_written_) {
+                    events_written_();
+                }
+                done(std::move(error));
+            });
     }
 
     db::Database& db_;

@@ -35,6 +35,7 @@
 // call it is handed to and must not be kept after it returns.
 #pragma once
 
+#include <exception>
 #include <functional>
 #include <optional>
 #include <span>
@@ -107,6 +108,16 @@ public:
     template <class F>
     std::invoke_result_t<F&, U&> Run(F&& work) {
         return Invoke(Mode::kTransaction, work);
+    }
+
+    // Run without holding the caller until the commit: work(uow) runs in one transaction, as in
+    // Run, and done(nullptr) is called once it committed, or done(error) with what work or the
+    // commit threw (nothing of it kept, no event published). `done` may be called before RunAsync
+    // returns or later on another thread (SqlTransactionRunner on SQLite: the database's writer
+    // thread, db::Database::TransactionAsync, which also says what done must not do); work must
+    // own, or outlive the call with, everything it uses.
+    void RunAsync(std::function<void(U&)> work, std::function<void(std::exception_ptr)> done) {
+        ExecuteAsync(std::move(work), std::move(done));
     }
 
     // Runs work(uow) for reads, outside any transaction (each read sees what is committed at the
@@ -186,6 +197,18 @@ protected:
 
     // Runs work on a unit of work in `mode`, with Run's and Read's guarantees.
     virtual void Execute(Mode mode, const std::function<void(U&)>& work) = 0;
+
+    // RunAsync's guarantees. By default: Execute now, then done on the caller's thread.
+    virtual void ExecuteAsync(std::function<void(U&)> work,
+                              std::function<void(std::exception_ptr)> done) {
+        std::exception_ptr error;
+        try {
+            Execute(Mode::kTransaction, work);
+        } catch (...) {
+            error = std::current_exception();
+        }
+        done(std::move(error));
+    }
 
 private:
     template <class F>

@@ -38,6 +38,35 @@ protected:
     std::unique_ptr<Database> db_;
 };
 
+// On PostgreSQL, TransactionAsync does not queue: it runs the transaction on the caller's
+// thread and answers before returning; a failure is the answer's, not an exception.
+TEST_F(PostgresDatabaseTest, TransactionAsyncRunsNowAndAnswersBeforeReturning) {
+    bool answered = false;
+    std::exception_ptr outcome;
+    db_->TransactionAsync([](soci::session& s) { s << "INSERT INTO t VALUES (7)"; },
+                          [&](std::exception_ptr error) {
+                              answered = true;
+                              outcome = error;
+                          });
+    EXPECT_TRUE(answered);
+    EXPECT_FALSE(outcome);
+    EXPECT_EQ(Count(), 1);
+    answered = false;
+    db_->TransactionAsync(
+        [](soci::session& s) {
+            s << "INSERT INTO t VALUES (8)";
+            throw std::runtime_error("refused after the insert");
+        },
+        [&](std::exception_ptr error) {
+            answered = true;
+            outcome = error;
+        });
+    EXPECT_TRUE(answered);
+    ASSERT_TRUE(outcome);
+    EXPECT_THROW(std::rethrow_exception(outcome), std::runtime_error);
+    EXPECT_EQ(Count(), 1);  // the failed one kept nothing
+}
+
 TEST_F(PostgresDatabaseTest, PingIsFalseWhileServerIsDown) {
     ASSERT_TRUE(db_->Ping());
 

@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -435,6 +436,132 @@ TEST_F(ServerLanesTest, APortInUseStillRefusesASecondServer) {
     EXPECT_EQ(HttpClient("http://127.0.0.1:" + std::to_string(first->port())).Get("/thread").status,
               200);
     first->Stop();
+}
+
+// Routes answered through a Reply (Router::AddAsync): later, from another thread, with an
+// error, twice, or never. Each on a server with one I/O thread and the handlers inline, as
+// tickets' POST runs on SQLite.
+class AsyncRouteTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        log::Init("test", log::Level::kWarn);
+        Router router;
+        router.Get("/hello", [](Request&) { return Response::Json(200, {{"hello", "world"}}); },
+                   Dispatch::kInline);
+        // Keeps the reply: the test answers it later, from its own thread.
+        router.AddAsync(
+            Method::kGet,
+            "/held",
+            [this](Request&, Reply reply) {
+                std::lock_guard lock(mu_);
+                held_.push_back(std::move(reply));
+                cv_.notify_all();
+            },
+            Dispatch::kInline);
+        router.AddAsync(
+            Method::kGet,
+            "/refused-now",
+            [](Request&, Reply) { throw BadRequestError("Refused before any answer"); },
+            Dispatch::kInline);
+        router.AddAsync(
+            Method::kGet,
+            "/twice",
+            [](Request&, Reply reply) {
+                reply(Response::Json(200, {{"answer", "first"}}));
+                reply(Response::Json(201, {{"answer", "second"}}));
+                throw std::runtime_error("thrown after answering");
+            },
+            Dispatch::kInline);
+        router.AddAsync(
+            Method::kGet, "/dropped", [](Request&, Reply) {}, Dispatch::kInline);
+        ServerOptions options;
+        options.address = "127.0.0.1";
+        options.port = 0;
+        options.io_threads = 1;
+        options.workers = 2;
+        server_ = std::make_unique<Server>(options, std::move(router), registry_);
+        server_->Start();
+        base_ = "http://127.0.0.1:" + std::to_string(server_->port());
+    }
+
+    void TearDown() override {
+        {
+            std::lock_guard lock(mu_);
+            held_.clear();  // a reply never answered answers 500 as it goes
+        }
+        server_->Stop();
+    }
+
+    // The reply of the n-th request to /held, once it arrived.
+    std::optional<Reply> Held(std::size_t n) {
+        std::unique_lock lock(mu_);
+        if (!cv_.wait_for(lock, 10s, [&] { return held_.size() > n; })) {
+            return std::nullopt;
+        }
+        return held_[n];
+    }
+
+    metrics::Registry registry_;
+    std::unique_ptr<Server> server_;
+    std::string base_;
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<Reply> held_;
+};
+
+// While a request waits for its answer, the one I/O thread serves other connections; the answer
+// given from another thread reaches the right client.
+TEST_F(AsyncRouteTest, AWaitingRequestHoldsNoThreadAndIsAnsweredFromAnother) {
+    auto waiting = std::async(std::launch::async, [&] { return HttpClient(base_).Get("/held"); });
+    auto reply = Held(0);
+    ASSERT_TRUE(reply.has_value());
+    EXPECT_EQ(HttpClient(base_).Get("/hello").status, 200);  // not stuck behind /held
+    std::thread([reply = *reply] { reply(Response::Json(200, {{"answered", "later"}})); }).join();
+    auto r = waiting.get();
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.Json()["answered"], "later");
+    EXPECT_TRUE(r.Header("X-Request-Id").has_value());
+}
+
+// An error given as the answer is shaped as a handler's thrown error: a typed error keeps its
+// status and message, anything else is 500 without its details.
+TEST_F(AsyncRouteTest, AnErrorAnswerIsShapedAsAThrownOne) {
+    auto typed = std::async(std::launch::async, [&] { return HttpClient(base_).Get("/held"); });
+    auto first = Held(0);
+    ASSERT_TRUE(first.has_value());
+    (*first)(std::make_exception_ptr(ConflictError()));
+    auto r = typed.get();
+    EXPECT_EQ(r.status, 409);
+    EXPECT_EQ(r.Json()["errors"][0]["message"], "Conflict, please retry");
+
+    auto untyped = std::async(std::launch::async, [&] { return HttpClient(base_).Get("/held"); });
+    auto second = Held(1);
+    ASSERT_TRUE(second.has_value());
+    (*second)(std::make_exception_ptr(std::runtime_error("secret internal detail")));
+    r = untyped.get();
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.body.find("secret"), std::string::npos);
+}
+
+TEST_F(AsyncRouteTest, AHandlerThatThrowsBeforeAnsweringIsAnsweredWithItsError) {
+    auto r = HttpClient(base_).Get("/refused-now");
+    EXPECT_EQ(r.status, 400);
+    EXPECT_EQ(r.Json()["errors"][0]["message"], "Refused before any answer");
+}
+
+// The first answer stands: a second one, and an exception thrown after answering, change nothing.
+TEST_F(AsyncRouteTest, OnlyTheFirstAnswerIsSent) {
+    HttpClient client(base_);
+    auto r = client.Get("/twice");
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.Json()["answer"], "first");
+    EXPECT_EQ(client.Get("/hello").status, 200);  // the connection carries on, nothing extra on it
+}
+
+TEST_F(AsyncRouteTest, AReplyNeverAnsweredIs500) {
+    auto r = HttpClient(base_).Get("/dropped");
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(r.Json(), nlohmann::json::parse(R"({"errors":[{"message":"Something went wrong"}]})"));
 }
 
 }  // namespace
