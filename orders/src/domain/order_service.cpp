@@ -1,5 +1,7 @@
 #include "domain/order_service.hpp"
 
+#include <memory>
+
 #include "common/domain/errors.hpp"
 
 namespace ticketing::orders {
@@ -16,6 +18,26 @@ OrderService::OrderService(OrdersTransactions& transactions,
                            std::chrono::seconds expiration_window)
     : transactions_(transactions), clock_(clock), ids_(ids), window_(expiration_window) {}
 
+Order OrderService::Reserve(OrdersUnitOfWork& uow,
+                            const std::string& user_id,
+                            const std::string& ticket_id,
+                            const std::string& traceparent,
+                            util::TimePoint now) {
+    auto ticket = uow.tickets().Find(ticket_id);
+    if (!ticket) {
+        throw domain::NotFoundError();
+    }
+    Order o{ids_.NewId(), user_id, OrderStatus::kCreated, now + window_, 0, now, *ticket};
+    if (!uow.orders().Insert(o)) {
+        throw domain::RuleViolation(std::string(kTicketReserved));
+    }
+    uow.outbox().Add(
+        events::OrderCreated{
+            o.id, o.version, o.status, o.user_id, o.expires_at, {o.ticket.id, o.ticket.price}},
+        {traceparent, now});
+    return o;
+}
+
 Order OrderService::Create(const std::string& user_id,
                            const std::string& ticket_id,
                            const std::string& traceparent) {
@@ -24,20 +46,31 @@ Order OrderService::Create(const std::string& user_id,
     }
     const auto now = clock_.Now();
     return transactions_.Run([&](OrdersUnitOfWork& uow) {
-        auto ticket = uow.tickets().Find(ticket_id);
-        if (!ticket) {
-            throw domain::NotFoundError();
-        }
-        Order o{ids_.NewId(), user_id, OrderStatus::kCreated, now + window_, 0, now, *ticket};
-        if (!uow.orders().Insert(o)) {
-            throw domain::RuleViolation(std::string(kTicketReserved));
-        }
-        uow.outbox().Add(
-            events::OrderCreated{
-                o.id, o.version, o.status, o.user_id, o.expires_at, {o.ticket.id, o.ticket.price}},
-            {traceparent, now});
-        return o;
+        return Reserve(uow, user_id, ticket_id, traceparent, now);
     });
+}
+
+void OrderService::CreateAsync(
+    const std::string& user_id,
+    const std::string& ticket_id,
+    const std::string& traceparent,
+    std::function<void(const std::optional<Order>&, std::exception_ptr)> done) {
+    if (!util::IsValidId(ticket_id)) {
+        throw domain::NotFoundError();
+    }
+    const auto now = clock_.Now();
+    auto order = std::make_shared<std::optional<Order>>();
+    transactions_.RunAsync(
+        [this, order, user_id, ticket_id, traceparent, now](OrdersUnitOfWork& uow) {
+            order->emplace(Reserve(uow, user_id, ticket_id, traceparent, now));
+        },
+        [order, done = std::move(done)](std::exception_ptr error) {
+            if (error) {
+                done(std::nullopt, std::move(error));
+            } else {
+                done(*order, nullptr);
+            }
+        });
 }
 
 std::vector<Order> OrderService::List(const std::string& user_id) {

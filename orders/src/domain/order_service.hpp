@@ -6,6 +6,9 @@
 #pragma once
 
 #include <chrono>
+#include <exception>
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +37,14 @@ public:
     Order Create(const std::string& user_id,
                  const std::string& ticket_id,
                  const std::string& traceparent);
+    // Create without holding the caller's thread until the commit (OrdersTransactions::RunAsync):
+    // done(order, nullptr) once it committed, done(nullopt, error) with Create's errors
+    // otherwise. A malformed ticket id throws NotFoundError before anything is queued; done may
+    // run before this returns or on another thread.
+    void CreateAsync(const std::string& user_id,
+                     const std::string& ticket_id,
+                     const std::string& traceparent,
+                     std::function<void(const std::optional<Order>&, std::exception_ptr)> done);
     // The user's orders, oldest first, each with its ticket.
     std::vector<Order> List(const std::string& user_id);
     // NotFoundError unknown; NotOwnerError another user's order.
@@ -46,6 +57,13 @@ public:
                 const std::string& traceparent);
 
 private:
+    // Create's transaction: the order on the replica's ticket, and its order:created.
+    Order Reserve(OrdersUnitOfWork& uow,
+                  const std::string& user_id,
+                  const std::string& ticket_id,
+                  const std::string& traceparent,
+                  util::TimePoint now);
+
     OrdersTransactions& transactions_;
     const util::Clock& clock_;
     util::IdGenerator& ids_;

@@ -7,14 +7,25 @@
 namespace ticketing::orders {
 
 // POST /api/orders {ticketId} → 201 order; checks: 401, ticketId present, 404, 400 reserved.
-http::Handler CreateOrderHandler(OrderService& service, const auth::SessionSettings& session) {
-    return [&service, &session](http::Request& req) {
+// Answered once the order and its event have committed, from the thread that committed them:
+// the request holds no thread while its write waits for its group (issue 20).
+http::AsyncHandler CreateOrderHandler(OrderService& service,
+                                      const auth::SessionSettings& session) {
+    return [&service, &session](http::Request& req, http::Reply reply) {
         auto user = auth::RequireAuth(req, session);
         validation::Validator v(req.JsonBody());
         std::string ticket_id = v.Id("ticketId", "TicketId must be provided");
         v.Check();
-        Order order = service.Create(user.id, ticket_id, req.traceparent());
-        return http::Response::Json(201, ToJson(order));
+        service.CreateAsync(user.id,
+                            ticket_id,
+                            req.traceparent(),
+                            [reply](const std::optional<Order>& order, std::exception_ptr error) {
+                                if (error) {
+                                    reply(std::move(error));
+                                } else {
+                                    reply(http::Response::Json(201, ToJson(*order)));
+                                }
+                            });
     };
 }
 

@@ -15,13 +15,14 @@ namespace ticketing::orders {
 // {id, userId, status, expiresAt, version, ticket: {id, title, price, version}}
 nlohmann::json ToJson(const Order& order);
 
-http::Handler CreateOrderHandler(OrderService& service, const auth::SessionSettings& session);
+http::AsyncHandler CreateOrderHandler(OrderService& service,
+                                      const auth::SessionSettings& session);
 http::Handler ListOrdersHandler(OrderService& service, const auth::SessionSettings& session);
 http::Handler ShowOrderHandler(OrderService& service, const auth::SessionSettings& session);
 http::Handler CancelOrderHandler(OrderService& service, const auth::SessionSettings& session);
 
 // The routes under /api/orders; GET /api/orders/:id (one row) dispatched as `reads`
-// (ServiceBuilder::ReadDispatch).
+// (ServiceBuilder::ReadDispatch), and POST /api/orders too (its write queued on SQLite).
 http::Router BuildRouter(OrderService& service,
                          const auth::SessionSettings& session,
                          http::Dispatch reads);

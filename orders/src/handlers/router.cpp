@@ -6,7 +6,8 @@ http::Router BuildRouter(OrderService& service,
                          const auth::SessionSettings& session,
                          http::Dispatch reads) {
     http::Router router;
-    router.Post("/api/orders", CreateOrderHandler(service, session));
+    // On SQLite it blocks nowhere (its write is queued, OrderService::CreateAsync).
+    router.PostAsync("/api/orders", CreateOrderHandler(service, session), reads);
     router.Get("/api/orders", ListOrdersHandler(service, session));  // a page: on a worker
     router.Get("/api/orders/:id", ShowOrderHandler(service, session), reads);
     router.Delete("/api/orders/:id", CancelOrderHandler(service, session));
