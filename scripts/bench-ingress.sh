@@ -214,7 +214,10 @@ measure() { # key label path-or-url [wrk options...]
     "${ERRORS[$key]:-no errors}" "${RPS[reference]:+, ratio $(ratio "$key")}" >&2
 }
 
-ratio() { awk -v a="${RPS[$1]:-}" -v b="${RPS[reference]:-}" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+# The ratio to the reference, printed to two decimals; `ratio KEY exact` unrounded, for the
+# verdicts (0.1499 is printed 0.15 but does not meet 0.15).
+ratio() { awk -v a="${RPS[$1]:-}" -v b="${RPS[reference]:-}" -v exact="${2:-}" 'BEGIN {
+  if (a == "" || b == "" || b == 0) print "-"; else if (exact != "") print a / b; else printf "%.2f", a / b }'; }
 
 # The floor through the ingress, right after GET /api/tickets/:id and with the stack as quiet:
 # tickets' only replica stops and ticketing-hello takes its port, so the GET crosses the same
@@ -376,7 +379,7 @@ fi
 verdict() { # key min-ratio max-p99-ms (either may be "")
   local key=$1
   [ -n "${RPS[$key]:-}" ] || { echo "-"; return; }
-  awk -v r="$(ratio "$key")" -v p="${P99[$key]}" -v min="$2" -v max="$3" -v errs="${ERRORS[$key]:-}" 'BEGIN {
+  awk -v r="$(ratio "$key" exact)" -v p="${P99[$key]}" -v min="$2" -v max="$3" -v errs="${ERRORS[$key]:-}" 'BEGIN {
     ok = 1
     if (min != "" && (r == "-" || r + 0 < min + 0)) ok = 0
     if (max != "" && p + 0 >= max + 0) ok = 0
