@@ -2,6 +2,9 @@
 // (common/testing/orders): the rules of each route and event, the events they commit in order,
 // and what a lost race, a redelivery or a failed commit leaves behind. The SQL behind the same
 // ports is tested in tests/integration/orders.
+#include <exception>
+#include <optional>
+
 #include <gtest/gtest.h>
 
 #include "common/db/errors.hpp"
@@ -80,6 +83,40 @@ TEST_F(OrdersDomainTest, ACreateWhoseCommitFailsKeepsNoOrderAndNoEvent) {
     EXPECT_TRUE(service_.List(kBuyer).empty());
     EXPECT_TRUE(Published<events::OrderCreated>().empty());
     EXPECT_EQ(service_.Create(kOther, kTicket, "").status, OrderStatus::kCreated);  // still free
+}
+
+// CreateAsync (POST /api/orders): the committed order, or Create's refusal as the answer's
+// error; a malformed id is refused before anything is queued.
+TEST_F(OrdersDomainTest, CreateAsyncAnswersTheOrderOrTheRefusal) {
+    std::optional<Order> first;
+    service_.CreateAsync(kBuyer, kTicket, "tp",
+                         [&](const std::optional<Order>& o, std::exception_ptr e) {
+                             EXPECT_FALSE(e);
+                             first = o;
+                         });
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->status, OrderStatus::kCreated);
+    EXPECT_EQ(service_.Get(kBuyer, first->id).id, first->id);
+    EXPECT_EQ(Published<events::OrderCreated>().size(), 1u);
+
+    std::exception_ptr refusal;
+    bool called = false;
+    service_.CreateAsync(kOther, kTicket, "", [&](const std::optional<Order>& o, std::exception_ptr e) {
+        called = true;
+        EXPECT_FALSE(o.has_value());
+        refusal = e;
+    });
+    ASSERT_TRUE(called);
+    EXPECT_EQ(DomainErrorOf([&] { std::rethrow_exception(refusal); }),
+              "rule: Ticket is already reserved");
+    EXPECT_EQ(DomainErrorOf([&] {
+                  service_.CreateAsync(kBuyer, "not-an-id", "",
+                                       [](const std::optional<Order>&, std::exception_ptr) {
+                                           ADD_FAILURE() << "answered a malformed id";
+                                       });
+              }),
+              "not found");
+    EXPECT_EQ(Published<events::OrderCreated>().size(), 1u);
 }
 
 TEST_F(OrdersDomainTest, CreateRejectsUnknownAndMalformedTicketsAsNotFound) {

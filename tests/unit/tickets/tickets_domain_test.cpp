@@ -2,6 +2,9 @@
 // (common/testing/tickets): the rules of each route and order event, the events they commit in
 // order, and what a lost race, a redelivery or a failed commit leaves behind. The SQL behind the
 // same ports is tested in tests/integration/tickets.
+#include <exception>
+#include <optional>
+
 #include <gtest/gtest.h>
 
 #include "common/db/errors.hpp"
@@ -89,6 +92,34 @@ TEST_F(TicketsDomainTest, ACreateWhoseCommitFailsKeepsNoTicketAndNoEvent) {
     EXPECT_THROW(Create(), db::UnavailableError);
     EXPECT_TRUE(service_.ListOfSeller(kSeller, {}).empty());
     EXPECT_TRUE(Published<events::TicketCreated>().empty());
+}
+
+// CreateAsync (POST /api/tickets): the same ticket and event as Create, given to `done` once
+// committed; a failed commit gives `done` the error and keeps nothing.
+TEST_F(TicketsDomainTest, CreateAsyncAnswersTheCommittedTicketOrTheFailure) {
+    std::optional<Ticket> answered;
+    std::exception_ptr failure;
+    service_.CreateAsync(kSeller, "Concert", 1999, "tp", [&](const Ticket& t, std::exception_ptr e) {
+        answered = t;
+        failure = e;
+    });
+    ASSERT_TRUE(answered.has_value());
+    EXPECT_FALSE(failure);
+    EXPECT_EQ(Stored(answered->id), *answered);
+    ASSERT_EQ(Published<events::TicketCreated>().size(), 1u);
+    EXPECT_EQ(Published<events::TicketCreated>()[0],
+              (events::TicketCreated{answered->id, 0, "Concert", 1999, kSeller}));
+
+    transactions_.FailNextCommit();
+    answered.reset();
+    service_.CreateAsync(kSeller, "Lost", 100, "tp", [&](const Ticket& t, std::exception_ptr e) {
+        answered = t;
+        failure = e;
+    });
+    ASSERT_TRUE(failure);
+    EXPECT_THROW(std::rethrow_exception(failure), db::UnavailableError);
+    EXPECT_FALSE(tickets_.Find(answered->id).has_value());
+    EXPECT_EQ(Published<events::TicketCreated>().size(), 1u);
 }
 
 TEST_F(TicketsDomainTest, GetReturnsTheTicketAndNotFoundForUnknownOrMalformedIds) {
