@@ -508,7 +508,8 @@ private:
         }
         call->route = match->route;
         call->request.SetParams(std::move(match->params));
-        if (call->route->dispatch == Dispatch::kInline) {
+        if (call->route->dispatch == Dispatch::kInline &&
+            call->request.body().size() <= options_.inline_body_bytes) {
             Run(call);
         } else if (!workers_->TryPost([this, call] { Run(call); })) {
             // The queue in front of the workers is full: shed the request now rather than let

@@ -56,6 +56,10 @@ struct ServerOptions {
     // Larger JSON bodies are answered 413. Bodies beyond 16× this are cut off by closing the
     // connection (the ingress limits bodies to 1 MB before they get here).
     std::size_t max_body_bytes = 1024 * 1024;
+    // A request to a Dispatch::kInline route whose body is larger than this runs on a worker
+    // all the same: parsing a megabyte of JSON would hold the I/O thread, and every other
+    // connection on it, for milliseconds.
+    std::size_t inline_body_bytes = 16 * 1024;
     // How long Stop waits for in-flight requests before closing anyway.
     std::chrono::milliseconds shutdown_grace{std::chrono::seconds(20)};
     // A handler that takes longer than this gets its connection closed by RESTinio.

@@ -474,6 +474,14 @@ protected:
             Dispatch::kInline);
         router.AddAsync(
             Method::kGet, "/dropped", [](Request&, Reply) {}, Dispatch::kInline);
+        // Says which thread ran it (an inline route: the I/O thread, unless its body is large).
+        auto thread_answer = [](Request&, Reply reply) {
+            std::ostringstream id;
+            id << std::this_thread::get_id();
+            reply(Response::Json(200, {{"thread", id.str()}}));
+        };
+        router.AddAsync(Method::kGet, "/thread", thread_answer, Dispatch::kInline);
+        router.AddAsync(Method::kPost, "/thread", thread_answer, Dispatch::kInline);
         ServerOptions options;
         options.address = "127.0.0.1";
         options.port = 0;
@@ -556,6 +564,22 @@ TEST_F(AsyncRouteTest, OnlyTheFirstAnswerIsSent) {
     EXPECT_EQ(r.status, 200);
     EXPECT_EQ(r.Json()["answer"], "first");
     EXPECT_EQ(client.Get("/hello").status, 200);  // the connection carries on, nothing extra on it
+}
+
+// An inline route runs on the I/O thread, but not with a large body: 1 MB of JSON parsed there
+// would hold every other connection of the thread. Tried: a small body, and one over
+// ServerOptions::inline_body_bytes (16 KB).
+TEST_F(AsyncRouteTest, AnInlineRouteWithALargeBodyRunsOnAWorker) {
+    HttpClient client(base_);
+    auto io = client.Get("/thread");
+    ASSERT_EQ(io.status, 200);
+    const std::string io_thread = io.Json()["thread"].get<std::string>();
+    auto small = client.Post("/thread", R"({"title":"small"})");
+    ASSERT_EQ(small.status, 200);
+    EXPECT_EQ(small.Json()["thread"], io_thread);
+    auto large = client.Post("/thread", R"({"title":")" + std::string(20 * 1024, 'x') + R"("})");
+    ASSERT_EQ(large.status, 200);
+    EXPECT_NE(large.Json()["thread"], io_thread);
 }
 
 TEST_F(AsyncRouteTest, AReplyNeverAnsweredIs500) {
