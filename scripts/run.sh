@@ -588,11 +588,15 @@ stack_ports() {
 }
 
 # Refuses to start over ports another process listens on: a second stack would otherwise let its
-# own nats-server or nginx fail, and its services talk to the first stack's.
+# own nats-server or nginx fail, and its services talk to the first stack's. It asks the kernel
+# for listening sockets (ss) rather than connecting: a connect to a free port of the ephemeral
+# range can succeed by connecting to itself (the kernel picks that very port as its source), and
+# a test's stack was once refused for a port nothing listened on.
 check_ports_free() {
-  local port what busy=()
+  local port what busy=() listening
+  listening=$(ss -Hltn 2>/dev/null | awk '{ n = split($4, a, ":"); print a[n] }' | sort -u)
   while read -r port what; do
-    if tcp_open "$port"; then busy+=("$port ($what)"); fi
+    if grep -qx "$port" <<<"$listening"; then busy+=("$port ($what)"); fi
   done < <(stack_ports)
   if [ ${#busy[@]} -gt 0 ]; then
     echo "error: another process listens on port(s) of this stack: ${busy[*]}" >&2

@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   build-essential g++ cmake ninja-build ccache pkg-config git curl ca-certificates python3 procps
+  # ss (scripts/run.sh: which ports something listens on)
+  iproute2
   # libraries (DESIGN.md section 2)
   libnats-dev libhiredis-dev nlohmann-json3-dev
   librestinio-dev libasio-dev libfmt-dev libhttp-parser-dev
