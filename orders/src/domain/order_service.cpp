@@ -18,38 +18,6 @@ OrderService::OrderService(OrdersTransactions& transactions,
                            std::chrono::seconds expiration_window)
     : transactions_(transactions), clock_(clock), ids_(ids), window_(expiration_window) {}
 
-Order OrderService::Reserve(OrdersUnitOfWork& uow,
-                            const std::string& user_id,
-                            const std::string& ticket_id,
-                            const std::string& traceparent,
-                            util::TimePoint now) {
-    auto ticket = uow.tickets().Find(ticket_id);
-    if (!ticket) {
-        throw domain::NotFoundError();
-    }
-    Order o{ids_.NewId(), user_id, OrderStatus::kCreated, now + window_, 0, now, *ticket};
-    if (!uow.orders().Insert(o)) {
-        throw domain::RuleViolation(std::string(kTicketReserved));
-    }
-    uow.outbox().Add(
-        events::OrderCreated{
-            o.id, o.version, o.status, o.user_id, o.expires_at, {o.ticket.id, o.ticket.price}},
-        {traceparent, now});
-    return o;
-}
-
-Order OrderService::Create(const std::string& user_id,
-                           const std::string& ticket_id,
-                           const std::string& traceparent) {
-    if (!util::IsValidId(ticket_id)) {
-        throw domain::NotFoundError();
-    }
-    const auto now = clock_.Now();
-    return transactions_.Run([&](OrdersUnitOfWork& uow) {
-        return Reserve(uow, user_id, ticket_id, traceparent, now);
-    });
-}
-
 void OrderService::CreateAsync(
     const std::string& user_id,
     const std::string& ticket_id,
@@ -62,7 +30,22 @@ void OrderService::CreateAsync(
     auto order = std::make_shared<std::optional<Order>>();
     transactions_.RunAsync(
         [this, order, user_id, ticket_id, traceparent, now](OrdersUnitOfWork& uow) {
-            order->emplace(Reserve(uow, user_id, ticket_id, traceparent, now));
+            auto ticket = uow.tickets().Find(ticket_id);
+            if (!ticket) {
+                throw domain::NotFoundError();
+            }
+            Order o{ids_.NewId(), user_id, OrderStatus::kCreated, now + window_, 0, now, *ticket};
+            if (!uow.orders().Insert(o)) {
+                throw domain::RuleViolation(std::string(kTicketReserved));
+            }
+            uow.outbox().Add(events::OrderCreated{o.id,
+                                                  o.version,
+                                                  o.status,
+                                                  o.user_id,
+                                                  o.expires_at,
+                                                  {o.ticket.id, o.ticket.price}},
+                             {traceparent, now});
+            order->emplace(std::move(o));
         },
         [order, done = std::move(done)](std::exception_ptr error) {
             if (error) {

@@ -33,14 +33,11 @@ public:
 
     // domain::NotFoundError when the ticket is unknown here (or the id is malformed);
     // RuleViolation kTicketReserved when it has an active order. expiresAt = now + the
-    // expiration window; publishes order:created.
-    Order Create(const std::string& user_id,
-                 const std::string& ticket_id,
-                 const std::string& traceparent);
-    // Create without holding the caller's thread until the commit (OrdersTransactions::RunAsync):
-    // done(order, nullptr) once it committed, done(nullopt, error) with Create's errors
-    // otherwise. A malformed ticket id throws NotFoundError before anything is queued; done may
-    // run before this returns or on another thread.
+    // expiration window; publishes order:created. Does not hold the caller's thread until the
+    // commit (OrdersTransactions::RunAsync): done(order, nullptr) once it committed,
+    // done(nullopt, error) with those errors otherwise. A malformed ticket id throws
+    // NotFoundError before anything is queued; done may run before this returns or on another
+    // thread.
     void CreateAsync(const std::string& user_id,
                      const std::string& ticket_id,
                      const std::string& traceparent,
@@ -57,13 +54,6 @@ public:
                 const std::string& traceparent);
 
 private:
-    // Create's transaction: the order on the replica's ticket, and its order:created.
-    Order Reserve(OrdersUnitOfWork& uow,
-                  const std::string& user_id,
-                  const std::string& ticket_id,
-                  const std::string& traceparent,
-                  util::TimePoint now);
-
     OrdersTransactions& transactions_;
     const util::Clock& clock_;
     util::IdGenerator& ids_;

@@ -48,6 +48,22 @@ protected:
         return transactions_.Published<E>();
     }
 
+    // CreateAsync, answered here (the in-memory runner commits before it returns): the order,
+    // or what it was refused with, thrown.
+    Order Create(const std::string& user_id, const std::string& ticket_id, const std::string& tp) {
+        std::optional<Order> created;
+        std::exception_ptr failure;
+        service_.CreateAsync(user_id, ticket_id, tp,
+                             [&](const std::optional<Order>& o, std::exception_ptr e) {
+                                 created = o;
+                                 failure = e;
+                             });
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
+        return created.value();
+    }
+
     Order Find(const std::string& id) { return orders_.Find(id).value(); }
     Ticket FindTicket(const std::string& id) { return tickets_.Find(id).value(); }
 
@@ -64,7 +80,7 @@ protected:
 // ---- OrderService ----
 
 TEST_F(OrdersDomainTest, CreateReservesAndPublishesOrderCreated) {
-    Order o = service_.Create(kBuyer, kTicket, "tp");
+    Order o = Create(kBuyer, kTicket, "tp");
     EXPECT_EQ(o.status, OrderStatus::kCreated);
     EXPECT_EQ(o.version, 0);
     EXPECT_EQ(o.expires_at, clock_.Now() + 900s);
@@ -79,10 +95,10 @@ TEST_F(OrdersDomainTest, CreateReservesAndPublishesOrderCreated) {
 
 TEST_F(OrdersDomainTest, ACreateWhoseCommitFailsKeepsNoOrderAndNoEvent) {
     transactions_.FailNextCommit();
-    EXPECT_THROW(service_.Create(kBuyer, kTicket, ""), db::UnavailableError);
+    EXPECT_THROW(Create(kBuyer, kTicket, ""), db::UnavailableError);
     EXPECT_TRUE(service_.List(kBuyer).empty());
     EXPECT_TRUE(Published<events::OrderCreated>().empty());
-    EXPECT_EQ(service_.Create(kOther, kTicket, "").status, OrderStatus::kCreated);  // still free
+    EXPECT_EQ(Create(kOther, kTicket, "").status, OrderStatus::kCreated);  // still free
 }
 
 // CreateAsync (POST /api/orders): the committed order, or Create's refusal as the answer's
@@ -120,26 +136,26 @@ TEST_F(OrdersDomainTest, CreateAsyncAnswersTheOrderOrTheRefusal) {
 }
 
 TEST_F(OrdersDomainTest, CreateRejectsUnknownAndMalformedTicketsAsNotFound) {
-    EXPECT_EQ(DomainErrorOf([&] { service_.Create(kBuyer, "5f1a2b3c4d5e6f7a8b9c0dff", ""); }),
+    EXPECT_EQ(DomainErrorOf([&] { Create(kBuyer, "5f1a2b3c4d5e6f7a8b9c0dff", ""); }),
               "not found");
-    EXPECT_EQ(DomainErrorOf([&] { service_.Create(kBuyer, "not-an-id", ""); }), "not found");
+    EXPECT_EQ(DomainErrorOf([&] { Create(kBuyer, "not-an-id", ""); }), "not found");
 }
 
 TEST_F(OrdersDomainTest, CreateRejectsAReservedTicket) {
-    service_.Create(kBuyer, kTicket, "");
-    EXPECT_EQ(DomainErrorOf([&] { service_.Create(kOther, kTicket, ""); }),
+    Create(kBuyer, kTicket, "");
+    EXPECT_EQ(DomainErrorOf([&] { Create(kOther, kTicket, ""); }),
               "rule: Ticket is already reserved");
     EXPECT_EQ(Published<events::OrderCreated>().size(), 1u);
 }
 
 TEST_F(OrdersDomainTest, CreateAfterCancellationReservesAgain) {
-    Order first = service_.Create(kBuyer, kTicket, "");
+    Order first = Create(kBuyer, kTicket, "");
     service_.Cancel(kBuyer, first.id, "");
-    EXPECT_EQ(service_.Create(kOther, kTicket, "").status, OrderStatus::kCreated);
+    EXPECT_EQ(Create(kOther, kTicket, "").status, OrderStatus::kCreated);
 }
 
 TEST_F(OrdersDomainTest, GetRefusesAnotherUsersOrder) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     EXPECT_EQ(service_.Get(kBuyer, o.id).id, o.id);
     EXPECT_EQ(DomainErrorOf([&] { service_.Get(kOther, o.id); }), "not owner");
     EXPECT_EQ(DomainErrorOf([&] { service_.Get(kBuyer, "5f1a2b3c4d5e6f7a8b9c0dff"); }),
@@ -147,7 +163,7 @@ TEST_F(OrdersDomainTest, GetRefusesAnotherUsersOrder) {
 }
 
 TEST_F(OrdersDomainTest, CancelMarksCancelledAndPublishes) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     service_.Cancel(kBuyer, o.id, "");
     EXPECT_EQ(Find(o.id).status, OrderStatus::kCancelled);
     EXPECT_EQ(Find(o.id).version, 1);
@@ -157,7 +173,7 @@ TEST_F(OrdersDomainTest, CancelMarksCancelledAndPublishes) {
 }
 
 TEST_F(OrdersDomainTest, CancelOfACancelledOrderChangesNothing) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     service_.Cancel(kBuyer, o.id, "");
     service_.Cancel(kBuyer, o.id, "");
     EXPECT_EQ(Find(o.id).version, 1);
@@ -165,7 +181,7 @@ TEST_F(OrdersDomainTest, CancelOfACancelledOrderChangesNothing) {
 }
 
 TEST_F(OrdersDomainTest, CancelOfACompletedOrderIsRefused) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     Deliver(events::PaymentCreated{"p1", o.id, "ch_1"});
     EXPECT_EQ(DomainErrorOf([&] { service_.Cancel(kBuyer, o.id, ""); }),
               "rule: Cannot cancel a completed order");
@@ -174,7 +190,7 @@ TEST_F(OrdersDomainTest, CancelOfACompletedOrderIsRefused) {
 }
 
 TEST_F(OrdersDomainTest, ACancelThatLosesARaceReadsTheOrderAgainAndRetries) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     orders_.LoseNextStatusUpdates(2);
     service_.Cancel(kBuyer, o.id, "");
     EXPECT_EQ(Find(o.id).status, OrderStatus::kCancelled);
@@ -183,7 +199,7 @@ TEST_F(OrdersDomainTest, ACancelThatLosesARaceReadsTheOrderAgainAndRetries) {
 }
 
 TEST_F(OrdersDomainTest, ACancelThatLosesEveryRaceIsAConflictAndChangesNothing) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     orders_.LoseNextStatusUpdates(5);
     EXPECT_EQ(DomainErrorOf([&] { service_.Cancel(kBuyer, o.id, ""); }), "conflict");
     EXPECT_EQ(Find(o.id).status, OrderStatus::kCreated);
@@ -263,7 +279,7 @@ TEST_F(OrdersDomainTest, TicketUpdatedForAnUnknownTicketIsRetried) {
 // ---- expiration and payment ----
 
 TEST_F(OrdersDomainTest, ExpirationCancelsAPendingOrderAndPublishes) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}), AckDecision::kAck);
     EXPECT_EQ(Find(o.id).status, OrderStatus::kCancelled);
     auto cancelled = Published<events::OrderCancelled>();
@@ -272,7 +288,7 @@ TEST_F(OrdersDomainTest, ExpirationCancelsAPendingOrderAndPublishes) {
 }
 
 TEST_F(OrdersDomainTest, ExpirationAfterCompletionChangesNothing) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     EXPECT_EQ(Deliver(events::PaymentCreated{"p1", o.id, "ch_1"}), AckDecision::kAck);
     EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}), AckDecision::kAck);
     EXPECT_EQ(Find(o.id).status, OrderStatus::kComplete);
@@ -284,7 +300,7 @@ TEST_F(OrdersDomainTest, ExpirationAfterCompletionChangesNothing) {
 }
 
 TEST_F(OrdersDomainTest, PaymentAfterCancellationDoesNotComplete) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     service_.Cancel(kBuyer, o.id, "");
     EXPECT_EQ(Deliver(events::PaymentCreated{"p1", o.id, "ch_1"}), AckDecision::kAck);
     EXPECT_EQ(Find(o.id).status, OrderStatus::kCancelled);
@@ -292,7 +308,7 @@ TEST_F(OrdersDomainTest, PaymentAfterCancellationDoesNotComplete) {
 }
 
 TEST_F(OrdersDomainTest, AnExpirationThatLosesARaceIsRetriedAndLeavesNoTrace) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     orders_.LoseNextStatusUpdates(1);
     EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}, "exp-1"), AckDecision::kRetry);
     EXPECT_EQ(Find(o.id).status, OrderStatus::kCreated);
@@ -302,7 +318,7 @@ TEST_F(OrdersDomainTest, AnExpirationThatLosesARaceIsRetriedAndLeavesNoTrace) {
 }
 
 TEST_F(OrdersDomainTest, RedeliveredExpirationIsHandledOnce) {
-    Order o = service_.Create(kBuyer, kTicket, "");
+    Order o = Create(kBuyer, kTicket, "");
     EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}, "exp-1"), AckDecision::kAck);
     EXPECT_EQ(Deliver(events::ExpirationComplete{o.id}, "exp-1"), AckDecision::kAck);
     EXPECT_EQ(Find(o.id).version, 1);

@@ -50,8 +50,19 @@ protected:
 
     Ticket Stored(const std::string& id) { return tickets_.Find(id).value(); }
 
+    // CreateAsync, answered here (the in-memory runner commits before it returns): the ticket,
+    // or what it failed with, thrown.
     Ticket Create(const std::string& title = "Concert", util::Cents price = 2000) {
-        return service_.Create(kSeller, title, price, "tp");
+        std::optional<Ticket> created;
+        std::exception_ptr failure;
+        service_.CreateAsync(kSeller, title, price, "tp", [&](const Ticket& t, std::exception_ptr e) {
+            created = t;
+            failure = e;
+        });
+        if (failure) {
+            std::rethrow_exception(failure);
+        }
+        return created.value();
     }
 
     events::OrderCreated OrderFor(const std::string& ticket_id, const std::string& order_id) {

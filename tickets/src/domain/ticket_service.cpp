@@ -16,39 +16,17 @@ TicketService::TicketService(TicketsTransactions& transactions,
       ids_(ids),
       max_write_attempts_(max_write_attempts < 1 ? 1 : max_write_attempts) {}
 
-namespace {
-
-void InsertCreated(TicketsUnitOfWork& uow, const Ticket& ticket, const std::string& traceparent) {
-    uow.tickets().Insert(ticket);
-    uow.outbox().Add(CreatedEvent(ticket), {traceparent, ticket.created_at});
-}
-
-}  // namespace
-
-Ticket TicketService::NewTicket(const std::string& user_id,
-                                const std::string& title,
-                                util::Cents price) {
-    return Ticket{ids_.NewId(), title, price, user_id, std::nullopt, 0, clock_.Now()};
-}
-
-Ticket TicketService::Create(const std::string& user_id,
-                             const std::string& title,
-                             util::Cents price,
-                             const std::string& traceparent) {
-    Ticket ticket = NewTicket(user_id, title, price);
-    transactions_.Run([&](TicketsUnitOfWork& uow) { InsertCreated(uow, ticket, traceparent); });
-    return ticket;
-}
-
 void TicketService::CreateAsync(const std::string& user_id,
                                 const std::string& title,
                                 util::Cents price,
                                 const std::string& traceparent,
                                 std::function<void(const Ticket&, std::exception_ptr)> done) {
-    auto ticket = std::make_shared<const Ticket>(NewTicket(user_id, title, price));
+    auto ticket = std::make_shared<const Ticket>(
+        Ticket{ids_.NewId(), title, price, user_id, std::nullopt, 0, clock_.Now()});
     transactions_.RunAsync(
         [ticket, traceparent](TicketsUnitOfWork& uow) {
-            InsertCreated(uow, *ticket, traceparent);
+            uow.tickets().Insert(*ticket);
+            uow.outbox().Add(CreatedEvent(*ticket), {traceparent, ticket->created_at});
         },
         [ticket, done = std::move(done)](std::exception_ptr error) {
             done(*ticket, std::move(error));

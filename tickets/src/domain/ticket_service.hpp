@@ -34,13 +34,9 @@ public:
                   int max_write_attempts = kDefaultWriteAttempts);
 
     // A new ticket at version 0, free; publishes ticket:created. `title` is valid (trimmed).
-    Ticket Create(const std::string& user_id,
-                  const std::string& title,
-                  util::Cents price,
-                  const std::string& traceparent);
-    // Create without holding the caller's thread until the commit (TicketsTransactions::
-    // RunAsync): done(ticket, nullptr) once it committed, done(ticket, error) when nothing was
-    // kept; done may run before this returns or on another thread.
+    // Does not hold the caller's thread until the commit (TicketsTransactions::RunAsync):
+    // done(ticket, nullptr) once it committed, done(ticket, error) when nothing was kept; done
+    // may run before this returns or on another thread.
     void CreateAsync(const std::string& user_id,
                      const std::string& title,
                      util::Cents price,
@@ -65,8 +61,6 @@ public:
     std::uint64_t write_conflicts() const { return write_conflicts_.load(); }
 
 private:
-    Ticket NewTicket(const std::string& user_id, const std::string& title, util::Cents price);
-
     TicketsTransactions& transactions_;
     const util::Clock& clock_;
     util::IdGenerator& ids_;
