@@ -7,7 +7,9 @@
 #include <stdexcept>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,23 +36,19 @@ bool PortFree(int port) {
     return free;
 }
 
-// A block at a multiple of 100 from 10000 to 31900: below the kernel's ephemeral ports (32768..,
+// Blocks at multiples of 100 from 10000 to 31900: below the kernel's ephemeral ports (32768..,
 // /proc/sys/net/ipv4/ip_local_port_range), so no client socket or port-0 server of another test
 // takes a port of the stack while its owner is stopped (an outage test stops Redis for minutes).
-std::uint16_t FreePortBlock() {
-    std::random_device rd;
-    std::uniform_int_distribution<int> pick(100, 319);
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        int base = pick(rd) * 100;
-        bool all_free = true;
-        for (int p = base; p < base + kPortSpan && all_free; ++p) {
-            all_free = PortFree(p);
-        }
-        if (all_free) {
-            return static_cast<std::uint16_t>(base);
+constexpr int kFirstBlock = 100;
+constexpr int kLastBlock = 319;
+
+bool BlockFree(int base) {
+    for (int p = base; p < base + kPortSpan; ++p) {
+        if (!PortFree(p)) {
+            return false;
         }
     }
-    throw std::runtime_error("LocalStack: no block of free ports");
+    return true;
 }
 
 std::string ReadFile(const std::filesystem::path& path) {
@@ -62,8 +60,39 @@ std::string ReadFile(const std::filesystem::path& path) {
 
 }  // namespace
 
+// Tries the blocks from a random one on, taking each one's lock file without waiting.
+PortBlock::PortBlock() {
+    auto dir = std::filesystem::temp_directory_path() / "ticketing-port-blocks";
+    std::error_code ignored;
+    std::filesystem::create_directories(dir, ignored);
+    std::random_device rd;
+    int start = std::uniform_int_distribution<int>(kFirstBlock, kLastBlock)(rd);
+    int count = kLastBlock - kFirstBlock + 1;
+    for (int i = 0; i < count; ++i) {
+        int base = (kFirstBlock + (start - kFirstBlock + i) % count) * 100;
+        auto path = dir / (std::to_string(base) + ".lock");
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0) {
+            continue;
+        }
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0 && BlockFree(base)) {
+            lock_fd_ = fd;
+            base_ = static_cast<std::uint16_t>(base);
+            return;
+        }
+        ::close(fd);
+    }
+    throw std::runtime_error("LocalStack: no block of free ports");
+}
+
+PortBlock::~PortBlock() {
+    if (lock_fd_ >= 0) {
+        ::close(lock_fd_);
+    }
+}
+
 LocalStack::LocalStack(StackOptions options)
-    : dir_("ticketing-e2e-"), base_(FreePortBlock()), options_(options) {
+    : dir_("ticketing-e2e-"), base_(ports_.Base()), options_(options) {
     // mkdtemp makes it 0700: the postgres user (initdb as root runs as postgres) must enter it.
     std::filesystem::permissions(dir_.Path(),
                                  std::filesystem::perms::owner_all |

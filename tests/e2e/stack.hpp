@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -23,6 +24,23 @@ struct StackOptions {
     int expiration_window_seconds = 900;
     int auth_rate = 10;  // TICKETING_AUTH_RATE: sign-ins and sign-ups per second at the ingress
     EnvVars env{};       // more variables for the run command (PAYMENT_GATEWAY, ...)
+};
+
+// A block of 70 loopback ports (the span scripts/run.sh uses from TICKETING_PORT_BASE), claimed
+// for the life of the object: a lock file per block (flock) keeps two stacks started at once by
+// parallel tests off the same block, which a check that the ports are free cannot do while
+// neither has started listening yet. The lock goes with the descriptor, also when a test dies.
+class PortBlock final {
+public:
+    PortBlock();
+    ~PortBlock();
+    PortBlock(const PortBlock&) = delete;
+    PortBlock& operator=(const PortBlock&) = delete;
+    std::uint16_t Base() const { return base_; }
+
+private:
+    int lock_fd_ = -1;
+    std::uint16_t base_ = 0;
 };
 
 class LocalStack final {
@@ -48,6 +66,7 @@ public:
 
 private:
     TempDir dir_;
+    PortBlock ports_;
     std::uint16_t base_;
     StackOptions options_;
 };
