@@ -564,7 +564,9 @@ wait_until() { # seconds description command...: polls the command every 0.2 s u
   echo "  $what ready"
 }
 
-tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Something listens on the port (asked of the kernel, as check_ports_free does: a connect could
+# succeed by connecting to itself while nothing listens).
+listens() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
 pg_ready() { psql -h 127.0.0.1 -p "$PG_PORT" -U ticketing -d postgres -tAc 'SELECT 1'; }
 
@@ -690,7 +692,7 @@ start() {
   for ((n = 0; n < NATS_NODES; n++)); do
     wait_until 30 "nats-$n :$((NATS_PORT + n))" http_ok "http://127.0.0.1:$((NATS_MONITOR_PORT + n))/healthz"
   done
-  wait_until 30 "redis :$REDIS_PORT" tcp_open "$REDIS_PORT"
+  wait_until 30 "redis :$REDIS_PORT" listens "$REDIS_PORT"
   if [ "$USE_POSTGRES" = 1 ]; then
     wait_until 60 "postgres :$PG_PORT" pg_ready
     create_databases
@@ -704,7 +706,7 @@ start() {
       wait_until 60 "$svc-$i :$port" http_ok "http://127.0.0.1:$port/readyz"
     done
   done
-  wait_until 30 "ingress :$INGRESS_PORT" tcp_open "$INGRESS_PORT"
+  wait_until 30 "ingress :$INGRESS_PORT" listens "$INGRESS_PORT"
   if [ "$OBSERVE" = 1 ]; then
     wait_until 60 "prometheus :$PROMETHEUS_PORT" http_ok "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"
   fi
