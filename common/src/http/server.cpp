@@ -8,6 +8,7 @@
 #include <future>
 #include <mutex>
 #include <random>
+#include <shared_mutex>
 #include <thread>
 #include <unordered_map>
 
@@ -39,14 +40,111 @@ struct ServerTraits
 
 }  // namespace ticketing::http
 
-// A connection may end on a worker thread (its last handle dropped after a worker-dispatched
-// answer), and the counter of open connections is then decremented there: the locked limiter,
-// which RESTinio otherwise keeps for servers with strands.
+namespace ticketing::http {
+
+// The cap on open connections (ServerOptions::max_connections), counted as RESTinio's own limiter
+// counts, with one difference: RESTinio's lives in its acceptor, and each connection counts
+// itself out of it through a plain pointer when it goes. A connection still held when the server
+// is destroyed (an idle keep-alive connection's pending read, abandoned with its io_context; a
+// request whose async answer outlived the shutdown grace) went after the acceptor and wrote into
+// freed memory (AddressSanitizer, ServiceLifetime.UnderAsan). Here the count is shared by the
+// limiter and every connection, and forgets the acceptor when it goes.
+// A connection may also end on a worker thread (its last handle dropped after a worker-dispatched
+// answer): the count is under a mutex.
+class SharedConnectionLimiter {
+public:
+    using AcceptorCallback = restinio::connection_count_limits::impl::acceptor_callback_iface_t;
+
+    struct Count {
+        std::mutex mu;
+        AcceptorCallback* acceptor;  // null once the acceptor is gone
+        std::size_t active_accepts = 0;
+        std::size_t connections = 0;
+        std::size_t max;
+        std::vector<std::size_t> pending_accepts;
+        bool HasFreeSlots() const { return active_accepts + connections < max; }
+    };
+
+    SharedConnectionLimiter(restinio::not_null_pointer_t<AcceptorCallback> acceptor,
+                            restinio::connection_count_limits::max_parallel_connections_t max,
+                            restinio::connection_count_limits::max_active_accepts_t accepts)
+        : count_(std::make_shared<Count>()) {
+        count_->acceptor = acceptor;
+        count_->max = max.value();
+        count_->pending_accepts.reserve(accepts.value());
+    }
+    ~SharedConnectionLimiter() {
+        std::lock_guard lock(count_->mu);
+        count_->acceptor = nullptr;
+    }
+    SharedConnectionLimiter(const SharedConnectionLimiter&) = delete;
+    SharedConnectionLimiter& operator=(const SharedConnectionLimiter&) = delete;
+
+    void increment_parallel_connections() noexcept {
+        std::lock_guard lock(count_->mu);
+        --count_->active_accepts;
+        ++count_->connections;
+    }
+    void decrement_parallel_connections() noexcept { Decrement(*count_); }
+    void accept_next(std::size_t index) noexcept {
+        std::lock_guard lock(count_->mu);
+        if (!count_->HasFreeSlots()) {
+            count_->pending_accepts.push_back(index);
+            return;
+        }
+        ++count_->active_accepts;
+        count_->acceptor->call_accept_now(index);  // starts an async accept, never re-enters
+    }
+
+    const std::shared_ptr<Count>& count() const { return count_; }
+
+    // A slot freed: a pending accept resumes, if the acceptor is still there. Under the lock,
+    // so the acceptor cannot go while it is called (scheduling an accept only posts it).
+    static void Decrement(Count& count) noexcept {
+        std::lock_guard lock(count.mu);
+        --count.connections;
+        if (count.acceptor != nullptr && count.HasFreeSlots() && !count.pending_accepts.empty()) {
+            std::size_t index = count.pending_accepts.back();
+            count.pending_accepts.pop_back();
+            count.acceptor->schedule_next_accept_attempt(index);
+        }
+    }
+
+private:
+    std::shared_ptr<Count> count_;
+};
+
+// A connection's place in the count, held by the connection: it keeps the count alive.
+class SharedConnectionSlot {
+public:
+    explicit SharedConnectionSlot(restinio::not_null_pointer_t<SharedConnectionLimiter> limiter)
+        : count_(limiter->count()) {
+        limiter->increment_parallel_connections();
+    }
+    ~SharedConnectionSlot() {
+        if (count_) {
+            SharedConnectionLimiter::Decrement(*count_);
+        }
+    }
+    SharedConnectionSlot(SharedConnectionSlot&& other) noexcept = default;
+    SharedConnectionSlot& operator=(SharedConnectionSlot&& other) noexcept {
+        SharedConnectionSlot gone(std::move(other));
+        std::swap(count_, gone.count_);
+        return *this;
+    }
+    SharedConnectionSlot(const SharedConnectionSlot&) = delete;
+    SharedConnectionSlot& operator=(const SharedConnectionSlot&) = delete;
+
+private:
+    std::shared_ptr<SharedConnectionLimiter::Count> count_;
+};
+
+}  // namespace ticketing::http
+
 template <>
 struct restinio::connection_count_limit_types<ticketing::http::ServerTraits> {
-    using limiter_t =
-        connection_count_limits::connection_count_limiter_t<restinio::default_strand_t>;
-    using lifetime_monitor_t = connection_count_limits::connection_lifetime_monitor_t<limiter_t>;
+    using limiter_t = ticketing::http::SharedConnectionLimiter;
+    using lifetime_monitor_t = ticketing::http::SharedConnectionSlot;
 };
 
 namespace ticketing::http {
@@ -254,7 +352,7 @@ Response ErrorResponse(const HttpError& e) {
 
 }  // namespace
 
-class Server::Impl {
+class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
 public:
     Impl(ServerOptions options, Router router, metrics::Registry& registry)
         : options_(std::move(options)),
@@ -361,6 +459,14 @@ public:
                 log::Warn("http server stopping with requests still in flight",
                           {{"in_flight", static_cast<std::int64_t>(in_flight_)}});
             }
+            // From here on what is still in flight is dropped: the metrics may go with the
+            // server's owner (the InFlightTokens stop counting them).
+            closed_ = true;
+        }
+        {
+            // Waits for an async answer being written now; any later one is dropped.
+            std::unique_lock gate(answer_gate_);
+            answers_closed_ = true;
         }
         // 3. Threads down: workers first (they may still post responses), then I/O.
         workers_->Shutdown();
@@ -414,7 +520,9 @@ private:
             {
                 std::lock_guard lock(impl_.mu_);
                 --impl_.in_flight_;
-                impl_.in_flight_gauge_.Dec();
+                if (!impl_.closed_) {
+                    impl_.in_flight_gauge_.Dec();
+                }
             }
             impl_.cv_.notify_all();
         }
@@ -554,31 +662,33 @@ private:
         return ErrorResponse(HttpError(500, "Something went wrong"));
     }
 
-    // What stands behind an async route's Reply: the first answer finishes the call.
+    // What stands behind an async route's Reply: the first answer finishes the call. It keeps
+    // the server's Impl alive: an answer that comes after the server stopped (past its shutdown
+    // grace) is dropped, and the request's connection still has its io_context to close on.
     class AsyncAnswer final : public Reply::Target {
     public:
-        AsyncAnswer(Impl& impl, std::shared_ptr<Call> call)
-            : impl_(impl), call_(std::move(call)) {}
+        AsyncAnswer(std::shared_ptr<Impl> impl, std::shared_ptr<Call> call)
+            : impl_(std::move(impl)), call_(std::move(call)) {}
         ~AsyncAnswer() override {
-            if (answered_.exchange(true)) {
-                return;
-            }
-            try {
-                log::ScopedContext context(call_->request.request_id(), call_->request.trace_id());
-                log::Error("a handler dropped its reply without answering");
-                impl_.Finish(*call_, ErrorResponse(HttpError(500, "Something went wrong")));
-            } catch (...) {
+            if (!answered_.exchange(true)) {
+                try {
+                    log::ScopedContext context(call_->request.request_id(),
+                                               call_->request.trace_id());
+                    log::Error("a handler dropped its reply without answering");
+                    Send(ErrorResponse(HttpError(500, "Something went wrong")));
+                } catch (...) {
+                }
             }
         }
         void Answer(Response response) override {
             if (First()) {
-                impl_.Finish(*call_, std::move(response));
+                Send(std::move(response));
             }
         }
         void Fail(std::exception_ptr error) override {
             if (First()) {
                 log::ScopedContext context(call_->request.request_id(), call_->request.trace_id());
-                impl_.Finish(*call_, ErrorAnswer(std::move(error)));
+                Send(ErrorAnswer(std::move(error)));
             }
         }
 
@@ -591,7 +701,18 @@ private:
             log::Warn("a request answered twice: the second answer is dropped");
             return false;
         }
-        Impl& impl_;
+        void Send(Response response) {
+            std::shared_lock gate(impl_->answer_gate_);
+            if (impl_->answers_closed_) {
+                log::ScopedContext context(call_->request.request_id(), call_->request.trace_id());
+                log::Warn("an answer came after the server stopped: dropped");
+                return;
+            }
+            impl_->Finish(*call_, std::move(response));
+        }
+        // Declared first: the call (its connection) goes before the Impl that holds its
+        // io_context.
+        std::shared_ptr<Impl> impl_;
         std::shared_ptr<Call> call_;
         std::atomic<bool> answered_{false};
     };
@@ -599,7 +720,7 @@ private:
     void Run(const std::shared_ptr<Call>& call) {
         log::ScopedContext context(call->request.request_id(), call->request.trace_id());
         if (call->route->async_handler) {
-            auto answer = std::make_shared<AsyncAnswer>(*this, call);
+            auto answer = std::make_shared<AsyncAnswer>(shared_from_this(), call);
             try {
                 call->route->async_handler(call->request, Reply(answer));
             } catch (...) {
@@ -705,6 +826,10 @@ private:
     std::size_t in_flight_ = 0;
     std::atomic<bool> draining_{false};
     std::atomic<bool> stopped_{false};
+    bool closed_ = false;  // under mu_: Stop is past its grace, nothing in flight is counted
+    // Async answers write under a shared lock; Stop closes them under the unique one.
+    std::shared_mutex answer_gate_;
+    bool answers_closed_ = false;
     bool started_ = false;
     std::uint16_t port_ = 0;
 
@@ -723,9 +848,12 @@ private:
 };
 
 Server::Server(ServerOptions options, Router router, metrics::Registry& metrics)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(router), metrics)) {}
+    : impl_(std::make_shared<Impl>(std::move(options), std::move(router), metrics)) {}
 
-Server::~Server() = default;
+// Stops here, not when the Impl goes: a reply not answered yet may hold it a while longer.
+Server::~Server() {
+    impl_->Stop();
+}
 
 void Server::AddReadinessCheck(std::string name, std::function<bool()> check) {
     impl_->AddReadinessCheck(std::move(name), std::move(check));

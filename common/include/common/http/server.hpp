@@ -90,7 +90,10 @@ public:
 
 private:
     class Impl;
-    std::unique_ptr<Impl> impl_;
+    // Shared with the Replies of async routes not answered yet: a reply answered after the
+    // server stopped and was destroyed (a write that outlasted the shutdown grace) finds its
+    // io_context and counters still there, and is dropped.
+    std::shared_ptr<Impl> impl_;
 };
 
 // Blocks SIGINT and SIGTERM in the calling thread (call first thing in main, before any thread
