@@ -98,17 +98,9 @@ public:
 
     const std::shared_ptr<Count>& count() const { return count_; }
 
-    // A slot freed: a pending accept resumes, if the acceptor is still there. Under the lock,
-    // so the acceptor cannot go while it is called (scheduling an accept only posts it).
-    static void Decrement(Count& count) noexcept {
-        std::lock_guard lock(count.mu);
-        --count.connections;
-        if (count.acceptor != nullptr && count.HasFreeSlots() && !count.pending_accepts.empty()) {
-            std::size_t index = count.pending_accepts.back();
-            count.pending_accepts.pop_back();
-            count.acceptor->schedule_next_accept_attempt(index);
-        }
-    }
+    // A slot freed: a pending accept resumes, if the acceptor is still there (defined below, once
+    // RESTinio knows this limiter).
+    static void Decrement(Count& count) noexcept;
 
 private:
     std::shared_ptr<Count> count_;
@@ -146,6 +138,41 @@ struct restinio::connection_count_limit_types<ticketing::http::ServerTraits> {
     using limiter_t = ticketing::http::SharedConnectionLimiter;
     using lifetime_monitor_t = ticketing::http::SharedConnectionSlot;
 };
+
+namespace ticketing::http {
+
+// The acceptor is held while it is called: a connection may end on another thread (a worker, a
+// database's writer answering an async route) while the acceptor is being destroyed, and a
+// RESTinio acceptor asks for itself (shared_from_this) when it schedules an accept, which would
+// throw inside noexcept then. An acceptor whose last owner is gone is skipped; it accepts no
+// more anyway. The strong reference is dropped outside the lock: this thread may be the last
+// owner, and the acceptor's limiter takes the same lock as it goes.
+void SharedConnectionLimiter::Decrement(Count& count) noexcept {
+    using Acceptor = restinio::impl::acceptor_t<ServerTraits>;
+    std::shared_ptr<Acceptor> acceptor;
+    AcceptorCallback* callback = nullptr;
+    std::size_t index = 0;
+    {
+        std::lock_guard lock(count.mu);
+        --count.connections;
+        if (count.acceptor != nullptr && count.HasFreeSlots() && !count.pending_accepts.empty()) {
+            // The interface is a protected base: the acceptor is the complete object.
+            acceptor = static_cast<Acceptor*>(dynamic_cast<void*>(count.acceptor))
+                           ->weak_from_this()
+                           .lock();
+            if (acceptor) {
+                callback = count.acceptor;
+                index = count.pending_accepts.back();
+                count.pending_accepts.pop_back();
+            }
+        }
+    }
+    if (callback != nullptr) {
+        callback->schedule_next_accept_attempt(index);  // only posts the accept
+    }
+}
+
+}  // namespace ticketing::http
 
 namespace ticketing::http {
 

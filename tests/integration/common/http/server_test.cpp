@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -586,6 +587,39 @@ TEST_F(AsyncRouteTest, AReplyNeverAnsweredIs500) {
     auto r = HttpClient(base_).Get("/dropped");
     EXPECT_EQ(r.status, 500);
     EXPECT_EQ(r.Json(), nlohmann::json::parse(R"({"errors":[{"message":"Something went wrong"}]})"));
+}
+
+// At the cap on open connections (ServerOptions::max_connections) a new connection waits in the
+// kernel's queue until an open one closes, then is taken and answered: the path by which a
+// connection, as it goes, resumes the acceptor (the shared connection count).
+TEST(ConnectionCap, AConnectionOverTheCapIsAnsweredOnceAnotherCloses) {
+    log::Init("test", log::Level::kWarn);
+    metrics::Registry registry;
+    Router router;
+    router.Get("/hello", [](Request&) { return Response::Json(200, {{"hello", "world"}}); },
+               Dispatch::kInline);
+    ServerOptions options;
+    options.address = "127.0.0.1";
+    options.port = 0;
+    options.io_threads = 1;
+    options.workers = 1;
+    options.max_connections = 2;
+    Server server(options, std::move(router), registry);
+    server.Start();
+    const std::string base = "http://127.0.0.1:" + std::to_string(server.port());
+    auto first = std::make_unique<HttpClient>(base);
+    HttpClient second(base);
+    ASSERT_EQ(first->Get("/hello").status, 200);  // two keep-alive connections: the cap
+    ASSERT_EQ(second.Get("/hello").status, 200);
+    auto third = std::async(std::launch::async, [&] {
+        HttpClient client(base);
+        client.SetTimeout(20'000);
+        return client.Get("/hello");
+    });
+    first.reset();  // its connection closes: a slot frees
+    ASSERT_EQ(third.wait_for(15s), std::future_status::ready);
+    EXPECT_EQ(third.get().status, 200);
+    EXPECT_EQ(second.Get("/hello").status, 200);
 }
 
 }  // namespace
