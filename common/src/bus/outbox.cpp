@@ -281,7 +281,7 @@ void OutboxRelay::Stop() {
     }
 }
 
-bool OutboxRelay::HandToSweeper(const std::vector<long long>& ids) {
+bool OutboxRelay::HandToSweeper(std::vector<Handed> rows) {
     bool wake = false;
     bool keeps_up = true;
     {
@@ -289,9 +289,10 @@ bool OutboxRelay::HandToSweeper(const std::vector<long long>& ids) {
         // The sweeper waits for its first row, then for a full batch or its delay: only those
         // two are worth waking it for (each wake is a thread switch per published batch).
         const bool was_empty = sweep_.empty();
-        sweep_.insert(sweep_.end(), ids.begin(), ids.end());
+        sweep_.insert(sweep_.end(), std::make_move_iterator(rows.begin()),
+                      std::make_move_iterator(rows.end()));
         // Ascending (a PostgreSQL row may commit after a higher id was published): the relay
-        // looks ids up by binary search.
+        // looks rows up by binary search.
         std::sort(sweep_.begin(), sweep_.end());
         wake = was_empty || sweep_.size() >= options_.batch_size;
         keeps_up = sweep_.size() < options_.batch_size * 8;
@@ -304,23 +305,36 @@ bool OutboxRelay::HandToSweeper(const std::vector<long long>& ids) {
 
 namespace {
 
-// SQLite: the ids bound as a bulk, one prepared statement run per row in one transaction (in
-// process, cheap). PostgreSQL: SOCI runs a bulk `use` once per element, a round trip each, plus
-// BEGIN and COMMIT (pg_stat_statements under POST /api/tickets: one DELETE call per published
-// event, issue 20); one statement with the ids as an array is one round trip, and on its own
-// is atomic.
-void DeleteRows(db::Database& db, const std::vector<long long>& ids) {
+// SQLite: the rows bound as a bulk, one prepared statement run per row in one transaction (in
+// process, cheap), each row by its id and its event id (an id can be given out again once the
+// rows above it are gone: a row that came since under a deleted row's id is not touched).
+// PostgreSQL (a sequence never gives an id twice): SOCI runs a bulk `use` once per element, a
+// round trip each, plus BEGIN and COMMIT (pg_stat_statements under POST /api/tickets: one DELETE
+// call per published event, issue 20); one statement with the ids as an array is one round
+// trip, and on its own is atomic.
+template <typename Row>
+void DeleteRows(db::Database& db, const std::vector<Row>& rows) {
     if (db.kind() != db::Database::Kind::kPostgres) {
-        db.Transaction(
-            [&](soci::session& s) { s << "DELETE FROM outbox WHERE id = :id", soci::use(ids); });
+        std::vector<long long> ids;
+        std::vector<std::string> event_ids;
+        ids.reserve(rows.size());
+        event_ids.reserve(rows.size());
+        for (const auto& r : rows) {
+            ids.push_back(r.id);
+            event_ids.push_back(r.event_id);
+        }
+        db.Transaction([&](soci::session& s) {
+            s << "DELETE FROM outbox WHERE id = :id AND event_id = :event_id", soci::use(ids),
+                soci::use(event_ids);
+        });
         return;
     }
     std::string array = "{";
-    for (std::size_t i = 0; i < ids.size(); ++i) {
+    for (std::size_t i = 0; i < rows.size(); ++i) {
         if (i > 0) {
             array += ',';
         }
-        array += std::to_string(ids[i]);
+        array += std::to_string(rows[i].id);
     }
     array += '}';
     db.WithSession([&](soci::session& s) {
@@ -344,7 +358,7 @@ void OutboxRelay::Sweep() {
             return sweep_stopping_ || sweep_.size() >= options_.batch_size;
         });
         const bool last = sweep_stopping_;
-        std::vector<long long> ids = sweep_;
+        std::vector<Handed> ids = sweep_;
         lock.unlock();
         bool deleted = false;
         try {
@@ -368,7 +382,7 @@ void OutboxRelay::Sweep() {
         lock.lock();
         if (deleted) {
             // What was handed meanwhile stays; `ids` is a sorted subset of sweep_.
-            std::vector<long long> rest;
+            std::vector<Handed> rest;
             rest.reserve(sweep_.size() - ids.size());
             std::set_difference(sweep_.begin(), sweep_.end(), ids.begin(), ids.end(),
                                 std::back_inserter(rest));
@@ -542,8 +556,15 @@ bool OutboxRelay::PublishOnce() {
     // After a failure, one row at a time until past every row that was in flight then: no row is
     // published again ahead of one the bus has not acknowledged.
     const std::size_t limit = careful_until_ > 0 ? 1 : options_.batch_size;
-    // Rows published and not yet deleted by the sweeper are read again, and skipped.
-    std::vector<long long> sweeping;
+    // Rows published and not yet deleted by the sweeper are skipped. On PostgreSQL they are read
+    // again (a row may commit after a higher id was published, so no id bounds what is new).
+    // On SQLite every row not yet published has a higher id than any published row still in the
+    // table (an id is one more than the highest there, and rows commit one at a time), so the
+    // read starts after the last row handed over while that row is still there, as the same
+    // event (the subquery, in the read's own snapshot); once the sweeper has deleted it, from
+    // the start. Reading the waiting rows again had been 5% of tickets' CPU under POST
+    // /api/tickets (perf, issue 20).
+    std::vector<Handed> sweeping;
     {
         std::lock_guard lock(sweep_mu_);
         sweeping = sweep_;
@@ -551,14 +572,22 @@ bool OutboxRelay::PublishOnce() {
     if (sweeping.size() >= options_.batch_size * 8) {
         return false;  // the sweeper is behind (its deletes fail): wait for it
     }
+    // Unbounded (PostgreSQL, or nothing handed over): after id 0, which no row has.
+    const bool bounded = db_.kind() != db::Database::Kind::kPostgres && !sweeping.empty();
+    const long long after = bounded ? sweeping.back().id : 0;
+    const std::string after_event = bounded ? sweeping.back().event_id : std::string();
     std::vector<Row> rows = db_.WithSession([&](soci::session& s) {
         std::vector<Row> out;
         out.reserve(limit);
         Row row;
+        const auto n = static_cast<long long>(limit + sweeping.size());
         soci::statement st =
             (s.prepare << "SELECT id, event_id, subject, payload, traceparent, occurred_at "
-                          "FROM outbox ORDER BY id LIMIT :n",
-             soci::use(static_cast<long long>(limit + sweeping.size())),
+                          "FROM outbox WHERE id > (SELECT coalesce(max(id), 0) FROM outbox "
+                          "WHERE id = :after AND event_id = :after_event) ORDER BY id LIMIT :n",
+             soci::use(after),
+             soci::use(after_event),
+             soci::use(n),
              soci::into(row.id),
              soci::into(row.envelope.event_id),
              soci::into(row.envelope.subject),
@@ -567,7 +596,8 @@ bool OutboxRelay::PublishOnce() {
              soci::into(row.envelope.occurred_at));
         st.execute();
         while (out.size() < limit && st.fetch()) {
-            if (!std::binary_search(sweeping.begin(), sweeping.end(), row.id)) {
+            if (!std::binary_search(sweeping.begin(), sweeping.end(),
+                                    Handed{row.id, row.envelope.event_id})) {
                 out.push_back(row);
             }
         }
@@ -585,9 +615,9 @@ bool OutboxRelay::PublishOnce() {
     // Only the acknowledged prefix is done: the first row the bus refused and every row after it
     // stay, and the next pass starts again from that row (a row after it that was acknowledged
     // is published again; the stream's duplicate window drops the copy).
-    std::vector<long long> done;
+    std::vector<Handed> done;
     for (std::size_t i = 0; i < rows.size() && acked[i]; ++i) {
-        done.push_back(rows[i].id);
+        done.push_back({rows[i].id, std::move(rows[i].envelope.event_id)});
     }
     if (done.size() < rows.size()) {
         careful_until_ = std::max(careful_until_, rows.back().id);
@@ -595,13 +625,14 @@ bool OutboxRelay::PublishOnce() {
         careful_until_ = 0;
     }
     bool sweeper_keeps_up = true;
-    if (!done.empty()) {
-        published_ += done.size();
-        published_counter_.Inc(static_cast<double>(done.size()));
-        sweeper_keeps_up = HandToSweeper(done);
+    const std::size_t done_count = done.size();
+    if (done_count > 0) {
+        published_ += done_count;
+        published_counter_.Inc(static_cast<double>(done_count));
+        sweeper_keeps_up = HandToSweeper(std::move(done));
     }
-    if (done.size() < rows.size()) {
-        throw std::runtime_error(std::to_string(rows.size() - done.size()) +
+    if (done_count < rows.size()) {
+        throw std::runtime_error(std::to_string(rows.size() - done_count) +
                                  " event(s) not acknowledged by JetStream");
     }
     return rows.size() == limit && sweeper_keeps_up;

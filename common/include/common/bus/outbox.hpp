@@ -26,6 +26,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <compare>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -161,9 +162,17 @@ private:
     // The sweeper's thread: deletes what sweep_ holds, in one transaction a time, and keeps what
     // it could not delete for the next try.
     void Sweep();
+    // A published row for the sweeper to delete. SQLite gives an id out again once every row
+    // above it is gone, so a row is told by its id and its event id together: a row read with
+    // the id of one handed over and another event id is a new row, not yet published.
+    struct Handed {
+        long long id = 0;
+        std::string event_id;
+        auto operator<=>(const Handed&) const = default;
+    };
     // Hands acknowledged rows to the sweeper; false if it already holds options_.batch_size * 8
     // (the database refuses its deletes): the relay then waits instead of publishing more.
-    bool HandToSweeper(const std::vector<long long>& ids);
+    bool HandToSweeper(std::vector<Handed> rows);
 
     db::Database& db_;
     EventPublisher& publisher_;
@@ -192,7 +201,7 @@ private:
     // Acknowledged rows not yet deleted (ascending), and whether the sweeper is to end.
     std::mutex sweep_mu_;
     std::condition_variable sweep_cv_;
-    std::vector<long long> sweep_;
+    std::vector<Handed> sweep_;
     bool sweep_stopping_ = false;
     std::thread sweeper_;
 };

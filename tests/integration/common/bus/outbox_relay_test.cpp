@@ -1,7 +1,8 @@
 // OutboxRelay against FakeBus on a SQLite file: rows added in the caller's transaction, published
 // in order and deleted (several passes' rows in one delete), kept and retried when the bus
 // refuses them, resumed one row at a time after a refusal, skipped while their delete fails, and
-// looked at as soon as Wake is called; and the SQLite outbox rebuilt without AUTOINCREMENT.
+// looked at as soon as Wake is called, a new row under a published row's id told apart from it;
+// and the SQLite outbox rebuilt without AUTOINCREMENT.
 // (Moved from the unit tests: it opens a database and starts the relay's thread.)
 #include <mutex>
 #include <span>
@@ -270,6 +271,47 @@ TEST_F(OutboxRelayTest, WakeMakesTheRelayLookAtOnce) {
     Add(1);
     relay.Wake();
     EXPECT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
+}
+
+// SQLite gives an id out again once every row above it is gone. A published row deleted while
+// the relay still counts it as waiting for the sweeper (the moment between the sweeper's commit
+// and its bookkeeping; here the row is deleted by hand and the sweeper waits an hour), then two
+// events committed, the first under the deleted row's id: that one is not taken for the row
+// already published. Both are published, in commit order, and the sweeper deletes the rows it
+// was handed, each as the event it was.
+TEST_F(OutboxRelayTest, ANewRowUnderTheIdOfOneWaitingForTheSweeperIsPublishedInOrder) {
+    RelayOptions o;
+    o.sweep_delay = std::chrono::hours(1);
+    o.idle_poll = std::chrono::hours(1);  // only Wake can start a pass once it is idle
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    relay.Start();
+    Add(0);
+    relay.Wake();
+    ASSERT_TRUE(test::WaitUntil([&] { return bus_.Published<OrderCancelled>().size() >= 1; }, 5s));
+    long long published_id = 0;
+    db_->Transaction([&](soci::session& s) {
+        s << "SELECT id FROM outbox", soci::into(published_id);
+        s << "DELETE FROM outbox";
+    });
+    Add(1);
+    Add(2);
+    long long reused_id = 0;
+    db_->WithSession(
+        [&](soci::session& s) { s << "SELECT min(id) FROM outbox", soci::into(reused_id); });
+    ASSERT_EQ(reused_id, published_id);  // the case under test: the id was given out again
+    relay.Wake();
+    // o2 is the marker: once it is out, o1 went out before it or not at all.
+    ASSERT_TRUE(test::WaitUntil([&] { return bus_.Published<OrderCancelled>().size() >= 2; }, 5s));
+    ASSERT_TRUE(test::WaitUntil(
+        [&] {
+            auto ids = PublishedIds(bus_);
+            return !ids.empty() && ids.back() == "o2";
+        },
+        5s));
+    EXPECT_EQ(PublishedIds(bus_), (std::vector<std::string>{"o0", "o1", "o2"}));
+    relay.Stop();  // the sweeper deletes what it holds
+    EXPECT_EQ(Outbox::Backlog(*db_), 0);
+    EXPECT_EQ(bus_.Published<OrderCancelled>().size(), 3u);
 }
 
 }  // namespace
