@@ -572,28 +572,33 @@ bool OutboxRelay::PublishOnce() {
     if (sweeping.size() >= options_.batch_size * 8) {
         return false;  // the sweeper is behind (its deletes fail): wait for it
     }
-    // Unbounded (PostgreSQL, or nothing handed over): after id 0, which no row has.
     const bool bounded = db_.kind() != db::Database::Kind::kPostgres && !sweeping.empty();
-    const long long after = bounded ? sweeping.back().id : 0;
-    const std::string after_event = bounded ? sweeping.back().event_id : std::string();
     std::vector<Row> rows = db_.WithSession([&](soci::session& s) {
         std::vector<Row> out;
         out.reserve(limit);
         Row row;
         const auto n = static_cast<long long>(limit + sweeping.size());
-        soci::statement st =
-            (s.prepare << "SELECT id, event_id, subject, payload, traceparent, occurred_at "
-                          "FROM outbox WHERE id > (SELECT coalesce(max(id), 0) FROM outbox "
-                          "WHERE id = :after AND event_id = :after_event) ORDER BY id LIMIT :n",
-             soci::use(after),
-             soci::use(after_event),
-             soci::use(n),
-             soci::into(row.id),
-             soci::into(row.envelope.event_id),
-             soci::into(row.envelope.subject),
-             soci::into(row.envelope.payload),
-             soci::into(row.envelope.traceparent),
-             soci::into(row.envelope.occurred_at));
+        // PostgreSQL keeps the plain statement (an index scan in id order up to the limit).
+        soci::statement st(s);
+        if (bounded) {
+            st.exchange(soci::use(sweeping.back().id));
+            st.exchange(soci::use(sweeping.back().event_id));
+        }
+        st.exchange(soci::use(n));
+        st.exchange(soci::into(row.id));
+        st.exchange(soci::into(row.envelope.event_id));
+        st.exchange(soci::into(row.envelope.subject));
+        st.exchange(soci::into(row.envelope.payload));
+        st.exchange(soci::into(row.envelope.traceparent));
+        st.exchange(soci::into(row.envelope.occurred_at));
+        st.alloc();
+        st.prepare(bounded ? "SELECT id, event_id, subject, payload, traceparent, occurred_at "
+                             "FROM outbox WHERE id > (SELECT coalesce(max(id), 0) FROM outbox "
+                             "WHERE id = :after AND event_id = :after_event) "
+                             "ORDER BY id LIMIT :n"
+                           : "SELECT id, event_id, subject, payload, traceparent, occurred_at "
+                             "FROM outbox ORDER BY id LIMIT :n");
+        st.define_and_bind();
         st.execute();
         while (out.size() < limit && st.fetch()) {
             if (!std::binary_search(sweeping.begin(), sweeping.end(),
