@@ -312,8 +312,8 @@ namespace {
 // round trip each, plus BEGIN and COMMIT (pg_stat_statements under POST /api/tickets: one DELETE
 // call per published event, issue 20); one statement with the ids as an array is one round
 // trip, and on its own is atomic.
-template <typename Row>
-void DeleteRows(db::Database& db, const std::vector<Row>& rows) {
+template <typename HandedRow>  // OutboxRelay::Handed (private to it)
+void DeleteRows(db::Database& db, const std::vector<HandedRow>& rows) {
     if (db.kind() != db::Database::Kind::kPostgres) {
         std::vector<long long> ids;
         std::vector<std::string> event_ids;

@@ -301,7 +301,6 @@ TEST_F(OutboxRelayTest, ANewRowUnderTheIdOfOneWaitingForTheSweeperIsPublishedInO
     ASSERT_EQ(reused_id, published_id);  // the case under test: the id was given out again
     relay.Wake();
     // o2 is the marker: once it is out, o1 went out before it or not at all.
-    ASSERT_TRUE(test::WaitUntil([&] { return bus_.Published<OrderCancelled>().size() >= 2; }, 5s));
     ASSERT_TRUE(test::WaitUntil(
         [&] {
             auto ids = PublishedIds(bus_);
