@@ -172,10 +172,6 @@ void SharedConnectionLimiter::Decrement(Count& count) noexcept {
     }
 }
 
-}  // namespace ticketing::http
-
-namespace ticketing::http {
-
 namespace {
 
 // A request RESTinio cannot parse (an unknown method, bad syntax, a line or header over the
