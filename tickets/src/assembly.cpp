@@ -19,7 +19,7 @@ TicketService& Assemble(service::ServiceBuilder& b) {
     auto& listeners = b.Make<Listeners>(ListenerContext{transactions, b.clock()});
     b.Listen([&listeners](bus::EventSubscriber& s) { listeners.SubscribeAll(s); });
     const auto& session = b.Make<auth::SessionSettings>(b.Sessions());
-    b.Routes(BuildRouter(service, session, b.ReadDispatch()));
+    b.Routes(BuildRouter(service, session, b.ReadDispatch(), b.QueuedWriteDispatch()));
     return service;
 }
 

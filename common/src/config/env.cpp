@@ -147,6 +147,7 @@ CommonConfig CommonConfig::FromEnv(EnvReader& env, std::string service, Sessions
         std::chrono::seconds(env.Int("INBOX_RETENTION_SECONDS", 604'800, 60, 31'536'000));
     config.http_workers = static_cast<int>(env.Int("HTTP_WORKERS", 16, 1, 1024));
     config.http_io_threads = static_cast<int>(env.Int("HTTP_IO_THREADS", 2, 1, 64));
+    config.http_inline_reads = env.OneOf("HTTP_INLINE_READS", "auto", {"auto", "on", "off"});
     config.nats_stream_replicas = static_cast<int>(env.Int("NATS_STREAM_REPLICAS", 1, 1, 5));
     config.service = std::move(service);
     return config;

@@ -5,6 +5,7 @@
 #include <cctype>
 #include <condition_variable>
 #include <cstdint>
+#include <cstdlib>
 #include <deque>
 #include <exception>
 #include <functional>
@@ -80,7 +81,27 @@ ConnectionSpec ParseSqliteUrl(std::string_view rest) {
     spec.kind = DatabaseKind::kSqlite;
     spec.connect_string = path;
     spec.sqlite_path = path;
+    spec.on_this_machine = true;
     return spec;
+}
+
+// A libpq host or hostaddr value (a comma-separated list) that names only this machine: loopback
+// addresses, `localhost`, Unix socket directories (absolute, or `@` for Linux's abstract ones).
+// An empty element is libpq's default, the Unix socket.
+bool OnlyThisMachine(std::string_view hosts) {
+    for (;;) {
+        const auto comma = hosts.find(',');
+        const std::string_view host = hosts.substr(0, comma);
+        const bool local = host.empty() || host.front() == '/' || host.front() == '@' ||
+                           host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
+        if (!local) {
+            return false;
+        }
+        if (comma == std::string_view::npos) {
+            return true;
+        }
+        hosts = hosts.substr(comma + 1);
+    }
 }
 
 ConnectionSpec ParsePostgresUrl(std::string_view rest) {
@@ -179,6 +200,22 @@ ConnectionSpec ParsePostgresUrl(std::string_view rest) {
 
     ConnectionSpec spec;
     spec.kind = DatabaseKind::kPostgres;
+    bool names_a_host = false;
+    spec.on_this_machine = true;
+    for (const auto& [key, value] : params) {
+        if (key == "host" || key == "hostaddr") {
+            names_a_host = true;
+            spec.on_this_machine = spec.on_this_machine && OnlyThisMachine(value);
+        }
+    }
+    if (!names_a_host) {
+        // libpq takes the host from the environment then.
+        for (const char* var : {"PGHOST", "PGHOSTADDR"}) {
+            if (const char* value = std::getenv(var); value != nullptr) {
+                spec.on_this_machine = spec.on_this_machine && OnlyThisMachine(value);
+            }
+        }
+    }
     for (const auto& [key, value] : params) {
         if (!spec.connect_string.empty()) {
             spec.connect_string.push_back(' ');

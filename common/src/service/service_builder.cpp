@@ -184,6 +184,16 @@ db::Database& ServiceBuilder::db() {
 }
 
 http::Dispatch ServiceBuilder::ReadDispatch() {
+    const bool inline_reads = cfg_.http_inline_reads == "on" ||
+                              (cfg_.http_inline_reads == "auto" && db().on_this_machine());
+    log::Info("one-row reads dispatched",
+              {{"on", inline_reads ? "the I/O threads" : "the workers"},
+               {"database", db().on_this_machine() ? "on this machine" : "across the network"},
+               {"HTTP_INLINE_READS", cfg_.http_inline_reads}});
+    return inline_reads ? http::Dispatch::kInline : http::Dispatch::kWorker;
+}
+
+http::Dispatch ServiceBuilder::QueuedWriteDispatch() {
     return db().kind() == db::DatabaseKind::kSqlite ? http::Dispatch::kInline
                                                     : http::Dispatch::kWorker;
 }

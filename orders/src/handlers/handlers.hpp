@@ -22,9 +22,11 @@ http::Handler ShowOrderHandler(OrderService& service, const auth::SessionSetting
 http::Handler CancelOrderHandler(OrderService& service, const auth::SessionSettings& session);
 
 // The routes under /api/orders; GET /api/orders/:id (one row) dispatched as `reads`
-// (ServiceBuilder::ReadDispatch), and POST /api/orders too (its write queued on SQLite).
+// (ServiceBuilder::ReadDispatch), POST /api/orders as `queued_writes`
+// (ServiceBuilder::QueuedWriteDispatch: its write queued on SQLite).
 http::Router BuildRouter(OrderService& service,
                          const auth::SessionSettings& session,
-                         http::Dispatch reads);
+                         http::Dispatch reads,
+                         http::Dispatch queued_writes);
 
 }  // namespace ticketing::orders

@@ -31,10 +31,12 @@ http::Handler ShowTicketHandler(TicketService& service);
 http::Handler UpdateTicketHandler(TicketService& service, const auth::SessionSettings& session);
 
 // All four routes under /api/tickets; GET /api/tickets/:id (one row) dispatched as `reads`
-// (ServiceBuilder::ReadDispatch), and POST /api/tickets too: on SQLite it blocks nowhere (its
-// write is queued, TicketService::CreateAsync), on PostgreSQL it runs its transaction.
+// (ServiceBuilder::ReadDispatch), POST /api/tickets as `queued_writes`
+// (ServiceBuilder::QueuedWriteDispatch): on SQLite it blocks nowhere (its write is queued,
+// TicketService::CreateAsync), on PostgreSQL it runs its transaction.
 http::Router BuildRouter(TicketService& service,
                          const auth::SessionSettings& session,
-                         http::Dispatch reads);
+                         http::Dispatch reads,
+                         http::Dispatch queued_writes);
 
 }  // namespace ticketing::tickets

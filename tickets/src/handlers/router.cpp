@@ -4,9 +4,10 @@ namespace ticketing::tickets {
 
 http::Router BuildRouter(TicketService& service,
                          const auth::SessionSettings& session,
-                         http::Dispatch reads) {
+                         http::Dispatch reads,
+                         http::Dispatch queued_writes) {
     http::Router router;
-    router.PostAsync("/api/tickets", CreateTicketHandler(service, session), reads);
+    router.PostAsync("/api/tickets", CreateTicketHandler(service, session), queued_writes);
     // Pages (up to 100 rows to read and serialise) stay on a worker: inline, they held the I/O
     // thread long enough for other connections to time out.
     router.Get("/api/tickets", ListTicketsHandler(service));

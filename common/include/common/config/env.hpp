@@ -96,6 +96,10 @@ struct CommonConfig {
     std::chrono::seconds inbox_retention{604800};
     int http_workers = 16;                    // HTTP_WORKERS, 1..1024
     int http_io_threads = 2;                  // HTTP_IO_THREADS, 1..64
+    // HTTP_INLINE_READS: where a route that reads one row runs (ServiceBuilder::ReadDispatch):
+    // "on" the I/O thread, "off" on a worker, "auto" (the default) on the I/O thread when the
+    // database is on this machine.
+    std::string http_inline_reads = "auto";
     int nats_stream_replicas = 1;             // NATS_STREAM_REPLICAS, 1..5 (3 on a NATS cluster)
 
     // Reads the variables above, recording problems in `env` without throwing: the caller reads

@@ -66,6 +66,11 @@ struct ConnectionSpec {
     std::string connect_string;
     // SQLite only: the file path again, for creating its parent directory.
     std::string sqlite_path;
+    // True when the database is on this machine: SQLite, or PostgreSQL whose every host (and
+    // hostaddr) is a loopback address, `localhost` or a Unix socket's directory, or that names
+    // none (libpq's default socket; unless PGHOST or PGHOSTADDR point elsewhere). A read from
+    // it waits for no network (ServiceBuilder::ReadDispatch).
+    bool on_this_machine = false;
 };
 
 // Accepts:
@@ -155,6 +160,8 @@ public:
     Database& operator=(const Database&) = delete;
 
     Kind kind() const noexcept { return kind_; }
+    // ConnectionSpec::on_this_machine of the URL it was opened with.
+    bool on_this_machine() const noexcept { return spec_.on_this_machine; }
 
     // Runs f(soci::session&) inside one transaction and returns its result: SQLite `BEGIN
     // IMMEDIATE` (takes the write lock up front, so two writers never deadlock upgrading a read

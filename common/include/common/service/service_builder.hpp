@@ -92,11 +92,17 @@ public:
     util::IdGenerator& ids();
     metrics::Registry& metrics();
     db::Database& db();
-    // How a route that reads one row is dispatched: on SQLite inline on the HTTP I/O
-    // thread (a read of a local file takes microseconds and never waits for a writer in WAL
-    // mode, and the hand-off to a worker and back cost a GET a quarter of its throughput, issue
-    // 20); on PostgreSQL, whose reads wait on the network, on a worker.
+    // How a route that reads one row is dispatched (HTTP_INLINE_READS): with "auto", inline on
+    // the HTTP I/O thread when the database is on this machine (SQLite: a read of a local file
+    // takes microseconds and never waits for a writer in WAL mode; PostgreSQL on loopback or a
+    // Unix socket: one round trip on this machine, about 0.1 ms), on a worker when reads cross
+    // the network. The hand-off to a worker and back cost a GET a quarter of its throughput on
+    // SQLite, and tickets a third of its CPU per GET on a local PostgreSQL (issue 20).
     http::Dispatch ReadDispatch();
+    // How a route whose write SQLite queues (POST /api/tickets, POST /api/orders: CreateAsync)
+    // is dispatched: inline on SQLite, where it blocks nowhere; on a worker on PostgreSQL, where
+    // it runs its transaction (round trips and a commit's flush) on the calling thread.
+    http::Dispatch QueuedWriteDispatch();
     bus::NatsConnection& bus();
     bus::EventPublisher& publisher();
     // What a part calls after committing outbox rows: wakes the relay (a no-op without one).

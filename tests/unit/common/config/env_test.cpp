@@ -132,6 +132,7 @@ TEST(CommonConfig, FromEnvAppliesDefaults) {
     EXPECT_EQ(config.nats_retry_horizon, std::chrono::seconds(3600));
     EXPECT_EQ(config.http_workers, 16);
     EXPECT_EQ(config.http_io_threads, 2);
+    EXPECT_EQ(config.http_inline_reads, "auto");
     EXPECT_EQ(config.nats_stream_replicas, 1);
 }
 
@@ -149,6 +150,7 @@ TEST(CommonConfig, FromEnvReadsEveryVariable) {
                               {"NATS_RETRY_HORIZON_SECONDS", "5"},
                               {"HTTP_WORKERS", "4"},
                               {"HTTP_IO_THREADS", "3"},
+                              {"HTTP_INLINE_READS", "off"},
                               {"NATS_STREAM_REPLICAS", "3"}});
 
     const CommonConfig config = CommonConfig::FromEnv(env, "orders");
@@ -166,6 +168,7 @@ TEST(CommonConfig, FromEnvReadsEveryVariable) {
     EXPECT_EQ(config.nats_retry_horizon, std::chrono::seconds(5));
     EXPECT_EQ(config.http_workers, 4);
     EXPECT_EQ(config.http_io_threads, 3);
+    EXPECT_EQ(config.http_inline_reads, "off");
     EXPECT_EQ(config.nats_stream_replicas, 3);
 }
 
@@ -184,6 +187,7 @@ TEST(CommonConfig, FromEnvReportsEveryProblemAtOnce) {
                               {"SESSION_TTL_SECONDS", "0"},
                               {"NATS_RETRY_HORIZON_SECONDS", "0"},
                               {"HTTP_WORKERS", "2000"},
+                              {"HTTP_INLINE_READS", "yes"},
                               {"NATS_STREAM_REPLICAS", "7"}});
 
     CommonConfig::FromEnv(env, "auth");
@@ -196,6 +200,7 @@ TEST(CommonConfig, FromEnvReportsEveryProblemAtOnce) {
                   "SESSION_TTL_SECONDS must be an integer between 1 and 31536000",
                   "NATS_RETRY_HORIZON_SECONDS must be an integer between 1 and 2592000",
                   "HTTP_WORKERS must be an integer between 1 and 1024",
+                  "HTTP_INLINE_READS must be one of auto, on, off",
                   "NATS_STREAM_REPLICAS must be an integer between 1 and 5",
               }));
 }

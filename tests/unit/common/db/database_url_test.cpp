@@ -1,3 +1,5 @@
+#include <stdlib.h>
+
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -43,6 +45,46 @@ TEST(ParseDatabaseUrlTest, PostgresUserHostPortDbname) {
 
     EXPECT_EQ(spec.kind, DatabaseKind::kPostgres);
     EXPECT_EQ(spec.connect_string, "user='ticketing' host='127.0.0.1' port='5433' dbname='orders'");
+}
+
+// Where a one-row read runs depends on it (HTTP_INLINE_READS=auto): on this machine a read
+// waits for no network.
+TEST(ParseDatabaseUrlTest, TellsADatabaseOnThisMachineFromOneAcrossTheNetwork) {
+    EXPECT_TRUE(ParseDatabaseUrl("sqlite:///var/lib/ticketing/orders.db").on_this_machine);
+    for (const char* local : {"postgresql://ticketing@127.0.0.1:5433/orders",
+                              "postgresql://ticketing@127.0.0.2/orders",
+                              "postgresql://ticketing@localhost/orders",
+                              "postgresql://ticketing@[::1]:5432/orders",
+                              "postgresql://ticketing@db.internal/orders?host=%2Frun%2Fpostgresql",
+                              "postgresql://ticketing@localhost/orders?hostaddr=127.0.0.1",
+                              "postgresql://ticketing@/orders?host=localhost,%2Ftmp"}) {
+        EXPECT_TRUE(ParseDatabaseUrl(local).on_this_machine) << local;
+    }
+    for (const char* remote : {"postgresql://ticketing@db.internal/orders",
+                               "postgresql://ticketing@10.0.0.5:5432/orders",
+                               "postgresql://ticketing@[fd00::5]/orders",
+                               "postgresql://ticketing@localhost/orders?hostaddr=10.0.0.5",
+                               "postgresql://ticketing@/orders?host=localhost,db.internal",
+                               "postgresql://ticketing@localhost.example.com/orders"}) {
+        EXPECT_FALSE(ParseDatabaseUrl(remote).on_this_machine) << remote;
+    }
+}
+
+TEST(ParseDatabaseUrlTest, APostgresUrlWithoutAHostIsWhereLibpqsEnvironmentSays) {
+    const char* kNoHost = "postgresql://ticketing@/orders";
+    ::unsetenv("PGHOST");
+    ::unsetenv("PGHOSTADDR");
+    EXPECT_TRUE(ParseDatabaseUrl(kNoHost).on_this_machine);  // the default Unix socket
+    ::setenv("PGHOST", "/var/run/postgresql", 1);
+    EXPECT_TRUE(ParseDatabaseUrl(kNoHost).on_this_machine);
+    ::setenv("PGHOST", "db.internal", 1);
+    EXPECT_FALSE(ParseDatabaseUrl(kNoHost).on_this_machine);
+    // A host in the URL wins over the environment.
+    EXPECT_TRUE(ParseDatabaseUrl("postgresql://ticketing@127.0.0.1/orders").on_this_machine);
+    ::unsetenv("PGHOST");
+    ::setenv("PGHOSTADDR", "10.0.0.5", 1);
+    EXPECT_FALSE(ParseDatabaseUrl(kNoHost).on_this_machine);
+    ::unsetenv("PGHOSTADDR");
 }
 
 TEST(ParseDatabaseUrlTest, PostgresPasswordIsDecodedAndQuoted) {
