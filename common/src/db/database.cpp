@@ -391,19 +391,27 @@ bool IsUniqueViolation(const std::exception& e) {
 // ---- pool --------------------------------------------------------------------------------------
 
 struct Database::Pool {
+    struct Idle {
+        std::unique_ptr<soci::session> session;
+        std::chrono::steady_clock::time_point since;  // back in the pool then
+    };
     std::mutex mutex;
     std::condition_variable available;
-    std::vector<std::unique_ptr<soci::session>> idle;  // most recently used at the back
-    std::size_t open = 0;                              // idle + leased
+    std::vector<Idle> idle;  // most recently used at the back
+    std::size_t open = 0;    // idle + leased
 };
 
-Database::Lease::Lease(Database* owner, std::unique_ptr<soci::session> session, bool fresh) noexcept
-    : owner_(owner), session_(std::move(session)), fresh_(fresh) {}
+Database::Lease::Lease(Database* owner,
+                       std::unique_ptr<soci::session> session,
+                       bool fresh,
+                       bool just_used) noexcept
+    : owner_(owner), session_(std::move(session)), fresh_(fresh), just_used_(just_used) {}
 
 Database::Lease::Lease(Lease&& other) noexcept
     : owner_(std::exchange(other.owner_, nullptr)),
       session_(std::move(other.session_)),
       fresh_(other.fresh_),
+      just_used_(other.just_used_),
       broken_(other.broken_) {}
 
 Database::Lease::~Lease() {
@@ -1023,14 +1031,16 @@ Database::Lease Database::Acquire(std::chrono::milliseconds timeout) {
     // Sessions whose server hung up while they sat idle (a restart): closed after unlocking.
     std::vector<std::unique_ptr<soci::session>> dead;
     while (!pool.idle.empty()) {
-        std::unique_ptr<soci::session> session = std::move(pool.idle.back());
+        Pool::Idle idle = std::move(pool.idle.back());
         pool.idle.pop_back();
-        if (ClosedByServer(kind_, *session)) {
+        if (ClosedByServer(kind_, *idle.session)) {
             --pool.open;
-            dead.push_back(std::move(session));
+            dead.push_back(std::move(idle.session));
             continue;
         }
-        return Lease(this, std::move(session), /*fresh=*/false);
+        const bool just_used = std::chrono::steady_clock::now() - idle.since <
+                               options_.postgres_join_begin_within;
+        return Lease(this, std::move(idle.session), /*fresh=*/false, just_used);
     }
     ++pool.open;
     lock.unlock();
@@ -1070,7 +1080,7 @@ void Database::Release(std::unique_ptr<soci::session> session, bool broken) noex
         lock.unlock();
         session.reset();  // closes the connection outside the lock
     } else {
-        pool_->idle.push_back(std::move(session));
+        pool_->idle.push_back({std::move(session), std::chrono::steady_clock::now()});
         lock.unlock();
     }
     pool_->available.notify_one();
@@ -1082,6 +1092,11 @@ Database::Lease Database::AcquireAndBegin() {
     for (std::size_t attempt = 0; attempt <= options_.pool_size; ++attempt) {
         Lease lease = Acquire();
         try {
+            if (auto* pg = PostgresBackend(kind_, lease.session());
+                pg != nullptr && pg->conn_ != nullptr && lease.just_used_) {
+                BeginWithNextStatement(pg->conn_);
+                return lease;
+            }
             lease.session() << (kind_ == Kind::kSqlite ? "BEGIN IMMEDIATE" : "BEGIN");
             return lease;
         } catch (const std::exception& e) {

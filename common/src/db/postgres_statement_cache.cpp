@@ -45,6 +45,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "common/db/postgres_statement_cache.hpp"
@@ -70,6 +71,8 @@ struct Connection {
     // Hashes of one-time texts run once: the second run prepares the text (a text run only once,
     // as one with values written into it, costs no extra round trip).
     std::unordered_set<std::size_t> seen_once;
+    // BEGIN asked for (BeginWithNextStatement) and not yet sent.
+    bool begin_pending = false;
 };
 
 struct Cache {
@@ -78,6 +81,8 @@ struct Cache {
     std::uint64_t tick = 0;
     std::atomic<std::uint64_t> hits{0};
     std::atomic<std::uint64_t> misses{0};
+    std::atomic<std::uint64_t> begins_joined{0};
+    std::atomic<std::uint64_t> begins_unsent{0};
 };
 
 Cache& TheCache() {
@@ -142,6 +147,121 @@ void Forget(const PGconn* conn) {
     c.connections.erase(conn);
 }
 
+bool TakeBeginPending(const PGconn* conn) {
+    if (conn == nullptr) {
+        return false;
+    }
+    Cache& c = TheCache();
+    std::lock_guard lock(c.mu);
+    auto it = c.connections.find(conn);
+    return it != c.connections.end() && std::exchange(it->second.begin_pending, false);
+}
+
+bool BeginPending(const PGconn* conn) {
+    Cache& c = TheCache();
+    std::lock_guard lock(c.mu);
+    auto it = c.connections.find(conn);
+    return it != c.connections.end() && it->second.begin_pending;
+}
+
+// A pending BEGIN goes to the server on its own (for the calls that are not pipelined below).
+void FlushBegin(PGconn* conn) {
+    if (TakeBeginPending(conn)) {
+        PQclear(RealExec(conn, "BEGIN"));  // a failure shows in the statement that follows
+    }
+}
+
+using SendParams = int (*)(PGconn*, const char*, int, const Oid*, const char* const*, const int*,
+                           const int*, int);
+using SendPrepared = int (*)(PGconn*, const char*, int, const char* const*, const int*, const int*,
+                             int);
+using SendPrepare = int (*)(PGconn*, const char*, const char*, int, const Oid*);
+
+SendParams RealSendParams() {
+    static const auto real = Next<SendParams>("PQsendQueryParams");
+    return real;
+}
+SendPrepared RealSendPrepared() {
+    static const auto real = Next<SendPrepared>("PQsendQueryPrepared");
+    return real;
+}
+SendPrepare RealSendPrepare() {
+    static const auto real = Next<SendPrepare>("PQsendPrepare");
+    return real;
+}
+
+// When a BEGIN is pending on `conn`: sends it and the statement `send` queues in one round trip
+// (libpq's pipeline mode, the extended protocol) and returns the statement's result, or BEGIN's
+// when BEGIN failed; the statement then runs inside the transaction, exactly as if BEGIN had
+// been sent on its own first. Returns `exec()` (the call as it was) when nothing is pending, and
+// sends BEGIN on its own first if the connection cannot enter pipeline mode.
+template <class Send, class Exec>
+PGresult* WithPendingBegin(PGconn* conn, Send send, Exec exec) {
+    if (!TakeBeginPending(conn)) {
+        return exec();
+    }
+    if (PQenterPipelineMode(conn) != 1) {
+        PQclear(RealExec(conn, "BEGIN"));
+        return exec();
+    }
+    PGresult* results[2] = {nullptr, nullptr};
+    const bool sent =
+        RealSendParams()(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
+        send(conn) == 1 && PQpipelineSync(conn) == 1;
+    if (sent) {
+        // BEGIN's results and a null, the statement's and a null, then the sync. A connection
+        // that breaks ends with an error result and nulls.
+        std::size_t query = 0;
+        for (int guard = 0; guard < 64; ++guard) {
+            PGresult* r = PQgetResult(conn);
+            if (r == nullptr) {
+                if (PQstatus(conn) == CONNECTION_BAD) {
+                    break;
+                }
+                ++query;
+                continue;
+            }
+            if (PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+                PQclear(r);
+                break;
+            }
+            if (query < 2 && results[query] == nullptr) {
+                results[query] = r;
+            } else {
+                PQclear(r);
+            }
+        }
+    }
+    if (sent) {
+        TheCache().begins_joined.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (PQexitPipelineMode(conn) != 1) {
+        // Results left unread (a broken exchange): a connection left in pipeline mode would
+        // refuse every later call, so it starts over (not in a transaction; the caller sees the
+        // statement's error and rolls back).
+        PQreset(conn);
+    }
+    if (results[0] != nullptr && PQresultStatus(results[0]) != PGRES_COMMAND_OK) {
+        PQclear(results[1]);  // PGRES_PIPELINE_ABORTED: the statement never ran
+        return results[0];
+    }
+    PQclear(results[0]);
+    if (results[1] == nullptr) {
+        // Nothing came back (the connection broke): an error with libpq's message.
+        return PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+    }
+    return results[1];
+}
+
+// What COMMIT or ROLLBACK answers when BEGIN was never sent: nothing goes to the server.
+PGresult* EmptyTransaction(PGconn* conn) {
+    TheCache().begins_unsent.fetch_add(1, std::memory_order_relaxed);
+    return PQmakeEmptyPGresult(conn, PGRES_COMMAND_OK);
+}
+
+// COMMIT or ROLLBACK (and their synonyms) alone: the end of a transaction.
+bool EndsTransaction(std::string_view text);
+
 // The server's name for SOCI's `name` on this connection, or `name` itself.
 const char* ServerName(const PGconn* conn, const char* name, std::string& out) {
     if (conn == nullptr || name == nullptr) {
@@ -194,7 +314,23 @@ bool StartsWithWord(std::string_view s, std::string_view word) {
     return s.size() == word.size() || s[word.size()] == ' ';
 }
 
+bool EndsTransaction(std::string_view text) {
+    text = Trim(text);
+    for (std::string_view word : {"COMMIT", "ROLLBACK", "END", "ABORT"}) {
+        if (text.size() == word.size() && StartsWithWord(text, word)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace
+
+void BeginWithNextStatement(pg_conn* conn) {
+    Cache& c = TheCache();
+    std::lock_guard lock(c.mu);
+    c.connections[conn].begin_pending = true;
+}
 
 PostgresStatementCacheStats PostgresStatementCache() {
     Cache& c = TheCache();
@@ -203,7 +339,7 @@ PostgresStatementCacheStats PostgresStatementCache() {
     for (const auto& [conn, state] : c.connections) {
         kept += state.prepared.size();
     }
-    return {c.hits.load(), c.misses.load(), kept};
+    return {c.hits.load(), c.misses.load(), kept, c.begins_joined.load(), c.begins_unsent.load()};
 }
 
 }  // namespace ticketing::db
@@ -235,7 +371,10 @@ PGresult* PQprepare(PGconn* conn,
             }
         }
     }
-    PGresult* result = real(conn, name, query, nparams, types);
+    PGresult* result = WithPendingBegin(
+        conn,
+        [&](PGconn* c) { return RealSendPrepare()(c, name, query, nparams, types); },
+        [&] { return real(conn, name, query, nparams, types); });
     if (!cacheable || result == nullptr || PQresultStatus(result) != PGRES_COMMAND_OK) {
         return result;
     }
@@ -276,8 +415,25 @@ PGresult* PQexecParams(PGconn* conn,
         Next<PGresult* (*)(PGconn*, const char*, int, const char* const*, const int*, const int*,
                            int)>("PQexecPrepared");
     static std::atomic<std::uint64_t> next_name{0};
+    // The text as it is, after a pending BEGIN in the same round trip.
+    const auto as_it_is = [&] {
+        return WithPendingBegin(
+            conn,
+            [&](PGconn* c) {
+                return RealSendParams()(c, command, nparams, types, values, lengths, formats,
+                                        result_format);
+            },
+            [&] {
+                return real(conn, command, nparams, types, values, lengths, formats,
+                            result_format);
+            });
+    };
+    if (conn != nullptr && command != nullptr && nparams <= 0 && EndsTransaction(command) &&
+        TakeBeginPending(conn)) {
+        return EmptyTransaction(conn);
+    }
     if (conn == nullptr || command == nullptr || types != nullptr || nparams <= 0) {
-        return real(conn, command, nparams, types, values, lengths, formats, result_format);
+        return as_it_is();
     }
     enum class Step { kAsItIs, kPrepared, kPrepare } step = Step::kAsItIs;
     std::string name;
@@ -299,14 +455,17 @@ PGresult* PQexecParams(PGconn* conn,
         }
     }
     if (step == Step::kAsItIs) {
-        return real(conn, command, nparams, types, values, lengths, formats, result_format);
+        return as_it_is();
     }
     bool kept = true;
     if (step == Step::kPrepare) {
         name = "tk_" + std::to_string(++next_name);
-        PGresult* prepared = real_prepare(conn, name.c_str(), command, nparams, nullptr);
+        PGresult* prepared = WithPendingBegin(
+            conn,
+            [&](PGconn* c) { return RealSendPrepare()(c, name.c_str(), command, nparams, nullptr); },
+            [&] { return real_prepare(conn, name.c_str(), command, nparams, nullptr); });
         if (prepared == nullptr) {
-            return real(conn, command, nparams, types, values, lengths, formats, result_format);
+            return as_it_is();
         }
         if (PQresultStatus(prepared) != PGRES_COMMAND_OK) {
             // The error the run would have given (parsing and typing are the same), and inside a
@@ -324,8 +483,16 @@ PGresult* PQexecParams(PGconn* conn,
         }
         Deallocate(conn, evict);
     }
-    PGresult* result =
-        real_exec_prepared(conn, name.c_str(), nparams, values, lengths, formats, result_format);
+    PGresult* result = WithPendingBegin(
+        conn,
+        [&](PGconn* c) {
+            return RealSendPrepared()(c, name.c_str(), nparams, values, lengths, formats,
+                                      result_format);
+        },
+        [&] {
+            return real_exec_prepared(conn, name.c_str(), nparams, values, lengths, formats,
+                                      result_format);
+        });
     if (!kept) {
         Deallocate(conn, name);  // every kept statement had a name in use
     }
@@ -342,7 +509,14 @@ PGresult* PQexecPrepared(PGconn* conn,
     using namespace ticketing::db;
     static const auto real = Next<PGresult* (*)(PGconn*, const char*, int, const char* const*,
                                                 const int*, const int*, int)>("PQexecPrepared");
-    return RunUnderServerName(real, conn, name, nparams, values, lengths, formats, result_format);
+    std::string server_name;
+    const char* server = ServerName(conn, name, server_name);
+    return WithPendingBegin(
+        conn,
+        [&](PGconn* c) {
+            return RealSendPrepared()(c, server, nparams, values, lengths, formats, result_format);
+        },
+        [&] { return real(conn, server, nparams, values, lengths, formats, result_format); });
 }
 
 int PQsendQueryPrepared(PGconn* conn,
@@ -353,21 +527,62 @@ int PQsendQueryPrepared(PGconn* conn,
                         const int* formats,
                         int result_format) {
     using namespace ticketing::db;
-    static const auto real = Next<int (*)(PGconn*, const char*, int, const char* const*,
-                                          const int*, const int*, int)>("PQsendQueryPrepared");
-    return RunUnderServerName(real, conn, name, nparams, values, lengths, formats, result_format);
+    FlushBegin(conn);
+    return RunUnderServerName(RealSendPrepared(), conn, name, nparams, values, lengths, formats,
+                              result_format);
+}
+
+// The other asynchronous sends (SOCI's single-row mode) take a pending BEGIN on its own first:
+// their caller reads the results itself.
+int PQsendQuery(PGconn* conn, const char* command) {
+    static const auto real = ticketing::db::Next<int (*)(PGconn*, const char*)>("PQsendQuery");
+    ticketing::db::FlushBegin(conn);
+    return real(conn, command);
+}
+
+int PQsendQueryParams(PGconn* conn,
+                      const char* command,
+                      int nparams,
+                      const Oid* types,
+                      const char* const* values,
+                      const int* lengths,
+                      const int* formats,
+                      int result_format) {
+    ticketing::db::FlushBegin(conn);
+    return ticketing::db::RealSendParams()(conn, command, nparams, types, values, lengths,
+                                           formats, result_format);
+}
+
+int PQsendPrepare(PGconn* conn, const char* name, const char* query, int nparams,
+                  const Oid* types) {
+    ticketing::db::FlushBegin(conn);
+    return ticketing::db::RealSendPrepare()(conn, name, query, nparams, types);
+}
+
+// In a transaction as soon as BEGIN is asked for, sent or not.
+PGTransactionStatusType PQtransactionStatus(const PGconn* conn) {
+    static const auto real = ticketing::db::Next<PGTransactionStatusType (*)(const PGconn*)>(
+        "PQtransactionStatus");
+    if (conn != nullptr && ticketing::db::BeginPending(conn)) {
+        return PQTRANS_INTRANS;
+    }
+    return real(conn);
 }
 
 PGresult* PQexec(PGconn* conn, const char* command) {
     using namespace ticketing::db;
     if (conn != nullptr && command != nullptr) {
         const std::string_view text = Trim(command);
+        if (EndsTransaction(text) && TakeBeginPending(conn)) {
+            return EmptyTransaction(conn);
+        }
         if (StartsWithWord(text, "DEALLOCATE")) {
             std::string_view target = Trim(text.substr(std::strlen("DEALLOCATE")));
             if (StartsWithWord(target, "PREPARE")) {
                 target = Trim(target.substr(std::strlen("PREPARE")));
             }
             if (StartsWithWord(target, "ALL")) {
+                FlushBegin(conn);  // before the connection's state goes
                 Forget(conn);
             } else {
                 Cache& c = TheCache();
@@ -387,8 +602,15 @@ PGresult* PQexec(PGconn* conn, const char* command) {
                 }
             }
         } else if (StartsWithWord(text, "DISCARD")) {
+            FlushBegin(conn);
             Forget(conn);
         }
+    }
+    // A simple query may hold several statements: a pending BEGIN becomes the first of them,
+    // and PQexec answers with the last one's result.
+    if (command != nullptr && TakeBeginPending(conn)) {
+        TheCache().begins_joined.fetch_add(1, std::memory_order_relaxed);
+        return RealExec(conn, ("BEGIN;" + std::string(command)).c_str());
     }
     return RealExec(conn, command);
 }

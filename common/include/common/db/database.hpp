@@ -97,6 +97,13 @@ public:
         std::chrono::milliseconds sqlite_busy_timeout{10'000};
         // PostgreSQL: libpq connect_timeout, unless the URL sets one.
         std::chrono::seconds postgres_connect_timeout{5};
+        // PostgreSQL: a session back in the pool for less than this sends its next
+        // transaction's BEGIN with the transaction's first statement (BeginWithNextStatement,
+        // one round trip fewer): its connection worked a moment ago. One idle for longer sends
+        // BEGIN on its own first, so that a connection that died silently meanwhile fails
+        // there, where a transaction can still take another session, rather than in the middle
+        // of the caller's work. Zero: BEGIN always on its own.
+        std::chrono::milliseconds postgres_join_begin_within{1000};
         // SQLite (a file in WAL mode): how often a thread of its own copies the WAL back into
         // the database (a PASSIVE checkpoint, which never blocks a writer). SQLite's own
         // checkpoint would run inside whichever commit crossed 1000 pages, with its fsync, on a
@@ -139,11 +146,15 @@ public:
 
     private:
         friend class Database;
-        Lease(Database* owner, std::unique_ptr<soci::session> session, bool fresh) noexcept;
+        Lease(Database* owner,
+              std::unique_ptr<soci::session> session,
+              bool fresh,
+              bool just_used = false) noexcept;
 
         Database* owner_;
         std::unique_ptr<soci::session> session_;
-        bool fresh_;  // opened for this lease rather than reused from the pool
+        bool fresh_;      // opened for this lease rather than reused from the pool
+        bool just_used_;  // back in the pool less than postgres_join_begin_within ago
         bool broken_ = false;
     };
 

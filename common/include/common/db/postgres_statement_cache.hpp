@@ -8,14 +8,27 @@
 #include <cstddef>
 #include <cstdint>
 
+struct pg_conn;  // libpq's PGconn
+
 namespace ticketing::db {
 
 struct PostgresStatementCacheStats {
     std::uint64_t hits = 0;    // prepares answered with a statement already prepared
     std::uint64_t misses = 0;  // prepares sent to the server and kept
     std::size_t kept = 0;      // statements kept prepared now, over every open connection
+    // BeginWithNextStatement: BEGINs sent in one round trip with the statement after them, and
+    // transactions that ended before any statement (nothing sent).
+    std::uint64_t begins_joined = 0;
+    std::uint64_t begins_unsent = 0;
 };
 
 PostgresStatementCacheStats PostgresStatementCache();
+
+// Opens a transaction on `conn` without a round trip of its own: BEGIN goes to the server
+// together with the connection's next statement (one round trip for both, libpq's pipeline
+// mode), and a COMMIT or ROLLBACK that comes first ends the transaction without going to the
+// server at all. Meanwhile PQtransactionStatus says PQTRANS_INTRANS. A statement that fails
+// because BEGIN failed returns BEGIN's error.
+void BeginWithNextStatement(pg_conn* conn);
 
 }  // namespace ticketing::db

@@ -1,6 +1,8 @@
 // PostgreSQL-only behaviour of Database: the server going away and coming back, and a transaction
 // aborted by a caught error. Each test starts its own server, since some stop it.
+#include <chrono>
 #include <stdexcept>
+#include <utility>
 
 #include <gtest/gtest.h>
 
@@ -239,6 +241,124 @@ TEST_F(PostgresStatementCacheTest, AOneTimeStatementThatCannotBePreparedStillRep
     expect_own_error([this](auto f) { db_->Transaction(f); });
     // And the connection goes on working.
     EXPECT_EQ(db_->WithSession([](soci::session& s) { return Run(s, 1); }), 8);
+}
+
+// A transaction on a pooled session sends its BEGIN with its first statement (one round trip,
+// BeginWithNextStatement): the statements still run in one transaction, a rollback still undoes
+// them, an error in the first statement is that statement's, and a transaction with no statement
+// sends nothing. One session, so that every transaction after SetUp's reuses it.
+class PostgresJoinedBeginTest : public PostgresStatementCacheTest {
+protected:
+    // Changes only if the connection was opened again (which leaving pipeline mode must never
+    // need).
+    int BackendPid() {
+        return db_->WithSession([](soci::session& s) {
+            int pid = 0;
+            s << "SELECT pg_backend_pid()", soci::into(pid);
+            return pid;
+        });
+    }
+
+    // txid_current() of two statements in a row: the transaction's id, the same for both only
+    // if they ran in one transaction (in autocommit each statement is a transaction of its own).
+    static std::pair<long long, long long> TwoTxids(soci::session& s) {
+        long long a = 0, b = 0;
+        s << "SELECT txid_current()", soci::into(a);
+        s << "SELECT txid_current()", soci::into(b);
+        return {a, b};
+    }
+
+    long long Rows() {
+        return db_->WithSession([](soci::session& s) {
+            long long n = 0;
+            s << "SELECT COUNT(*) FROM t", soci::into(n);
+            return n;
+        });
+    }
+};
+
+TEST_F(PostgresJoinedBeginTest, TheFirstStatementCarriesBeginAndTheRestShareItsTransaction) {
+    const auto before = PostgresStatementCache();
+    // txid_current() is the transaction's id: the same for both statements only if BEGIN ran
+    // before the first (in autocommit each statement is a transaction of its own).
+    const int pid = BackendPid();
+    const auto [first, second] = db_->Transaction([](soci::session& s) {
+        long long a = 0, b = 0;
+        s << "SELECT txid_current()", soci::into(a);
+        s << "INSERT INTO t VALUES (8)";
+        s << "SELECT txid_current()", soci::into(b);
+        return std::pair{a, b};
+    });
+    EXPECT_EQ(first, second);
+    EXPECT_EQ(PostgresStatementCache().begins_joined - before.begins_joined, 1u);
+    EXPECT_EQ(Rows(), 2);
+    EXPECT_EQ(BackendPid(), pid);
+}
+
+TEST_F(PostgresJoinedBeginTest, ASessionIdleLongerThanTheOptionSaysSendsBeginOnItsOwn) {
+    Database::Options options;
+    options.pool_size = 1;
+    options.postgres_join_begin_within = std::chrono::milliseconds(0);
+    const auto db = Database::Open(url_, options);
+    db->Transaction([](soci::session& s) { s << "INSERT INTO t VALUES (8)"; });  // a fresh session
+    const auto before = PostgresStatementCache();
+    const auto [first, second] = db->Transaction(TwoTxids);
+    EXPECT_EQ(first, second);
+    EXPECT_EQ(PostgresStatementCache().begins_joined - before.begins_joined, 0u);
+}
+
+TEST_F(PostgresJoinedBeginTest, ARollbackUndoesTheStatementThatCarriedBegin) {
+    // A statement with values (sent with the extended protocol: BEGIN and it in one pipeline).
+    const int pid = BackendPid();
+    const auto before = PostgresStatementCache();
+    EXPECT_THROW(db_->Transaction([](soci::session& s) {
+        long long x = 9;
+        s << "INSERT INTO t VALUES (:x)", soci::use(x);
+        throw std::runtime_error("roll back");
+    }),
+                 std::runtime_error);
+    EXPECT_EQ(PostgresStatementCache().begins_joined - before.begins_joined, 1u);
+    EXPECT_EQ(Rows(), 1);
+    // The same, for a prepared statement's first run and its later ones.
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_THROW(db_->Transaction([](soci::session& s) {
+            EXPECT_EQ(Run(s, 1), 8);
+            s << "INSERT INTO t VALUES (10)";
+            throw std::runtime_error("roll back");
+        }),
+                     std::runtime_error);
+    }
+    EXPECT_EQ(PostgresStatementCache().begins_joined - before.begins_joined, 4u);
+    EXPECT_EQ(Rows(), 1);
+    EXPECT_EQ(BackendPid(), pid);
+}
+
+TEST_F(PostgresJoinedBeginTest, AFailingFirstStatementReportsItsOwnErrorAndTheSessionGoesOn) {
+    try {
+        db_->Transaction([](soci::session& s) {
+            long long x = 1;
+            s << "INSERT INTO nosuch VALUES (:x)", soci::use(x);
+        });
+        ADD_FAILURE() << "an insert into an unknown table ran";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("nosuch"), std::string::npos) << e.what();
+    }
+    db_->Transaction([](soci::session& s) { s << "INSERT INTO t VALUES (11)"; });
+    EXPECT_EQ(Rows(), 2);
+}
+
+TEST_F(PostgresJoinedBeginTest, ATransactionWithoutStatementsSendsNothingAndTheNextOneBegins) {
+    const auto before = PostgresStatementCache();
+    db_->Transaction([](soci::session&) {});
+    EXPECT_THROW(db_->Transaction([](soci::session&) { throw std::runtime_error("nothing"); }),
+                 std::runtime_error);
+    EXPECT_EQ(PostgresStatementCache().begins_unsent - before.begins_unsent, 2u);
+    // Nothing was left open: the next transaction's statements are one transaction again, and
+    // outside a transaction each statement is its own.
+    const auto [first, second] = db_->Transaction(TwoTxids);
+    EXPECT_EQ(first, second);
+    const auto [third, fourth] = db_->WithSession(TwoTxids);
+    EXPECT_NE(third, fourth);
 }
 
 }  // namespace
