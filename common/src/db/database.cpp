@@ -92,8 +92,10 @@ bool OnlyThisMachine(std::string_view hosts) {
     for (;;) {
         const auto comma = hosts.find(',');
         const std::string_view host = hosts.substr(0, comma);
+        const bool loopback_v4 = host.substr(0, 4) == "127." &&
+                                 host.find_first_not_of("0123456789.") == std::string_view::npos;
         const bool local = host.empty() || host.front() == '/' || host.front() == '@' ||
-                           host == "localhost" || host == "::1" || host.substr(0, 4) == "127.";
+                           host == "localhost" || host == "::1" || loopback_v4;
         if (!local) {
             return false;
         }

@@ -65,7 +65,8 @@ TEST(ParseDatabaseUrlTest, TellsADatabaseOnThisMachineFromOneAcrossTheNetwork) {
                                "postgresql://ticketing@[fd00::5]/orders",
                                "postgresql://ticketing@localhost/orders?hostaddr=10.0.0.5",
                                "postgresql://ticketing@/orders?host=localhost,db.internal",
-                               "postgresql://ticketing@localhost.example.com/orders"}) {
+                               "postgresql://ticketing@localhost.example.com/orders",
+                               "postgresql://ticketing@127.example.com/orders"}) {
         EXPECT_FALSE(ParseDatabaseUrl(remote).on_this_machine) << remote;
     }
 }
