@@ -126,6 +126,9 @@ std::vector<db::Migration> WithBusMigrations(bool postgres, const std::vector<db
 }
 
 void Outbox::AddEnvelope(soci::session& tx, const Envelope& e) {
+    // Nothing reads its answer: on PostgreSQL it goes with the transaction's next statement or
+    // its COMMIT, one round trip fewer for every transaction that emits an event (issue 20).
+    db::SendWithNextStatement(tx);
     tx << "INSERT INTO outbox (event_id, subject, payload, traceparent, occurred_at) "
           "VALUES (:event_id, :subject, :payload, :traceparent, :occurred_at)",
         soci::use(e.event_id), soci::use(e.subject), soci::use(e.payload), soci::use(e.traceparent),

@@ -1181,4 +1181,13 @@ bool Database::Ping(std::chrono::milliseconds timeout) noexcept {
     }
 }
 
+void SendWithNextStatement(soci::session& tx) {
+    // Called from code that has the session and not its Database (Outbox::AddEnvelope).
+    if (tx.get_backend() != nullptr && tx.get_backend_name() == "postgresql") {
+        if (auto* pg = PostgresBackend(DatabaseKind::kPostgres, tx); pg->conn_ != nullptr) {
+            ::ticketing::db::SendWithNextStatement(pg->conn_);
+        }
+    }
+}
+
 }  // namespace ticketing::db

@@ -65,6 +65,14 @@ struct Prepared {
     std::uint64_t last_use = 0;
 };
 
+// A prepared statement held back with copies of its values (text format; a null stays null),
+// sent with the connection's next statement or with COMMIT.
+struct Deferred {
+    std::string name;
+    std::vector<std::string> values;
+    std::vector<bool> null;
+};
+
 struct Connection {
     std::vector<Prepared> prepared;
     std::unordered_map<std::string, std::string> name_of;  // SOCI's name -> the server's
@@ -73,6 +81,10 @@ struct Connection {
     std::unordered_set<std::size_t> seen_once;
     // BEGIN asked for (BeginWithNextStatement) and not yet sent.
     bool begin_pending = false;
+    // SendWithNextStatement: the next statement is held, if it can be, and these are the ones
+    // held (after BEGIN, before the statement that sends them).
+    bool defer_next = false;
+    std::vector<Deferred> deferred;
 };
 
 struct Cache {
@@ -83,6 +95,7 @@ struct Cache {
     std::atomic<std::uint64_t> misses{0};
     std::atomic<std::uint64_t> begins_joined{0};
     std::atomic<std::uint64_t> begins_unsent{0};
+    std::atomic<std::uint64_t> statements_held{0};
 };
 
 Cache& TheCache() {
@@ -147,6 +160,53 @@ void Forget(const PGconn* conn) {
     c.connections.erase(conn);
 }
 
+// What waits to go with the connection's next statement: BEGIN, then statements held back.
+struct Pending {
+    bool begin = false;
+    std::vector<Deferred> deferred;
+    bool empty() const { return !begin && deferred.empty(); }
+};
+
+Pending TakePending(const PGconn* conn) {
+    Pending out;
+    if (conn == nullptr) {
+        return out;
+    }
+    Cache& c = TheCache();
+    std::lock_guard lock(c.mu);
+    auto it = c.connections.find(conn);
+    if (it != c.connections.end()) {
+        out.begin = std::exchange(it->second.begin_pending, false);
+        out.deferred.swap(it->second.deferred);
+        it->second.defer_next = false;
+        for (const auto& d : out.deferred) {
+            for (auto& p : it->second.prepared) {
+                if (p.name == d.name) {
+                    --p.names_in_use;  // held: not to be deallocated before it was sent
+                }
+            }
+        }
+    }
+    return out;
+}
+
+bool TakeDeferNext(const PGconn* conn) {
+    if (conn == nullptr) {
+        return false;
+    }
+    Cache& c = TheCache();
+    std::lock_guard lock(c.mu);
+    auto it = c.connections.find(conn);
+    return it != c.connections.end() && std::exchange(it->second.defer_next, false);
+}
+
+bool HasDeferred(const PGconn* conn) {
+    Cache& c = TheCache();
+    std::lock_guard lock(c.mu);
+    auto it = c.connections.find(conn);
+    return it != c.connections.end() && !it->second.deferred.empty();
+}
+
 bool TakeBeginPending(const PGconn* conn) {
     if (conn == nullptr) {
         return false;
@@ -162,13 +222,6 @@ bool BeginPending(const PGconn* conn) {
     std::lock_guard lock(c.mu);
     auto it = c.connections.find(conn);
     return it != c.connections.end() && it->second.begin_pending;
-}
-
-// A pending BEGIN goes to the server on its own (for the calls that are not pipelined below).
-void FlushBegin(PGconn* conn) {
-    if (TakeBeginPending(conn)) {
-        PQclear(RealExec(conn, "BEGIN"));  // a failure shows in the statement that follows
-    }
 }
 
 using SendParams = int (*)(PGconn*, const char*, int, const Oid*, const char* const*, const int*,
@@ -190,29 +243,57 @@ SendPrepare RealSendPrepare() {
     return real;
 }
 
-// When a BEGIN is pending on `conn`: sends it and the statement `send` queues in one round trip
-// (libpq's pipeline mode, the extended protocol) and returns the statement's result, or BEGIN's
-// when BEGIN failed; the statement then runs inside the transaction, exactly as if BEGIN had
-// been sent on its own first. Returns `exec()` (the call as it was) when nothing is pending, and
-// sends BEGIN on its own first if the connection cannot enter pipeline mode.
+// Queues `pending` in pipeline mode: BEGIN, then each held statement with its values.
+bool SendPending(PGconn* conn, const Pending& pending) {
+    if (pending.begin &&
+        RealSendParams()(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) != 1) {
+        return false;
+    }
+    for (const auto& d : pending.deferred) {
+        std::vector<const char*> values(d.values.size());
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            values[i] = d.null[i] ? nullptr : d.values[i].c_str();
+        }
+        if (RealSendPrepared()(conn, d.name.c_str(), static_cast<int>(values.size()),
+                               values.empty() ? nullptr : values.data(), nullptr, nullptr,
+                               0) != 1) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// Sends what is pending on `conn` and the statement `send` queues in one round trip (libpq's
+// pipeline mode, the extended protocol) and returns the statement's result, or the first error
+// of what was pending (the statement then never ran: the transaction is aborted, as it would be
+// had each gone on its own). Returns `exec()` (the call as it was) when nothing is pending, and
+// sends what is pending on its own first if the connection cannot enter pipeline mode. `send`
+// may be null: only what is pending goes, and the result is null unless that failed.
 template <class Send, class Exec>
-PGresult* WithPendingBegin(PGconn* conn, Send send, Exec exec) {
-    if (!TakeBeginPending(conn)) {
+PGresult* WithPending(PGconn* conn, Send send, Exec exec) {
+    Pending pending = TakePending(conn);
+    if (pending.empty()) {
         return exec();
     }
+    const std::size_t held = (pending.begin ? 1 : 0) + pending.deferred.size();
     if (PQenterPipelineMode(conn) != 1) {
-        PQclear(RealExec(conn, "BEGIN"));
+        if (pending.begin) {
+            PQclear(RealExec(conn, "BEGIN"));
+        }
+        // Not expected (pipeline mode needs only an idle connection): anything held is lost
+        // here, so the statement is made to fail and the transaction with it.
+        if (!pending.deferred.empty()) {
+            return PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+        }
         return exec();
     }
-    PGresult* results[2] = {nullptr, nullptr};
-    const bool sent =
-        RealSendParams()(conn, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0) == 1 &&
-        send(conn) == 1 && PQpipelineSync(conn) == 1;
+    std::vector<PGresult*> results(held + 1, nullptr);
+    const bool sent = SendPending(conn, pending) && send(conn) == 1 && PQpipelineSync(conn) == 1;
     if (sent) {
-        // BEGIN's results and a null, the statement's and a null, then the sync. A connection
-        // that breaks ends with an error result and nulls.
+        // Each query's results and a null, then the sync. A connection that breaks ends with an
+        // error result and nulls.
         std::size_t query = 0;
-        for (int guard = 0; guard < 64; ++guard) {
+        for (int guard = 0; guard < 4 * static_cast<int>(held + 1) + 64; ++guard) {
             PGresult* r = PQgetResult(conn);
             if (r == nullptr) {
                 if (PQstatus(conn) == CONNECTION_BAD) {
@@ -225,15 +306,15 @@ PGresult* WithPendingBegin(PGconn* conn, Send send, Exec exec) {
                 PQclear(r);
                 break;
             }
-            if (query < 2 && results[query] == nullptr) {
+            if (query < results.size() && results[query] == nullptr) {
                 results[query] = r;
             } else {
                 PQclear(r);
             }
         }
-    }
-    if (sent) {
-        TheCache().begins_joined.fetch_add(1, std::memory_order_relaxed);
+        if (pending.begin) {
+            TheCache().begins_joined.fetch_add(1, std::memory_order_relaxed);
+        }
     }
     if (PQexitPipelineMode(conn) != 1) {
         // Results left unread (a broken exchange): a connection left in pipeline mode would
@@ -241,16 +322,32 @@ PGresult* WithPendingBegin(PGconn* conn, Send send, Exec exec) {
         // statement's error and rolls back).
         PQreset(conn);
     }
-    if (results[0] != nullptr && PQresultStatus(results[0]) != PGRES_COMMAND_OK) {
-        PQclear(results[1]);  // PGRES_PIPELINE_ABORTED: the statement never ran
-        return results[0];
+    PGresult* out = nullptr;
+    for (std::size_t i = 0; i < held && out == nullptr; ++i) {
+        const auto status = results[i] == nullptr ? PGRES_FATAL_ERROR
+                                                  : PQresultStatus(results[i]);
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
+            out = results[i] != nullptr ? std::exchange(results[i], nullptr)
+                                        : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+        }
     }
-    PQclear(results[0]);
-    if (results[1] == nullptr) {
-        // Nothing came back (the connection broke): an error with libpq's message.
-        return PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+    if (out == nullptr) {
+        out = std::exchange(results[held], nullptr);  // PGRES_PIPELINE_ABORTED when one failed
+        if (out == nullptr && sent) {
+            // Nothing came back (the connection broke): an error with libpq's message.
+            out = PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+        }
     }
-    return results[1];
+    for (PGresult* r : results) {
+        PQclear(r);
+    }
+    return out;
+}
+
+// What is pending goes to the server on its own (for the calls that are not pipelined below):
+// an error in it shows in the statement that follows (the transaction is aborted).
+void FlushPending(PGconn* conn) {
+    PQclear(WithPending(conn, [](PGconn*) { return 1; }, [] { return nullptr; }));
 }
 
 // What COMMIT or ROLLBACK answers when BEGIN was never sent: nothing goes to the server.
@@ -261,6 +358,68 @@ PGresult* EmptyTransaction(PGconn* conn) {
 
 // COMMIT or ROLLBACK (and their synonyms) alone: the end of a transaction.
 bool EndsTransaction(std::string_view text);
+bool StartsWithWord(std::string_view s, std::string_view word);
+
+// COMMIT or ROLLBACK (`text`, which EndsTransaction) on `conn`, `exec` being the call as it was.
+// Statements held are sent with COMMIT, in one round trip (with BEGIN if it is still pending too);
+// a ROLLBACK drops them, and a transaction whose BEGIN never went ends without a round trip.
+template <class Exec>
+PGresult* EndTransaction(PGconn* conn, std::string_view text, Exec exec) {
+    const bool rollback = StartsWithWord(text, "ROLLBACK") || StartsWithWord(text, "ABORT");
+    if (!rollback && HasDeferred(conn)) {
+        return WithPending(
+            conn,
+            [](PGconn* c) {
+                return RealSendParams()(c, "COMMIT", 0, nullptr, nullptr, nullptr, nullptr, 0);
+            },
+            exec);
+    }
+    if (TakePending(conn).begin) {
+        return EmptyTransaction(conn);
+    }
+    return exec();
+}
+
+PGTransactionStatusType real_transaction_status(const PGconn* conn) {
+    static const auto real =
+        Next<PGTransactionStatusType (*)(const PGconn*)>("PQtransactionStatus");
+    return real(conn);
+}
+
+// SendWithNextStatement's hold: the prepared statement `server_name` with its values is kept to
+// go with the next statement, and "done" is answered at once. Only inside a transaction (a
+// COMMIT is sure to come), and with values in text format. False: the statement runs now.
+bool Hold(PGconn* conn,
+          const std::string& server_name,
+          int nparams,
+          const char* const* values,
+          const int* formats) {
+    if (real_transaction_status(conn) != PQTRANS_INTRANS && !BeginPending(conn)) {
+        return false;
+    }
+    Deferred d;
+    d.name = server_name;
+    for (int i = 0; i < nparams; ++i) {
+        if (formats != nullptr && formats[i] != 0) {
+            return false;
+        }
+        const bool null = values == nullptr || values[i] == nullptr;
+        d.null.push_back(null);
+        d.values.emplace_back(null ? "" : values[i]);
+    }
+    Cache& c = TheCache();
+    std::lock_guard lock(c.mu);
+    auto& state = c.connections[conn];
+    for (auto& p : state.prepared) {
+        if (p.name == server_name) {
+            ++p.names_in_use;
+        }
+    }
+    state.deferred.push_back(std::move(d));
+    c.statements_held.fetch_add(1, std::memory_order_relaxed);
+    return true;
+}
+
 
 // The server's name for SOCI's `name` on this connection, or `name` itself.
 const char* ServerName(const PGconn* conn, const char* name, std::string& out) {
@@ -326,6 +485,12 @@ bool EndsTransaction(std::string_view text) {
 
 }  // namespace
 
+void SendWithNextStatement(pg_conn* conn) {
+    Cache& c = TheCache();
+    std::lock_guard lock(c.mu);
+    c.connections[conn].defer_next = true;
+}
+
 void BeginWithNextStatement(pg_conn* conn) {
     Cache& c = TheCache();
     std::lock_guard lock(c.mu);
@@ -339,7 +504,8 @@ PostgresStatementCacheStats PostgresStatementCache() {
     for (const auto& [conn, state] : c.connections) {
         kept += state.prepared.size();
     }
-    return {c.hits.load(), c.misses.load(), kept, c.begins_joined.load(), c.begins_unsent.load()};
+    return {c.hits.load(),          c.misses.load(),        kept,
+            c.begins_joined.load(), c.begins_unsent.load(), c.statements_held.load()};
 }
 
 }  // namespace ticketing::db
@@ -371,7 +537,7 @@ PGresult* PQprepare(PGconn* conn,
             }
         }
     }
-    PGresult* result = WithPendingBegin(
+    PGresult* result = WithPending(
         conn,
         [&](PGconn* c) { return RealSendPrepare()(c, name, query, nparams, types); },
         [&] { return real(conn, name, query, nparams, types); });
@@ -417,7 +583,7 @@ PGresult* PQexecParams(PGconn* conn,
     static std::atomic<std::uint64_t> next_name{0};
     // The text as it is, after a pending BEGIN in the same round trip.
     const auto as_it_is = [&] {
-        return WithPendingBegin(
+        return WithPending(
             conn,
             [&](PGconn* c) {
                 return RealSendParams()(c, command, nparams, types, values, lengths, formats,
@@ -428,10 +594,10 @@ PGresult* PQexecParams(PGconn* conn,
                             result_format);
             });
     };
-    if (conn != nullptr && command != nullptr && nparams <= 0 && EndsTransaction(command) &&
-        TakeBeginPending(conn)) {
-        return EmptyTransaction(conn);
+    if (conn != nullptr && command != nullptr && nparams <= 0 && EndsTransaction(command)) {
+        return EndTransaction(conn, Trim(command), as_it_is);
     }
+    const bool hold = TakeDeferNext(conn);
     if (conn == nullptr || command == nullptr || types != nullptr || nparams <= 0) {
         return as_it_is();
     }
@@ -457,10 +623,13 @@ PGresult* PQexecParams(PGconn* conn,
     if (step == Step::kAsItIs) {
         return as_it_is();
     }
+    if (step == Step::kPrepared && hold && Hold(conn, name, nparams, values, formats)) {
+        return PQmakeEmptyPGresult(conn, PGRES_COMMAND_OK);
+    }
     bool kept = true;
     if (step == Step::kPrepare) {
         name = "tk_" + std::to_string(++next_name);
-        PGresult* prepared = WithPendingBegin(
+        PGresult* prepared = WithPending(
             conn,
             [&](PGconn* c) { return RealSendPrepare()(c, name.c_str(), command, nparams, nullptr); },
             [&] { return real_prepare(conn, name.c_str(), command, nparams, nullptr); });
@@ -483,7 +652,7 @@ PGresult* PQexecParams(PGconn* conn,
         }
         Deallocate(conn, evict);
     }
-    PGresult* result = WithPendingBegin(
+    PGresult* result = WithPending(
         conn,
         [&](PGconn* c) {
             return RealSendPrepared()(c, name.c_str(), nparams, values, lengths, formats,
@@ -511,7 +680,11 @@ PGresult* PQexecPrepared(PGconn* conn,
                                                 const int*, const int*, int)>("PQexecPrepared");
     std::string server_name;
     const char* server = ServerName(conn, name, server_name);
-    return WithPendingBegin(
+    if (TakeDeferNext(conn) && server != nullptr &&
+        Hold(conn, server, nparams, values, formats)) {
+        return PQmakeEmptyPGresult(conn, PGRES_COMMAND_OK);
+    }
+    return WithPending(
         conn,
         [&](PGconn* c) {
             return RealSendPrepared()(c, server, nparams, values, lengths, formats, result_format);
@@ -527,7 +700,7 @@ int PQsendQueryPrepared(PGconn* conn,
                         const int* formats,
                         int result_format) {
     using namespace ticketing::db;
-    FlushBegin(conn);
+    FlushPending(conn);
     return RunUnderServerName(RealSendPrepared(), conn, name, nparams, values, lengths, formats,
                               result_format);
 }
@@ -536,7 +709,7 @@ int PQsendQueryPrepared(PGconn* conn,
 // their caller reads the results itself.
 int PQsendQuery(PGconn* conn, const char* command) {
     static const auto real = ticketing::db::Next<int (*)(PGconn*, const char*)>("PQsendQuery");
-    ticketing::db::FlushBegin(conn);
+    ticketing::db::FlushPending(conn);
     return real(conn, command);
 }
 
@@ -548,14 +721,14 @@ int PQsendQueryParams(PGconn* conn,
                       const int* lengths,
                       const int* formats,
                       int result_format) {
-    ticketing::db::FlushBegin(conn);
+    ticketing::db::FlushPending(conn);
     return ticketing::db::RealSendParams()(conn, command, nparams, types, values, lengths,
                                            formats, result_format);
 }
 
 int PQsendPrepare(PGconn* conn, const char* name, const char* query, int nparams,
                   const Oid* types) {
-    ticketing::db::FlushBegin(conn);
+    ticketing::db::FlushPending(conn);
     return ticketing::db::RealSendPrepare()(conn, name, query, nparams, types);
 }
 
@@ -573,8 +746,8 @@ PGresult* PQexec(PGconn* conn, const char* command) {
     using namespace ticketing::db;
     if (conn != nullptr && command != nullptr) {
         const std::string_view text = Trim(command);
-        if (EndsTransaction(text) && TakeBeginPending(conn)) {
-            return EmptyTransaction(conn);
+        if (EndsTransaction(text)) {
+            return EndTransaction(conn, text, [&] { return RealExec(conn, command); });
         }
         if (StartsWithWord(text, "DEALLOCATE")) {
             std::string_view target = Trim(text.substr(std::strlen("DEALLOCATE")));
@@ -582,7 +755,7 @@ PGresult* PQexec(PGconn* conn, const char* command) {
                 target = Trim(target.substr(std::strlen("PREPARE")));
             }
             if (StartsWithWord(target, "ALL")) {
-                FlushBegin(conn);  // before the connection's state goes
+                FlushPending(conn);  // before the connection's state goes
                 Forget(conn);
             } else {
                 Cache& c = TheCache();
@@ -602,9 +775,13 @@ PGresult* PQexec(PGconn* conn, const char* command) {
                 }
             }
         } else if (StartsWithWord(text, "DISCARD")) {
-            FlushBegin(conn);
+            FlushPending(conn);
             Forget(conn);
         }
+    }
+    // Statements held cannot join a simple query (it has no values): they go first, on their own.
+    if (HasDeferred(conn)) {
+        FlushPending(conn);
     }
     // A simple query may hold several statements: a pending BEGIN becomes the first of them,
     // and PQexec answers with the last one's result.

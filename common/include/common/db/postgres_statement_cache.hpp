@@ -20,6 +20,8 @@ struct PostgresStatementCacheStats {
     // transactions that ended before any statement (nothing sent).
     std::uint64_t begins_joined = 0;
     std::uint64_t begins_unsent = 0;
+    // SendWithNextStatement: statements held and sent with a later one.
+    std::uint64_t statements_held = 0;
 };
 
 PostgresStatementCacheStats PostgresStatementCache();
@@ -30,5 +32,13 @@ PostgresStatementCacheStats PostgresStatementCache();
 // server at all. Meanwhile PQtransactionStatus says PQTRANS_INTRANS. A statement that fails
 // because BEGIN failed returns BEGIN's error.
 void BeginWithNextStatement(pg_conn* conn);
+
+// Inside a transaction on `conn`: the connection's next statement, if it is one this cache has
+// prepared, is not sent at once but held, answered "done" (no rows, no count), and sent in one
+// round trip with the statement after it, or with COMMIT (a ROLLBACK drops it). For a statement
+// whose answer nobody reads, such as an INSERT into the outbox: if it fails, the statement it
+// went with (or COMMIT) returns its error instead, and the transaction is rolled back as it would
+// have been. Outside a transaction, or for a statement not prepared yet, nothing changes.
+void SendWithNextStatement(pg_conn* conn);
 
 }  // namespace ticketing::db

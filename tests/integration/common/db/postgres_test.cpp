@@ -1,6 +1,7 @@
 // PostgreSQL-only behaviour of Database: the server going away and coming back, and a transaction
 // aborted by a caught error. Each test starts its own server, since some stop it.
 #include <chrono>
+#include <cstdint>
 #include <stdexcept>
 #include <utility>
 
@@ -359,6 +360,130 @@ TEST_F(PostgresJoinedBeginTest, ATransactionWithoutStatementsSendsNothingAndTheN
     EXPECT_EQ(first, second);
     const auto [third, fourth] = db_->WithSession(TwoTxids);
     EXPECT_NE(third, fourth);
+}
+
+// SendWithNextStatement: a statement nobody reads the answer of (the outbox's INSERT) waits and
+// goes to the server with the transaction's next statement or with its COMMIT, one round trip
+// fewer. It still runs in order, inside the transaction; a rollback drops it; its failure fails
+// the transaction. Only a text the session has prepared is held (the cache prepares a one-time
+// text on its second run), so each test runs the text twice first.
+class PostgresHeldStatementTest : public PostgresJoinedBeginTest {
+protected:
+    void SetUp() override {
+        PostgresJoinedBeginTest::SetUp();
+        for (long long x : {100, 101}) {
+            db_->Transaction([x](soci::session& s) { Insert(s, x); });
+        }
+        ASSERT_EQ(Rows(), 3);
+    }
+
+    static void Insert(soci::session& s, long long x, soci::indicator ind = soci::i_ok) {
+        s << "INSERT INTO t VALUES (:x)", soci::use(x, ind);
+    }
+
+    static std::uint64_t Held() { return PostgresStatementCache().statements_held; }
+};
+
+TEST_F(PostgresHeldStatementTest, AHeldInsertRunsBeforeTheNextStatementInTheSameTransaction) {
+    const auto held = Held();
+    const int pid = BackendPid();
+    const auto [seen, txids] = db_->Transaction([](soci::session& s) {
+        SendWithNextStatement(s);
+        Insert(s, 12);
+        long long n = 0;
+        s << "SELECT COUNT(*) FROM t WHERE x = 12", soci::into(n);  // carries the insert
+        return std::pair{n, TwoTxids(s)};
+    });
+    EXPECT_EQ(Held() - held, 1u);
+    EXPECT_EQ(seen, 1);  // the insert ran first, in this transaction
+    EXPECT_EQ(txids.first, txids.second);
+    EXPECT_EQ(Rows(), 4);
+    EXPECT_EQ(BackendPid(), pid);
+}
+
+TEST_F(PostgresHeldStatementTest, AHeldInsertGoesWithCommitAndWithBeginWhenItIsTheOnlyStatement) {
+    const auto before = PostgresStatementCache();
+    // The outbox's case: the event's INSERT is the transaction's last statement.
+    db_->Transaction([](soci::session& s) {
+        Insert(s, 13);
+        SendWithNextStatement(s);
+        Insert(s, 14);
+    });
+    // BEGIN, the held INSERT and COMMIT in one round trip.
+    db_->Transaction([](soci::session& s) {
+        SendWithNextStatement(s);
+        Insert(s, 15);
+    });
+    const auto after = PostgresStatementCache();
+    EXPECT_EQ(after.statements_held - before.statements_held, 2u);
+    EXPECT_EQ(after.begins_joined - before.begins_joined, 2u);
+    EXPECT_EQ(after.begins_unsent - before.begins_unsent, 0u);
+    EXPECT_EQ(Rows(), 6);
+    // Nothing was left open.
+    const auto [first, second] = db_->WithSession(TwoTxids);
+    EXPECT_NE(first, second);
+}
+
+TEST_F(PostgresHeldStatementTest, ARollbackDropsAHeldInsert) {
+    const auto held = Held();
+    const int pid = BackendPid();
+    for (bool with_statement_before : {false, true}) {
+        EXPECT_THROW(db_->Transaction([&](soci::session& s) {
+            if (with_statement_before) {
+                Insert(s, 16);  // BEGIN went with it: a real ROLLBACK follows
+            }
+            SendWithNextStatement(s);
+            Insert(s, 17);
+            throw std::runtime_error("roll back");
+        }),
+                     std::runtime_error);
+    }
+    EXPECT_EQ(Held() - held, 2u);
+    EXPECT_EQ(Rows(), 3);
+    EXPECT_EQ(BackendPid(), pid);
+    db_->Transaction([](soci::session& s) { Insert(s, 18); });
+    EXPECT_EQ(Rows(), 4);
+}
+
+TEST_F(PostgresHeldStatementTest, AHeldInsertThatFailsFailsTheCommitAndUndoesTheTransaction) {
+    // A null into a NOT NULL column: the server refuses it when it runs, which is at COMMIT.
+    const int pid = BackendPid();
+    for (bool last : {true, false}) {
+        try {
+            db_->Transaction([last](soci::session& s) {
+                Insert(s, 19);
+                SendWithNextStatement(s);
+                Insert(s, 0, soci::i_null);
+                if (!last) {
+                    Insert(s, 20);  // carries the held one, and fails with it
+                }
+            });
+            ADD_FAILURE() << "a null went into a NOT NULL column";
+        } catch (const std::exception& e) {
+            EXPECT_NE(std::string(e.what()).find("null value"), std::string::npos) << e.what();
+        }
+        EXPECT_EQ(Rows(), 3);  // 19 went with it
+    }
+    EXPECT_EQ(BackendPid(), pid);
+    db_->Transaction([](soci::session& s) { Insert(s, 21); });
+    EXPECT_EQ(Rows(), 4);
+}
+
+TEST_F(PostgresHeldStatementTest, NothingIsHeldOutsideATransactionOrForATextNotYetPrepared) {
+    const auto held = Held();
+    db_->WithSession([](soci::session& s) {
+        SendWithNextStatement(s);
+        Insert(s, 22);  // autocommit: no COMMIT would come to send it
+    });
+    db_->Transaction([](soci::session& s) {
+        SendWithNextStatement(s);
+        long long y = 23;
+        s << "INSERT INTO t SELECT :y", soci::use(y);  // a text run for the first time
+        long long n = 0;
+        s << "SELECT COUNT(*) FROM t", soci::into(n);
+    });
+    EXPECT_EQ(Held() - held, 0u);
+    EXPECT_EQ(Rows(), 5);
 }
 
 }  // namespace
