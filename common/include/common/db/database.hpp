@@ -216,6 +216,9 @@ public:
     // SQLite file databases: how many times the checkpointer has looked at the WAL, and how many
     // checkpoints it ran (for tests and metrics). Zero without a checkpointer.
     std::uint64_t sqlite_checkpoint_looks() const noexcept;
+    // Looks that asked the kernel to read the WAL's next part ahead of the commits (the WAL had
+    // started over, so they write over old frames: Checkpointer::PrefetchAhead).
+    std::uint64_t sqlite_wal_prefetches() const noexcept;
     std::uint64_t sqlite_checkpoints() const noexcept;
     // RESTART checkpoints that copied everything (the next commit starts the WAL over).
     std::uint64_t sqlite_wal_restarts() const noexcept;
