@@ -266,9 +266,10 @@ bool SendPending(PGconn* conn, const Pending& pending) {
 // Sends what is pending on `conn` and the statement `send` queues in one round trip (libpq's
 // pipeline mode, the extended protocol) and returns the statement's result, or the first error
 // of what was pending (the statement then never ran: the transaction is aborted, as it would be
-// had each gone on its own). Returns `exec()` (the call as it was) when nothing is pending, and
-// sends what is pending on its own first if the connection cannot enter pipeline mode. `send`
-// may be null: only what is pending goes, and the result is null unless that failed.
+// had each gone on its own). Returns `exec()` (the call as it was) when nothing is pending. If
+// the connection cannot enter pipeline mode (not expected: it is idle between statements), a
+// pending BEGIN goes on its own first, and held statements make the call fail. FlushPending's
+// `send` queues nothing: only what is pending goes, and the result is an error either way.
 template <class Send, class Exec>
 PGresult* WithPending(PGconn* conn, Send send, Exec exec) {
     Pending pending = TakePending(conn);
@@ -345,7 +346,8 @@ PGresult* WithPending(PGconn* conn, Send send, Exec exec) {
 }
 
 // What is pending goes to the server on its own (for the calls that are not pipelined below):
-// an error in it shows in the statement that follows (the transaction is aborted).
+// an error in it shows in the statement that follows (the transaction is aborted), whose
+// message then says so rather than naming the held statement's own error.
 void FlushPending(PGconn* conn) {
     PQclear(WithPending(conn, [](PGconn*) { return 1; }, [] { return nullptr; }));
 }
@@ -419,7 +421,6 @@ bool Hold(PGconn* conn,
     c.statements_held.fetch_add(1, std::memory_order_relaxed);
     return true;
 }
-
 
 // The server's name for SOCI's `name` on this connection, or `name` itself.
 const char* ServerName(const PGconn* conn, const char* name, std::string& out) {

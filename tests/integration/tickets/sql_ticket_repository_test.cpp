@@ -5,10 +5,12 @@
 #include <chrono>
 #include <future>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "common/db/postgres_statement_cache.hpp"
 #include "common/db/sql.hpp"
 #include "common/testing/test_database.hpp"
 #include "common/testing/tickets/ticket_repository_contract.hpp"
@@ -75,6 +77,39 @@ TEST(SqlTicketRepositoryPostgres, FindForUpdateWaitsForTheTransactionThatHoldsTh
     ASSERT_TRUE(seen.has_value());
     EXPECT_EQ(seen->version, 1);
     EXPECT_EQ(seen->order_id, "o1");
+}
+
+// POST /api/tickets on PostgreSQL is one round trip: the ticket's INSERT, whose answer nothing
+// reads, waits for the transaction's next statement (the event's INSERT, then COMMIT) instead of
+// going alone (db::SendWithNextStatement). It still fails its transaction when it fails.
+TEST(SqlTicketRepositoryPostgres, AnInsertGoesWithTheTransactionsNextStatementAndStillFailsIt) {
+    SqlTickets<true> storage;
+    const auto held = db::PostgresStatementCache().statements_held;
+    // A pooled session holds a text once it has run it twice (the cache prepares it then).
+    for (int i = 0; i < 20; ++i) {
+        storage.transactions.Run([i](TicketsUnitOfWork& uow) {
+            uow.tickets().Insert(
+                Ticket{"t" + std::to_string(i), "concert", 100, "u1", std::nullopt, 0, {}, false});
+        });
+    }
+    EXPECT_GT(db::PostgresStatementCache().statements_held, held);
+    for (int i = 0; i < 20; ++i) {
+        storage.transactions.Run([i](TicketsUnitOfWork& uow) {
+            EXPECT_TRUE(uow.tickets().Find("t" + std::to_string(i)).has_value()) << i;
+        });
+    }
+    // The same id again: the primary key refuses it when the INSERT reaches the server, with
+    // COMMIT, and the ticket inserted before it in the transaction goes too.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        EXPECT_ANY_THROW(storage.transactions.Run([](TicketsUnitOfWork& uow) {
+            uow.tickets().Insert(Ticket{"t-new", "concert", 100, "u1", std::nullopt, 0, {}, false});
+            uow.tickets().Insert(Ticket{"t0", "again", 100, "u2", std::nullopt, 0, {}, false});
+        }));
+    }
+    storage.transactions.Run([](TicketsUnitOfWork& uow) {
+        EXPECT_FALSE(uow.tickets().Find("t-new").has_value());
+        EXPECT_EQ(uow.tickets().Find("t0")->title, "concert");
+    });
 }
 
 }  // namespace

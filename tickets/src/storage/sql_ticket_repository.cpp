@@ -54,6 +54,9 @@ void SqlTicketRepository::Insert(const Ticket& t) {
                     created_at = util::ToEpochMs(t.created_at);
     const std::string order_id = t.order_id.value_or("");
     soci::indicator order_id_ind = t.order_id ? soci::i_ok : soci::i_null;
+    // Nothing reads its answer (the id is ours): on PostgreSQL it goes with the next statement,
+    // so POST /api/tickets (BEGIN, this, the event's INSERT, COMMIT) is one round trip.
+    db::SendWithNextStatement(session_);
     session_ << "INSERT INTO tickets (id, title, price, user_id, order_id, version, created_at) "
                 "VALUES (:id, :title, :price, :user_id, :order_id, :version, :created_at)",
         soci::use(t.id), soci::use(t.title), soci::use(price), soci::use(t.user_id),
