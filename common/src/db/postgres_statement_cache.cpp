@@ -382,7 +382,7 @@ PGresult* EndTransaction(PGconn* conn, std::string_view text, Exec exec) {
     return exec();
 }
 
-PGTransactionStatusType real_transaction_status(const PGconn* conn) {
+PGTransactionStatusType RealTransactionStatus(const PGconn* conn) {
     static const auto real =
         Next<PGTransactionStatusType (*)(const PGconn*)>("PQtransactionStatus");
     return real(conn);
@@ -396,7 +396,7 @@ bool Hold(PGconn* conn,
           int nparams,
           const char* const* values,
           const int* formats) {
-    if (real_transaction_status(conn) != PQTRANS_INTRANS && !BeginPending(conn)) {
+    if (RealTransactionStatus(conn) != PQTRANS_INTRANS && !BeginPending(conn)) {
         return false;
     }
     Deferred d;
