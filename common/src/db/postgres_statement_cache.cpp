@@ -190,38 +190,29 @@ Pending TakePending(const PGconn* conn) {
     return out;
 }
 
-bool TakeDeferNext(const PGconn* conn) {
+// `f` applied to `conn`'s state under the cache's lock (it may change it); false for a
+// connection the cache does not know.
+template <class F>
+bool WithState(const PGconn* conn, F f) {
     if (conn == nullptr) {
         return false;
     }
     Cache& c = TheCache();
     std::lock_guard lock(c.mu);
     auto it = c.connections.find(conn);
-    return it != c.connections.end() && std::exchange(it->second.defer_next, false);
+    return it != c.connections.end() && f(it->second);
+}
+
+bool TakeDeferNext(const PGconn* conn) {
+    return WithState(conn, [](Connection& s) { return std::exchange(s.defer_next, false); });
 }
 
 bool HasDeferred(const PGconn* conn) {
-    Cache& c = TheCache();
-    std::lock_guard lock(c.mu);
-    auto it = c.connections.find(conn);
-    return it != c.connections.end() && !it->second.deferred.empty();
-}
-
-bool TakeBeginPending(const PGconn* conn) {
-    if (conn == nullptr) {
-        return false;
-    }
-    Cache& c = TheCache();
-    std::lock_guard lock(c.mu);
-    auto it = c.connections.find(conn);
-    return it != c.connections.end() && std::exchange(it->second.begin_pending, false);
+    return WithState(conn, [](Connection& s) { return !s.deferred.empty(); });
 }
 
 bool BeginPending(const PGconn* conn) {
-    Cache& c = TheCache();
-    std::lock_guard lock(c.mu);
-    auto it = c.connections.find(conn);
-    return it != c.connections.end() && it->second.begin_pending;
+    return WithState(conn, [](Connection& s) { return s.begin_pending; });
 }
 
 using SendParams = int (*)(PGconn*, const char*, int, const Oid*, const char* const*, const int*,
@@ -786,7 +777,7 @@ PGresult* PQexec(PGconn* conn, const char* command) {
     }
     // A simple query may hold several statements: a pending BEGIN becomes the first of them,
     // and PQexec answers with the last one's result.
-    if (command != nullptr && TakeBeginPending(conn)) {
+    if (command != nullptr && TakePending(conn).begin) {
         TheCache().begins_joined.fetch_add(1, std::memory_order_relaxed);
         return RealExec(conn, ("BEGIN;" + std::string(command)).c_str());
     }
