@@ -122,6 +122,42 @@ TEST_F(StackTest, IngressAnswersItsOwnErrorsInTheContractFormat) {
     EXPECT_EQ(proxied.HeaderValues("x-request-id").size(), 1u);
 }
 
+// Without a client's X-Request-Id (or with one that is not sane) the service that answers makes
+// the id, and the answer, the service's request log line and the ingress's access log line all
+// carry that one id; an answer nginx makes itself carries nginx's own (issue 20: nginx no longer
+// draws a random id for every proxied request).
+TEST_F(StackTest, ARequestWithoutAnIdGetsOneIdInTheAnswerTheServiceLogAndTheAccessLog) {
+    const auto log_has = [](const std::string& file, const std::string& needle) {
+        return ReadFile(StackEnvironment::Stack()->LogFile(file)).find(needle) !=
+               std::string::npos;
+    };
+    for (const std::string sent : {"", "not sane <script>"}) {
+        Headers headers;
+        if (!sent.empty()) {
+            headers.emplace_back("X-Request-Id", sent);
+        }
+        auto answer = client_.Get("/api/tickets", headers);
+        ASSERT_EQ(answer.status, 200) << answer.body;
+        const auto ids = answer.HeaderValues("x-request-id");
+        ASSERT_EQ(ids.size(), 1u) << "sent '" << sent << "'";
+        const std::string id = ids.front();
+        EXPECT_EQ(id.size(), 32u) << id;
+        EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+        const std::string logged = "\"request_id\":\"" + id + "\"";
+        // The access log is written in batches at least once a second.
+        EXPECT_TRUE(WaitUntil([&] { return log_has("tickets-0", logged); }, 10s)) << id;
+        EXPECT_TRUE(WaitUntil([&] { return log_has("nginx-access", logged); }, 10s)) << id;
+    }
+    auto refused = client_.Send("PATCH", "/api/tickets", std::string("{}"), {});
+    EXPECT_EQ(refused.status, 405);
+    const auto refused_ids = refused.HeaderValues("x-request-id");
+    ASSERT_EQ(refused_ids.size(), 1u);
+    EXPECT_EQ(refused_ids.front().size(), 32u) << refused_ids.front();
+    EXPECT_TRUE(WaitUntil(
+        [&] { return log_has("nginx-access", "\"request_id\":\"" + refused_ids.front() + "\""); },
+        10s));
+}
+
 TEST_F(StackTest, StatusShowsEveryProcessReadyAndTheConsumers) {
     std::string out;
     EXPECT_EQ(StackEnvironment::Stack()->Run({"status"}, &out), 0) << out;
