@@ -369,8 +369,6 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 [supervisorctl]
 serverurl=unix://$RUN/supervisor.sock
 EOF
-    local NATS_PROCS=$(($(nproc) / 2))
-    ((NATS_PROCS >= 1)) || NATS_PROCS=1
     for ((n = 0; n < NATS_NODES; n++)); do
       local cmd="nats-server -c $RUN/nats.conf -js -sd $DATA/nats-$n -a 127.0.0.1 -p $((NATS_PORT + n)) -m $((NATS_MONITOR_PORT + n))"
       if [ "$NATS_NODES" -gt 1 ]; then
@@ -383,13 +381,8 @@ EOF
       # Go's collector, at its default GOGC of 100, ran about every 2 s at 1000 events/s, and
       # each cycle held deliveries up by 4-20 ms (GODEBUG=gctrace=1 against propagation's
       # delays, issue 20). Collecting at 9x the live heap rather than 2x, bounded by a soft
-      # limit, takes most of those out of the event path for some tens of MB. And the broker
-      # shares this machine with nginx, the services and their stores: Go's scheduler on half
-      # the cores (at least one) rather than all of them spins and hands goroutines between
-      # threads less (on 2 cores: nats-server's CPU per POST /api/tickets -15 to -35%, +10 to
-      # +25% req/s in six alternating pairs, issue 20).
-      program "nats-$n" "$cmd" "priority=10" \
-        "environment=GOGC=\"800\",GOMEMLIMIT=\"512MiB\",GOMAXPROCS=\"$NATS_PROCS\""
+      # limit, takes most of those out of the event path for some tens of MB.
+      program "nats-$n" "$cmd" "priority=10" 'environment=GOGC="800",GOMEMLIMIT="512MiB"'
     done
     program redis "redis-server $RUN/redis.conf --port $REDIS_PORT --dir $DATA/redis" "priority=10"
     if [ "$USE_POSTGRES" = 1 ]; then
