@@ -258,14 +258,13 @@ TEST_F(StackTest, TheBrokerRunsWithItsCollectorSettings) {
 }
 
 TEST_F(StackTest, ACrashedServiceIsRestartedByTheProcessManager) {
-    auto pid_of = SupervisedPid;
-    int before = pid_of("tickets-0");
+    int before = SupervisedPid("tickets-0");
     ASSERT_GT(before, 0);
     ASSERT_EQ(::kill(before, SIGKILL), 0);
 
     EXPECT_TRUE(WaitUntil(
         [&] {
-            int now = pid_of("tickets-0");
+            int now = SupervisedPid("tickets-0");
             return now > 0 && now != before && client_.Get("/api/tickets").status == 200;
         },
         30s));
