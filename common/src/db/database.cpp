@@ -16,6 +16,7 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <fcntl.h>
@@ -624,6 +625,49 @@ void Database::RunNextGroup(std::unique_lock<std::mutex>& lock, bool may_linger)
     lock.lock();
 }
 
+namespace {
+
+// The hooks of the group a thread is running (Database::AfterCommit), with the Database whose
+// group it is: set by RunGroup for the time its members' work runs.
+struct CommitHooks {
+    const Database* db = nullptr;
+    std::vector<std::function<void()>> hooks;
+};
+thread_local CommitHooks* t_commit_hooks = nullptr;
+
+class CommitHooksScope {
+public:
+    explicit CommitHooksScope(CommitHooks& hooks) : previous_(std::exchange(t_commit_hooks, &hooks)) {}
+    ~CommitHooksScope() { t_commit_hooks = previous_; }
+    CommitHooksScope(const CommitHooksScope&) = delete;
+    CommitHooksScope& operator=(const CommitHooksScope&) = delete;
+
+private:
+    CommitHooks* previous_;
+};
+
+void RunCommitHooks(std::vector<std::function<void()>>& hooks) {
+    for (auto& hook : hooks) {
+        try {
+            hook();
+        } catch (const std::exception& e) {
+            log::Error("an after-commit hook threw", {{"error", e.what()}});
+        } catch (...) {
+            log::Error("an after-commit hook threw", {{"error", "unknown exception"}});
+        }
+    }
+}
+
+}  // namespace
+
+bool Database::AfterCommit(std::function<void()> hook) {
+    if (t_commit_hooks == nullptr || t_commit_hooks->db != this) {
+        return false;
+    }
+    t_commit_hooks->hooks.push_back(std::move(hook));
+    return true;
+}
+
 void Database::RunGroup(const std::vector<GroupWrite*>& group) {
     // Anything that fails the group as a whole (BEGIN, a savepoint statement, COMMIT) is every
     // member's outcome: nothing of the group was kept.
@@ -641,19 +685,23 @@ void Database::RunGroup(const std::vector<GroupWrite*>& group) {
     }
     soci::session& session = lease->session();
     bool kept_any = false;
+    CommitHooks hooks{this, {}};
     try {
+        CommitHooksScope scope(hooks);
         if (group.size() == 1) {
             (*group.front()->work)(session);
             kept_any = true;
         } else {
             for (GroupWrite* w : group) {
                 session << "SAVEPOINT group_write";
+                const std::size_t hooks_before = hooks.hooks.size();
                 try {
                     (*w->work)(session);
                     session << "RELEASE group_write";
                     kept_any = true;
                 } catch (...) {
                     w->error = std::current_exception();
+                    hooks.hooks.resize(hooks_before);  // what it registered was undone with it
                     session << "ROLLBACK TO group_write";
                     session << "RELEASE group_write";
                 }
@@ -674,6 +722,8 @@ void Database::RunGroup(const std::vector<GroupWrite*>& group) {
         }
         return;
     }
+    // Committed, and the next group waits for this one to return: the hooks run in commit order.
+    RunCommitHooks(hooks.hooks);
     // What one member threw: translated as Transaction would (a database error that means the
     // database is unavailable becomes UnavailableError); everything else passes through.
     for (GroupWrite* w : group) {

@@ -199,6 +199,16 @@ public:
     void TransactionAsync(std::function<void(soci::session&)> work,
                           std::function<void(std::exception_ptr)> done);
 
+    // Called from inside the work of a Transaction or TransactionAsync of this Database on
+    // SQLite: `hook` runs right after that work's transaction commits, on the thread that
+    // committed it and before any later write of this Database commits, so hooks run in commit
+    // order (the outbox relay publishes a commit's events from there). It is dropped when the
+    // work or its group rolls back. Returns false, keeping nothing, anywhere else: outside such
+    // work, and on PostgreSQL, where nothing orders the commits of several processes. A hook
+    // delays the next write: it must be short and must not write to this Database; what it
+    // throws is logged.
+    bool AfterCommit(std::function<void()> hook);
+
     // Runs f(soci::session&) on a leased session in autocommit mode: for reads that need no
     // transaction. A transaction f leaves open is rolled back when the lease ends.
     template <class F>

@@ -111,6 +111,55 @@ TEST_F(DatabaseTest, TransactionRollsBackWhenCallbackThrows) {
     EXPECT_EQ(Count(), 0);
 }
 
+// AfterCommit (the outbox relay's publishing on commit, issue 20): a hook runs once its work's
+// transaction committed, in commit order; the hook of a write that failed never runs, whether
+// it was alone or in a group with others (TransactionAsync queues them: the writer groups what
+// it finds waiting); outside a write, nothing is kept.
+TEST_F(DatabaseTest, AfterCommitHooksRunInCommitOrderAndOnlyForWhatCommitted) {
+    EXPECT_FALSE(db_->AfterCommit([] {}));
+    EXPECT_FALSE(db_->WithSession([&](soci::session&) { return db_->AfterCommit([] {}); }));
+
+    std::mutex mu;
+    std::vector<int> ran;
+    auto hook_for = [&](int id) {
+        return [&mu, &ran, id] {
+            std::lock_guard lock(mu);
+            ran.push_back(id);
+        };
+    };
+    bool committed_when_run = false;
+    db_->Transaction([&](soci::session& s) {
+        Insert(s, 1, "a");
+        ASSERT_TRUE(db_->AfterCommit([&] { committed_when_run = Count() == 1; }));
+    });
+    EXPECT_TRUE(committed_when_run);  // another session sees the row from inside the hook
+
+    EXPECT_THROW(db_->Transaction([&](soci::session& s) {
+        Insert(s, 2, "b");
+        db_->AfterCommit(hook_for(2));
+        throw std::logic_error("rolled back");
+    }),
+                 std::logic_error);
+
+    // Ten writes queued at once; the sixth fails after registering its hook.
+    std::atomic<int> answered{0};
+    for (int id = 10; id < 20; ++id) {
+        db_->TransactionAsync(
+            [&, id](soci::session& s) {
+                Insert(s, id, "n" + std::to_string(id));
+                db_->AfterCommit(hook_for(id));
+                if (id == 15) {
+                    throw std::runtime_error("this one fails");
+                }
+            },
+            [&](std::exception_ptr) { ++answered; });
+    }
+    ASSERT_TRUE(test::WaitUntil([&] { return answered.load() == 10; }, 5s));
+    std::lock_guard lock(mu);
+    EXPECT_EQ(ran, (std::vector<int>{10, 11, 12, 13, 14, 16, 17, 18, 19}));
+    EXPECT_EQ(Count(), 10);  // 1 and the nine that committed
+}
+
 TEST_F(DatabaseTest, TransactionRollsBackWhenStatementFails) {
     EXPECT_THROW(db_->Transaction([](soci::session& s) {
         Insert(s, 1, "a");

@@ -70,6 +70,18 @@ TEST_F(PostgresDatabaseTest, TransactionAsyncRunsNowAndAnswersBeforeReturning) {
     EXPECT_EQ(Count(), 1);  // the failed one kept nothing
 }
 
+// Nothing orders the commits of several processes on PostgreSQL: AfterCommit keeps nothing
+// there, and the caller wakes the relay instead.
+TEST_F(PostgresDatabaseTest, AfterCommitKeepsNothing) {
+    bool kept = true;
+    db_->Transaction([&](soci::session& s) {
+        s << "INSERT INTO t VALUES (9)";
+        kept = db_->AfterCommit([] {});
+    });
+    EXPECT_FALSE(kept);
+    EXPECT_EQ(Count(), 1);
+}
+
 TEST_F(PostgresDatabaseTest, PingIsFalseWhileServerIsDown) {
     ASSERT_TRUE(db_->Ping());
 
