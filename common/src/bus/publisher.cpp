@@ -1,6 +1,7 @@
 #include "common/bus/publisher.hpp"
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 
@@ -80,8 +81,22 @@ public:
         return result;
     }
 
+    bool PublishAsync(const Envelope& e, std::function<void(bool)> on_ack) {
+        {
+            std::lock_guard lock(mu_);
+            detached_[e.event_id] = std::move(on_ack);
+        }
+        if (!Send(e, /*counted=*/false)) {
+            std::lock_guard lock(mu_);
+            detached_.erase(e.event_id);
+            return false;
+        }
+        return true;
+    }
+
 private:
-    bool Send(const Envelope& e) {
+    // `counted`: part of the batch in progress (outstanding_ counts it).
+    bool Send(const Envelope& e, bool counted = true) {
         natsMsg* msg = nullptr;
         natsStatus s = natsMsg_Create(
             &msg, e.subject.c_str(), nullptr, e.payload.data(), static_cast<int>(e.payload.size()));
@@ -103,15 +118,17 @@ private:
         jsPubOptions_Init(&po);
         po.MsgId = e.event_id.c_str();
         po.MaxWait = ToNatsMillis(options_.ack_timeout);
-        {
+        if (counted) {
             std::lock_guard lock(mu_);
             ++outstanding_;
         }
         s = js_PublishMsgAsync(js_, &msg, &po);
         if (s != NATS_OK) {
             natsMsg_Destroy(msg);  // still ours when the call failed
-            std::lock_guard lock(mu_);
-            --outstanding_;
+            if (counted) {
+                std::lock_guard lock(mu_);
+                --outstanding_;
+            }
             return false;
         }
         return true;
@@ -121,18 +138,33 @@ private:
         auto* self = static_cast<Impl*>(closure);
         const char* id = nullptr;
         natsMsgHeader_Get(msg, "Nats-Msg-Id", &id);
+        const bool ok = pa != nullptr && pae == nullptr;
+        std::function<void(bool)> detached;
         {
             std::lock_guard lock(self->mu_);
             if (id != nullptr) {
                 auto it = self->slots_.find(id);
                 if (it != self->slots_.end()) {
-                    self->acked_[it->second] = pa != nullptr && pae == nullptr;
+                    self->acked_[it->second] = ok;
                     self->slots_.erase(it);
                     --self->outstanding_;
+                }
+                auto d = self->detached_.find(id);
+                if (d != self->detached_.end()) {
+                    detached = std::move(d->second);
+                    self->detached_.erase(d);
                 }
             }
         }
         self->cv_.notify_all();
+        if (detached) {
+            if (ok) {
+                self->published_.With({{"subject", natsMsg_GetSubject(msg)}}).Inc();
+            } else {
+                self->failed_.Inc();
+            }
+            detached(ok);
+        }
         natsMsg_Destroy(msg);
     }
 
@@ -145,6 +177,8 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;
     std::unordered_map<std::string, std::size_t> slots_;
+    // PublishAsync's envelopes awaiting their ack, by Nats-Msg-Id.
+    std::unordered_map<std::string, std::function<void(bool)>> detached_;
     std::vector<bool> acked_;
     std::size_t outstanding_ = 0;
 };
@@ -155,6 +189,10 @@ NatsPublisher::NatsPublisher(NatsConnection& connection,
     : impl_(std::make_unique<Impl>(connection, metrics, options)) {}
 
 NatsPublisher::~NatsPublisher() = default;
+
+bool NatsPublisher::PublishAsync(const Envelope& e, std::function<void(bool)> on_ack) {
+    return impl_->PublishAsync(e, std::move(on_ack));
+}
 
 std::vector<bool> NatsPublisher::PublishBatch(std::span<const Envelope> batch) {
     return impl_->PublishBatch(batch);

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -30,6 +31,16 @@ public:
 
     // One envelope; true when acknowledged.
     bool Publish(const Envelope& e) { return PublishBatch(std::span(&e, 1)).front(); }
+
+    // Publishes one envelope without waiting: `on_ack(true)` once the stream stored it (or
+    // dropped it as a duplicate), `on_ack(false)` if it refused it, on a thread of the
+    // publisher's (or, in this default, before returning). Returns false, without calling
+    // on_ack, when the envelope could not even be sent. Ordered with the other calls of one
+    // thread. Never throws for bus trouble.
+    virtual bool PublishAsync(const Envelope& e, std::function<void(bool)> on_ack) {
+        on_ack(Publish(e));
+        return true;
+    }
 };
 
 class NatsPublisher final : public EventPublisher {
@@ -45,6 +56,7 @@ public:
     ~NatsPublisher() override;
 
     std::vector<bool> PublishBatch(std::span<const Envelope> batch) override;
+    bool PublishAsync(const Envelope& e, std::function<void(bool)> on_ack) override;
 
 private:
     class Impl;
