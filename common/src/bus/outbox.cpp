@@ -1,6 +1,7 @@
 #include "common/bus/outbox.hpp"
 
 #include <algorithm>
+#include <deque>
 #include <iterator>
 #include <optional>
 #include <utility>
@@ -125,7 +126,7 @@ std::vector<db::Migration> WithBusMigrations(bool postgres, const std::vector<db
     return all;
 }
 
-void Outbox::AddEnvelope(soci::session& tx, const Envelope& e) {
+long long Outbox::AddEnvelope(soci::session& tx, const Envelope& e) {
     // Nothing reads its answer: on PostgreSQL it goes with the transaction's next statement or
     // its COMMIT, one round trip fewer for every transaction that emits an event (issue 20).
     db::SendWithNextStatement(tx);
@@ -133,6 +134,11 @@ void Outbox::AddEnvelope(soci::session& tx, const Envelope& e) {
           "VALUES (:event_id, :subject, :payload, :traceparent, :occurred_at)",
         soci::use(e.event_id), soci::use(e.subject), soci::use(e.payload), soci::use(e.traceparent),
         soci::use(e.occurred_at);
+    long long id = 0;
+    if (tx.get_backend_name() == "sqlite3") {
+        tx.get_last_insert_id("outbox", id);  // sqlite3_last_insert_rowid: no statement
+    }
+    return id;
 }
 
 RetentionRule InboxRetention() {
@@ -184,6 +190,20 @@ std::chrono::milliseconds Outbox::OldestAge(db::Database& db, util::TimePoint no
     return std::chrono::duration_cast<std::chrono::milliseconds>(now - *at);
 }
 
+struct OutboxRelay::OnCommit {
+    struct Row {
+        long long id = 0;
+        std::string event_id;
+        std::chrono::steady_clock::time_point sent;
+        bool acked = false;
+    };
+    std::mutex mu;
+    OutboxRelay* relay = nullptr;  // null while the relay is stopped: acks are then ignored
+    std::deque<Row> in_flight;     // in publish order, which is id order
+    bool failed = false;           // a refusal or a timeout since the last pass took it in
+    long long failed_up_to = 0;    // the highest id that was in flight then
+};
+
 OutboxRelay::OutboxRelay(db::Database& db,
                          EventPublisher& publisher,
                          metrics::Registry& metrics,
@@ -210,7 +230,8 @@ OutboxRelay::OutboxRelay(db::Database& db,
       sweeps_counter_(metrics
                           .AddCounter("outbox_sweeps_total",
                                       "Transactions that deleted published outbox rows")
-                          .With()) {
+                          .With()),
+      on_commit_(std::make_shared<OnCommit>()) {
     metrics.AddCallbackGauge("outbox_backlog", "Outbox rows waiting to be published", [&db] {
         try {
             return static_cast<double>(Outbox::Backlog(db));
@@ -254,6 +275,10 @@ void OutboxRelay::Start() {
         listener_ = std::make_unique<db::NotificationListener>(db_, channel_,
                                                                [this] { WakeFromReplica(); });
     }
+    {
+        std::lock_guard on_commit_lock(on_commit_->mu);
+        on_commit_->relay = this;
+    }
     sweeper_ = std::thread([this] { Sweep(); });
     thread_ = std::thread([this] { Run(); });
 }
@@ -272,6 +297,15 @@ void OutboxRelay::Stop() {
     cv_.notify_all();
     if (thread_.joinable()) {
         thread_.join();
+    }
+    {
+        // Commits from here on wake a relay that is not there; their rows wait for the next
+        // start, as do the rows still in flight (published again then, and dropped as copies).
+        std::lock_guard pub(publish_mu_);
+        on_commit_ok_ = false;
+        std::lock_guard on_commit_lock(on_commit_->mu);
+        on_commit_->relay = nullptr;
+        on_commit_->in_flight.clear();
     }
     // The relay hands nothing more: the sweeper deletes what it holds (one try) and ends.
     {
@@ -432,6 +466,116 @@ void OutboxRelay::Pause(std::chrono::milliseconds d) {
     woken_ = false;
 }
 
+void OutboxRelay::PublishCommitted(std::vector<OutboxRow> rows) {
+    if (rows.empty()) {
+        return;
+    }
+    // Never waits for the relay: a pass in progress (holding publish_mu_) may be about to read
+    // past these rows, or may have read before they committed; either way they are the relay's.
+    std::unique_lock pub(publish_mu_, std::try_to_lock);
+    const bool mine = pub.owns_lock() && on_commit_ok_ && !missed_.load() &&
+                      rows.size() <= options_.publish_on_commit_rows;
+    std::shared_ptr<OnCommit> state = on_commit_;
+    bool admitted = false;
+    if (mine) {
+        std::lock_guard lock(state->mu);
+        if (!state->failed &&
+            state->in_flight.size() + rows.size() <= options_.publish_on_commit_in_flight) {
+            const auto now = std::chrono::steady_clock::now();
+            for (const auto& r : rows) {
+                state->in_flight.push_back({r.id, r.envelope.event_id, now, false});
+            }
+            admitted = true;
+        }
+    }
+    if (!admitted) {
+        // The relay publishes them (and every later commit's, until a pass finds it caught up).
+        missed_.store(true);
+        if (pub.owns_lock()) {
+            pub.unlock();
+        }
+        Wake();
+        return;
+    }
+    for (const auto& r : rows) {
+        auto on_ack = [state, id = r.id, event_id = r.envelope.event_id](bool ok) {
+            std::lock_guard lock(state->mu);
+            if (state->relay != nullptr) {
+                state->relay->OnCommitAck(id, event_id, ok);
+            }
+        };
+        if (!publisher_.PublishAsync(r.envelope, std::move(on_ack))) {
+            // Not even sent (the connection is down): this row and the rest go to the relay,
+            // which starts again from the first row not acknowledged.
+            std::lock_guard lock(state->mu);
+            if (state->relay != nullptr) {
+                OnCommitAck(r.id, r.envelope.event_id, false);
+            }
+            missed_.store(true);
+            return;
+        }
+    }
+}
+
+// Runs under on_commit_->mu (the ack callback's, PublishCommitted's or SettleOnCommit's).
+void OutboxRelay::OnCommitAck(long long id, const std::string& event_id, bool ok) {
+    OnCommit& st = *on_commit_;
+    auto it = std::find_if(st.in_flight.begin(), st.in_flight.end(), [&](const OnCommit::Row& r) {
+        return r.id == id && r.event_id == event_id;
+    });
+    if (it == st.in_flight.end()) {
+        return;  // given up on already: the relay publishes it again
+    }
+    if (!ok) {
+        // Everything in flight goes back to the relay, which resumes from the first of it one
+        // row at a time until past the last (as after a failed batch of its own).
+        st.failed = true;
+        st.failed_up_to = std::max(st.failed_up_to, st.in_flight.back().id);
+        st.in_flight.clear();
+        failures_counter_.Inc();
+        Wake();
+        return;
+    }
+    it->acked = true;
+    // Only the acknowledged prefix is done, as in PublishOnce: the relay's read of the outbox
+    // relies on every row below a handed one being handed too.
+    std::vector<Handed> done;
+    while (!st.in_flight.empty() && st.in_flight.front().acked) {
+        done.push_back({st.in_flight.front().id, std::move(st.in_flight.front().event_id)});
+        st.in_flight.pop_front();
+    }
+    if (!done.empty()) {
+        published_ += done.size();
+        published_on_commit_ += done.size();
+        published_counter_.Inc(static_cast<double>(done.size()));
+        HandToSweeper(std::move(done));
+    }
+}
+
+std::vector<OutboxRelay::Handed> OutboxRelay::SettleOnCommit() {
+    OnCommit& st = *on_commit_;
+    std::lock_guard lock(st.mu);
+    if (!st.in_flight.empty() && std::chrono::steady_clock::now() - st.in_flight.front().sent >
+                                     options_.publish_on_commit_ack_timeout) {
+        log::Warn("outbox: an event published on commit was not acknowledged in time; the relay "
+                  "publishes it again",
+                  {{"event_id", st.in_flight.front().event_id}});
+        const OnCommit::Row& first = st.in_flight.front();
+        OnCommitAck(first.id, first.event_id, false);
+    }
+    if (st.failed) {
+        careful_until_ = std::max(careful_until_, st.failed_up_to);
+        st.failed = false;
+        st.failed_up_to = 0;
+    }
+    std::vector<Handed> in_flight;
+    in_flight.reserve(st.in_flight.size());
+    for (const auto& r : st.in_flight) {
+        in_flight.push_back({r.id, r.event_id});
+    }
+    return in_flight;
+}
+
 void OutboxRelay::Run() {
     const bool postgres = db_.kind() == db::Database::Kind::kPostgres;
     std::optional<db::Database::Lease> lock_holder;
@@ -556,6 +700,14 @@ void OutboxRelay::PruneIfDue() {
 }
 
 bool OutboxRelay::PublishOnce() {
+    // PublishCommitted publishes nothing while a pass runs (it only tries publish_mu_), and
+    // again only once a pass found nothing left (on_commit_ok_), so the two never interleave.
+    std::lock_guard pub(publish_mu_);
+    missed_.store(false);  // a commit left to the relay before this read is found by it
+    on_commit_ok_ = false;
+    // Rows PublishCommitted published whose ack has not come: skipped like the sweeper's (and
+    // taken first, so a row acknowledged meanwhile is in the sweeper's copy below).
+    const std::vector<Handed> in_flight = SettleOnCommit();
     // After a failure, one row at a time until past every row that was in flight then: no row is
     // published again ahead of one the bus has not acknowledged.
     const std::size_t limit = careful_until_ > 0 ? 1 : options_.batch_size;
@@ -574,6 +726,14 @@ bool OutboxRelay::PublishOnce() {
     }
     if (sweeping.size() >= options_.batch_size * 8) {
         return false;  // the sweeper is behind (its deletes fail): wait for it
+    }
+    if (!in_flight.empty()) {
+        std::vector<Handed> both;
+        both.reserve(sweeping.size() + in_flight.size());
+        std::merge(sweeping.begin(), sweeping.end(), in_flight.begin(), in_flight.end(),
+                   std::back_inserter(both));
+        both.erase(std::unique(both.begin(), both.end()), both.end());
+        sweeping.swap(both);
     }
     const bool bounded = db_.kind() != db::Database::Kind::kPostgres && !sweeping.empty();
     std::vector<Row> rows = db_.WithSession([&](soci::session& s) {
@@ -612,6 +772,10 @@ bool OutboxRelay::PublishOnce() {
         return out;
     });
     if (rows.empty()) {
+        // Caught up: the next commit's rows are the next in line, and may leave from the
+        // committing thread (SQLite, where one process commits them in id order).
+        on_commit_ok_ = options_.publish_on_commit && careful_until_ == 0 &&
+                        db_.kind() != db::Database::Kind::kPostgres;
         return false;
     }
     std::vector<Envelope> envelopes;
@@ -643,7 +807,11 @@ bool OutboxRelay::PublishOnce() {
         throw std::runtime_error(std::to_string(rows.size() - done_count) +
                                  " event(s) not acknowledged by JetStream");
     }
-    return rows.size() == limit && sweeper_keeps_up;
+    // Another pass at once when more may wait (a full batch) and, with publishing on commit, in
+    // any case: a pass that finds nothing lets the next commit's rows leave from the committing
+    // thread again (on_commit_ok_).
+    const bool on_commit = options_.publish_on_commit && db_.kind() != db::Database::Kind::kPostgres;
+    return (on_commit || rows.size() == limit) && sweeper_keeps_up;
 }
 
 }  // namespace ticketing::bus

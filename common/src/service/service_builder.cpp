@@ -133,6 +133,7 @@ ServiceBuilder& ServiceBuilder::ConnectBus(std::chrono::seconds wait) {
     if (p.db) {
         bus::RelayOptions ro;
         ro.inbox_retention = cfg_.inbox_retention;
+        ro.publish_on_commit = cfg_.outbox_publish_on_commit;
         ro.also_prune = p.also_prune;
         p.relay = std::make_unique<bus::OutboxRelay>(*p.db, *p.publisher, p.registry, ro);
         p.relay->Start();
@@ -216,6 +217,14 @@ std::function<void()> ServiceBuilder::EventsWritten() {
     return [parts = parts_.get()] {
         if (parts->relay) {
             parts->relay->Wake();
+        }
+    };
+}
+
+std::function<void(std::vector<bus::OutboxRow>)> ServiceBuilder::EventsCommitted() {
+    return [parts = parts_.get()](std::vector<bus::OutboxRow> rows) {
+        if (parts->relay) {
+            parts->relay->PublishCommitted(std::move(rows));
         }
     };
 }

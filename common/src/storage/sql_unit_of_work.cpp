@@ -11,7 +11,10 @@ void SqlOutbox::AddEnvelope(const bus::Envelope& envelope) {
     if (!writable_) {
         throw std::logic_error("an event added outside a transaction (TransactionRunner::Read)");
     }
-    bus::Outbox::AddEnvelope(session_, envelope);
+    const long long id = bus::Outbox::AddEnvelope(session_, envelope);
+    if (keep_rows_) {
+        rows_.push_back({id, envelope});
+    }
     added_ = true;
 }
 

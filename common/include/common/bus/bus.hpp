@@ -40,6 +40,12 @@ struct Envelope {
     std::string traceparent;  // W3C, may be empty
 };
 
+// An outbox row a transaction wrote: its id (SQLite: in commit order) and its event.
+struct OutboxRow {
+    long long id = 0;
+    Envelope envelope;
+};
+
 // Where an event comes from: the request or the event that caused it.
 struct EventContext {
     std::string traceparent;

@@ -12,6 +12,9 @@
 // unavoidable; it is at most one batch, and only when the server refuses a row and takes later
 // ones, e.g. during a cluster leader change.) A crash can delay an event but never lose it; a
 // re-publish is dropped by the stream's duplicate window (Nats-Msg-Id).
+// On SQLite a commit's rows may instead leave from the committing thread (PublishCommitted,
+// through Database::AfterCommit, in commit order) while the relay is caught up; their acks hand
+// them to the same sweeper, and a refusal gives them back to the relay.
 // With PostgreSQL shared by several replicas, one relay at a time owns the outbox through an
 // advisory lock, taken over when its holder's connection dies and re-checked before each batch,
 // so a relay whose lock session died stops before another one starts.
@@ -21,7 +24,8 @@
 // The tables come from bus::Migrations (versions below 100 are common's; services number theirs
 // from 100 and pass both lists to db::RunMigrations).
 // Thread-safety: Add runs on the caller's thread inside its transaction. The relay is one
-// thread; Wake may be called from any thread.
+// thread; Wake and PublishCommitted may be called from any thread (PublishCommitted in commit
+// order, which Database::AfterCommit gives).
 #pragma once
 
 #include <atomic>
@@ -66,7 +70,8 @@ public:
     static void Add(soci::session& tx, const E& event, const EventContext& ctx) {
         AddEnvelope(tx, MakeEnvelope(event, NewEventId(), ctx));
     }
-    static void AddEnvelope(soci::session& tx, const Envelope& envelope);
+    // Returns the row's id on SQLite (0 on PostgreSQL, where it is not read back).
+    static long long AddEnvelope(soci::session& tx, const Envelope& envelope);
 
     // Rows not yet published (or published and not yet deleted: up to RelayOptions::sweep_delay
     // after their ack).
@@ -117,6 +122,15 @@ struct RelayOptions {
     int prune_batches = 10;
     // The service's own tables pruned the same way (tickets: cancelled_orders).
     std::vector<RetentionRule> also_prune;
+    // SQLite: PublishCommitted publishes a commit's rows itself, from the committing thread,
+    // while the relay has nothing else to publish (see PublishCommitted), for commits of at most
+    // `publish_on_commit_rows` rows and while at most `publish_on_commit_in_flight` such rows
+    // await their ack; a row unacknowledged after `publish_on_commit_ack_timeout` counts as
+    // refused. Off: every commit wakes the relay.
+    bool publish_on_commit = true;
+    std::size_t publish_on_commit_rows = 16;
+    std::size_t publish_on_commit_in_flight = 256;
+    std::chrono::milliseconds publish_on_commit_ack_timeout{std::chrono::seconds(5)};
 };
 
 class OutboxRelay final {
@@ -138,8 +152,20 @@ public:
     // is published at once, not at the leader's next idle look.
     void Wake();
 
+    // SQLite (Database::AfterCommit, through SqlTransactionRunner's events_committed): called
+    // right after a commit, on the committing thread and in commit order, with the rows it
+    // wrote. While the relay's last look found every earlier row published (or in flight) and
+    // nothing has failed since, the rows are published from here, without waiting for their
+    // acks, which hand them to the sweeper as the relay's own would: the event leaves without
+    // the relay's wake-up and read of the outbox (issue 20). Otherwise (the relay busy or
+    // behind, a refusal, too many rows) this is Wake(), and the relay publishes them in order.
+    // Never blocks on the relay: a relay pass in progress is the otherwise case.
+    void PublishCommitted(std::vector<OutboxRow> rows);
+
     // Rows published since start (for tests and the status command).
     std::uint64_t published() const { return published_.load(); }
+    // Of those, rows PublishCommitted published (for tests).
+    std::uint64_t published_on_commit() const { return published_on_commit_.load(); }
     // True while this relay holds the outbox (always true on SQLite).
     bool IsLeader() const { return leader_.load(); }
     // PostgreSQL: true while this relay listens for the other replicas' wakes (for tests).
@@ -149,8 +175,10 @@ public:
 
 private:
     void Run();
-    // One pass: publish up to batch_size rows (one after a failure); returns whether it found as
-    // many as it asked for, i.e. whether more may be waiting.
+    // One pass: publish up to batch_size rows (one after a failure); returns whether to pass
+    // again at once: when it found as many as it asked for, and with publish_on_commit after any
+    // publishing, so that the relay stops only after a pass that found nothing, which lets
+    // commits publish their rows again (unless the sweeper is behind: then false).
     bool PublishOnce();
     // Deletes what is past the retention, when prune_every has passed since the last time.
     void PruneIfDue();
@@ -174,6 +202,15 @@ private:
     // (the database refuses its deletes): the relay then waits instead of publishing more.
     bool HandToSweeper(std::vector<Handed> rows);
 
+    // PublishCommitted's rows awaiting their ack, shared with the ack callbacks (which may run
+    // after the relay is gone: `relay` is null from Stop on).
+    struct OnCommit;
+    // A relay pass, under publish_mu_: takes in what PublishCommitted's rows came to (a refusal
+    // or a timeout ends publishing on commit until a pass finds nothing left), and returns the
+    // rows still in flight (ascending), which the pass skips.
+    std::vector<Handed> SettleOnCommit();
+    void OnCommitAck(long long id, const std::string& event_id, bool ok);
+
     db::Database& db_;
     EventPublisher& publisher_;
     RelayOptions options_;
@@ -186,6 +223,16 @@ private:
     long long careful_until_ = 0;
     std::chrono::steady_clock::time_point next_prune_{};
     std::atomic<std::uint64_t> published_{0};
+    std::atomic<std::uint64_t> published_on_commit_{0};
+    // Held by a relay pass, and by PublishCommitted while it publishes (which only tries it).
+    std::mutex publish_mu_;
+    // Under publish_mu_: the last pass found no row left to publish, so a commit's rows are the
+    // next ones in line.
+    bool on_commit_ok_ = false;
+    // A commit's rows were left to the relay since the last pass began: on_commit_ok_ does not
+    // hold until a pass has looked.
+    std::atomic<bool> missed_{false};
+    std::shared_ptr<OnCommit> on_commit_;
     std::atomic<bool> leader_{false};
 
     std::mutex mu_;

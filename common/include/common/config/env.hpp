@@ -94,6 +94,9 @@ struct CommonConfig {
     std::chrono::seconds nats_retry_horizon{3600};
     // INBOX_RETENTION_SECONDS, 60..31536000: inbox rows older than this are pruned (7 days).
     std::chrono::seconds inbox_retention{604800};
+    // OUTBOX_PUBLISH_ON_COMMIT, on (the default) or off: on SQLite, a commit's events leave from
+    // the committing thread while the relay is caught up (bus::RelayOptions::publish_on_commit).
+    bool outbox_publish_on_commit = true;
     int http_workers = 16;                    // HTTP_WORKERS, 1..1024
     int http_io_threads = 2;                  // HTTP_IO_THREADS, 1..64
     // HTTP_INLINE_READS: where a route that reads one row runs (ServiceBuilder::ReadDispatch):

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "common/auth/session.hpp"
+#include "common/bus/bus.hpp"
 #include "common/config/env.hpp"
 #include "common/db/migrations.hpp"
 #include "common/http/router.hpp"
@@ -107,6 +108,10 @@ public:
     bus::EventPublisher& publisher();
     // What a part calls after committing outbox rows: wakes the relay (a no-op without one).
     std::function<void()> EventsWritten();
+    // What a SqlTransactionRunner calls right after a commit with the outbox rows it wrote
+    // (SQLite, in commit order): the relay publishes them from there when it can
+    // (OutboxRelay::PublishCommitted), else it is woken (a no-op without a relay).
+    std::function<void(std::vector<bus::OutboxRow>)> EventsCommitted();
     // The session settings of a service that checks sessions: the public keys of
     // JWT_PUBLIC_KEYS_DIR (throws std::runtime_error when unreadable), the revoked sessions
     // followed since ConnectBus, the clock, and `signer` for auth.

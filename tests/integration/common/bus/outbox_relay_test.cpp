@@ -4,7 +4,10 @@
 // looked at as soon as Wake is called, a new row under a published row's id told apart from it;
 // and the SQLite outbox rebuilt without AUTOINCREMENT.
 // (Moved from the unit tests: it opens a database and starts the relay's thread.)
+#include <algorithm>
+#include <atomic>
 #include <mutex>
+#include <thread>
 #include <span>
 #include <tuple>
 
@@ -48,11 +51,36 @@ protected:
         });
     }
 
+    // Commits one event, as SqlTransactionRunner does with events_committed: its row goes to
+    // relay.PublishCommitted right after the commit (Database::AfterCommit).
+    void AddOnCommit(OutboxRelay& relay, const std::string& order_id) {
+        db_->Transaction([&](soci::session& tx) {
+            auto e = MakeEnvelope(OrderCancelled{order_id, 1, {"t"}}, NewEventId(), {"tp", {}});
+            const long long id = Outbox::AddEnvelope(tx, e);
+            std::vector<OutboxRow> rows{{id, e}};
+            ASSERT_TRUE(db_->AfterCommit([&relay, rows]() mutable {
+                relay.PublishCommitted(std::move(rows));
+            }));
+        });
+    }
+
     test::TempDir dir_;
     std::unique_ptr<db::Database> db_;
     metrics::Registry registry_;
     test::FakeBus bus_;
 };
+
+// What was published, each event once (a row published again is dropped by the stream's
+// duplicate window; FakeBus records it twice).
+std::vector<std::string> FirstSeen(const std::vector<std::string>& ids) {
+    std::vector<std::string> out;
+    for (const auto& id : ids) {
+        if (std::find(out.begin(), out.end(), id) == out.end()) {
+            out.push_back(id);
+        }
+    }
+    return out;
+}
 
 TEST_F(OutboxRelayTest, AddWritesARowInTheCallersTransaction) {
     try {
@@ -311,6 +339,133 @@ TEST_F(OutboxRelayTest, ANewRowUnderTheIdOfOneWaitingForTheSweeperIsPublishedInO
     relay.Stop();  // the sweeper deletes what it holds
     EXPECT_EQ(Outbox::Backlog(*db_), 0);
     EXPECT_EQ(bus_.Published<OrderCancelled>().size(), 3u);
+}
+
+}  // namespace
+}  // namespace ticketing::bus
+
+namespace ticketing::bus {
+namespace {
+
+// Publishing on commit (issue 20): once the relay found nothing left to publish, a commit's row
+// leaves from the committing thread, without a pass of the relay (which here only Wake starts);
+// every row is published, in commit order, and deleted.
+TEST_F(OutboxRelayTest, OnceCaughtUpACommitsRowsArePublishedFromTheCommittingThread) {
+    RelayOptions o;
+    o.idle_poll = std::chrono::hours(1);
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    relay.Start();
+    std::vector<std::string> committed;
+    for (int i = 0; i < 50 && relay.published_on_commit() < 5; ++i) {
+        committed.push_back("o" + std::to_string(i));
+        AddOnCommit(relay, committed.back());
+        ASSERT_TRUE(test::WaitUntil([&] { return relay.published() == committed.size(); }, 5s));
+    }
+    EXPECT_GE(relay.published_on_commit(), 5u);
+    EXPECT_EQ(PublishedIds(bus_), committed);
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
+}
+
+// Commits from four threads at once (SQLite groups them): whichever way each row leaves (from
+// its commit, or by the relay when a pass was under way), the bus gets them in commit order.
+// The order id is a counter bumped inside each transaction, so commit order is its order.
+TEST_F(OutboxRelayTest, RowsPublishedOnCommitAndByTheRelayLeaveInCommitOrder) {
+    db_->Transaction([](soci::session& tx) {
+        tx << "CREATE TABLE counter (n INTEGER NOT NULL)";
+        tx << "INSERT INTO counter VALUES (0)";
+    });
+    RelayOptions o;
+    o.idle_poll = 5ms;  // passes of its own meanwhile, which commits must not overtake
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    relay.Start();
+    constexpr int kThreads = 4;
+    constexpr int kEach = 100;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&] {
+            for (int i = 0; i < kEach; ++i) {
+                db_->Transaction([&](soci::session& tx) {
+                    int n = 0;
+                    tx << "UPDATE counter SET n = n + 1";
+                    tx << "SELECT n FROM counter", soci::into(n);
+                    auto e = MakeEnvelope(OrderCancelled{std::to_string(n), 1, {"t"}},
+                                          NewEventId(), {"tp", {}});
+                    std::vector<OutboxRow> rows{{Outbox::AddEnvelope(tx, e), e}};
+                    db_->AfterCommit([&relay, rows]() mutable {
+                        relay.PublishCommitted(std::move(rows));
+                    });
+                });
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 10s));
+    std::vector<std::string> expected;
+    for (int n = 1; n <= kThreads * kEach; ++n) {
+        expected.push_back(std::to_string(n));
+    }
+    EXPECT_EQ(FirstSeen(PublishedIds(bus_)), expected);
+    EXPECT_GT(relay.published_on_commit(), 0u);  // the path under test was taken
+}
+
+// A bus whose asynchronous publish refuses the third envelope it is given (a stream without a
+// leader for a moment) and takes everything else; it records every envelope it stored.
+class RefusingThirdAsyncBus final : public EventPublisher {
+public:
+    std::vector<bool> PublishBatch(std::span<const Envelope> batch) override {
+        std::lock_guard lock(mu_);
+        for (const auto& e : batch) {
+            ids_.push_back(events::Decode<OrderCancelled>(e.payload).id);
+        }
+        return std::vector<bool>(batch.size(), true);
+    }
+    bool PublishAsync(const Envelope& e, std::function<void(bool)> on_ack) override {
+        bool ok = true;
+        {
+            std::lock_guard lock(mu_);
+            ok = ++async_calls_ != 3;
+            if (ok) {
+                ids_.push_back(events::Decode<OrderCancelled>(e.payload).id);
+            }
+        }
+        on_ack(ok);
+        return true;
+    }
+    std::vector<std::string> Ids() const {
+        std::lock_guard lock(mu_);
+        return ids_;
+    }
+    int AsyncCalls() const {
+        std::lock_guard lock(mu_);
+        return async_calls_;
+    }
+
+private:
+    mutable std::mutex mu_;
+    std::vector<std::string> ids_;
+    int async_calls_ = 0;
+};
+
+// A row refused on commit goes back to the relay, which publishes it (and whatever came since)
+// in order; once caught up again, commits publish their rows themselves again.
+TEST_F(OutboxRelayTest, ARowRefusedOnCommitIsPublishedByTheRelayInOrder) {
+    RefusingThirdAsyncBus bus;
+    RelayOptions o;
+    o.idle_poll = std::chrono::hours(1);
+    o.min_backoff = 1ms;
+    OutboxRelay relay(*db_, bus, registry_, o);
+    relay.Start();
+    std::vector<std::string> committed;
+    for (int i = 0; i < 100 && bus.AsyncCalls() < 6; ++i) {
+        committed.push_back("o" + std::to_string(i));
+        AddOnCommit(relay, committed.back());
+        ASSERT_TRUE(test::WaitUntil([&] { return relay.published() == committed.size(); }, 5s));
+    }
+    EXPECT_GE(bus.AsyncCalls(), 6);  // published on commit again after the refusal
+    EXPECT_EQ(FirstSeen(bus.Ids()), committed);
+    ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
 }
 
 }  // namespace

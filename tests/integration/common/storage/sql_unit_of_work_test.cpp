@@ -3,6 +3,8 @@
 // the relay's table and order, and the relay's wake-up after a commit that added events.
 #include "common/storage/sql_unit_of_work.hpp"
 
+#include <future>
+
 #include <gtest/gtest.h>
 
 #include "common/bus/outbox.hpp"
@@ -134,6 +136,55 @@ TYPED_TEST(SqlTransactionRunnerTest, WakesTheRelayOnlyAfterACommitThatAddedEvent
     EXPECT_EQ(runner.HandleOnce(meta, handled), bus::AckDecision::kAck);  // a redelivery
     EXPECT_EQ(this->env_.wakes, 2);
     EXPECT_EQ(bus::Outbox::Backlog(*this->env_.db), 2);
+}
+
+// With events_committed (the relay's PublishCommitted): on SQLite a commit that added events
+// hands its rows over, as written (ids ascending, the outbox's own), from Run and from RunAsync,
+// instead of waking the relay; a rolled-back one hands nothing. PostgreSQL wakes the relay.
+TYPED_TEST(SqlTransactionRunnerTest, HandsACommitsRowsOverOnSqliteAndWakesTheRelayOnPostgres) {
+    auto& env = this->env_;
+    const bool postgres = env.db->kind() == db::Database::Kind::kPostgres;
+    std::vector<std::vector<bus::OutboxRow>> handed;
+    int wakes = 0;
+    SqlNotesTransactions runner(
+        *env.db, [&] { ++wakes; },
+        [&](std::vector<bus::OutboxRow> rows) { handed.push_back(std::move(rows)); });
+    auto two_events = [](NotesUnitOfWork& uow) {
+        uow.outbox().Add(events::OrderCancelled{"o1", 1, {"t"}}, {"", {}});
+        uow.outbox().Add(events::OrderCancelled{"o2", 1, {"t"}}, {"", {}});
+    };
+    EXPECT_THROW(runner.Run([&](NotesUnitOfWork& uow) {
+        two_events(uow);
+        throw std::runtime_error("rolled back");
+    }),
+                 std::runtime_error);
+    EXPECT_TRUE(handed.empty());
+    EXPECT_EQ(wakes, 0);
+    runner.Run(two_events);
+    std::promise<std::exception_ptr> answered;
+    runner.RunAsync(two_events, [&](std::exception_ptr e) { answered.set_value(e); });
+    ASSERT_EQ(answered.get_future().get(), nullptr);
+    if (postgres) {
+        EXPECT_TRUE(handed.empty());
+        EXPECT_EQ(wakes, 2);
+        return;
+    }
+    EXPECT_EQ(wakes, 0);
+    ASSERT_EQ(handed.size(), 2u);
+    const auto outbox = env.Committed();
+    ASSERT_EQ(outbox.size(), 4u);
+    long long last_id = 0;
+    std::size_t i = 0;
+    for (const auto& rows : handed) {
+        ASSERT_EQ(rows.size(), 2u);
+        for (const auto& row : rows) {
+            EXPECT_GT(row.id, last_id);
+            last_id = row.id;
+            EXPECT_EQ(row.envelope.event_id, outbox[i].event_id);
+            EXPECT_EQ(row.envelope.payload, outbox[i].payload);
+            ++i;
+        }
+    }
 }
 
 }  // namespace
