@@ -366,6 +366,31 @@ TEST_F(OutboxRelayTest, OnceCaughtUpACommitsRowsArePublishedFromTheCommittingThr
     ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
 }
 
+// Rows waiting from before (a restart with a backlog): a commit's row never goes out ahead of
+// them, even before the relay's first look; the relay publishes everything in commit order, and
+// once it is caught up commits publish their rows themselves again.
+TEST_F(OutboxRelayTest, ACommitNeverOvertakesRowsTheRelayHasNotPublished) {
+    for (int i = 0; i < 5; ++i) {
+        Add(i);
+    }
+    RelayOptions o;
+    o.idle_poll = std::chrono::hours(1);
+    OutboxRelay relay(*db_, bus_, registry_, o);
+    std::vector<std::string> committed = {"o0", "o1", "o2", "o3", "o4", "o5"};
+    AddOnCommit(relay, "o5");  // before the relay's first look
+    relay.Start();
+    ASSERT_TRUE(test::WaitUntil([&] { return relay.published() == committed.size(); }, 5s));
+    EXPECT_EQ(PublishedIds(bus_), committed);
+    EXPECT_EQ(relay.published_on_commit(), 0u);
+    for (int i = 6; i < 50 && relay.published_on_commit() == 0; ++i) {
+        committed.push_back("o" + std::to_string(i));
+        AddOnCommit(relay, committed.back());
+        ASSERT_TRUE(test::WaitUntil([&] { return relay.published() == committed.size(); }, 5s));
+    }
+    EXPECT_GT(relay.published_on_commit(), 0u);
+    EXPECT_EQ(PublishedIds(bus_), committed);
+}
+
 // Commits from four threads at once (SQLite groups them): whichever way each row leaves (from
 // its commit, or by the relay when a pass was under way), the bus gets them in commit order.
 // The order id is a counter bumped inside each transaction, so commit order is its order.
