@@ -13,7 +13,8 @@ namespace ticketing::orders {
 OrderService& Assemble(service::ServiceBuilder& b, const Settings& settings) {
     b.OpenDatabase(Migrations());
     b.ConnectBus();
-    auto& transactions = b.Make<SqlOrdersTransactions>(b.db(), b.EventsWritten(), b.EventsCommitted());
+    auto& transactions =
+        b.Make<SqlOrdersTransactions>(b.db(), b.EventsWritten(), b.EventsCommitted());
     auto& service =
         b.Make<OrderService>(transactions, b.clock(), b.ids(), settings.expiration_window);
     auto& listeners = b.Make<Listeners>(ListenerContext{transactions, b.clock()});

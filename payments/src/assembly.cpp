@@ -27,7 +27,8 @@ PaymentService& Assemble(service::ServiceBuilder& b,
     options.on_settlement_failed = [&settlement_failures](Settlement settlement) {
         settlement_failures.With({{"action", std::string(ToString(settlement))}}).Inc();
     };
-    auto& transactions = b.Make<SqlPaymentsTransactions>(b.db(), b.EventsWritten(), b.EventsCommitted());
+    auto& transactions =
+        b.Make<SqlPaymentsTransactions>(b.db(), b.EventsWritten(), b.EventsCommitted());
     b.metrics().AddCallbackGauge(
         "payments_failed_settlements",
         "Payments whose capture or release the gateway refused for good (shown by status)",

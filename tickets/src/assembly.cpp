@@ -14,7 +14,8 @@ TicketService& Assemble(service::ServiceBuilder& b) {
     b.OpenDatabase(Migrations());
     b.PruneAlso(SqlTicketRepository::CancelledOrdersRetention());
     b.ConnectBus();
-    auto& transactions = b.Make<SqlTicketsTransactions>(b.db(), b.EventsWritten(), b.EventsCommitted());
+    auto& transactions =
+        b.Make<SqlTicketsTransactions>(b.db(), b.EventsWritten(), b.EventsCommitted());
     auto& service = b.Make<TicketService>(transactions, b.clock(), b.ids());
     auto& listeners = b.Make<Listeners>(ListenerContext{transactions, b.clock()});
     b.Listen([&listeners](bus::EventSubscriber& s) { listeners.SubscribeAll(s); });

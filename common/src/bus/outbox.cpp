@@ -227,10 +227,10 @@ OutboxRelay::OutboxRelay(db::Database& db,
                              .AddCounter("outbox_relay_leads_total",
                                          "Times this relay took the outbox's advisory lock")
                              .With()),
-      sweeps_counter_(metrics
-                          .AddCounter("outbox_sweeps_total",
-                                      "Transactions that deleted published outbox rows")
-                          .With()),
+      sweeps_counter_(
+          metrics
+              .AddCounter("outbox_sweeps_total", "Transactions that deleted published outbox rows")
+              .With()),
       on_commit_(std::make_shared<OnCommit>()) {
     metrics.AddCallbackGauge("outbox_backlog", "Outbox rows waiting to be published", [&db] {
         try {
@@ -557,9 +557,10 @@ std::vector<OutboxRelay::Handed> OutboxRelay::SettleOnCommit() {
     std::lock_guard lock(st.mu);
     if (!st.in_flight.empty() && std::chrono::steady_clock::now() - st.in_flight.front().sent >
                                      options_.publish_on_commit_ack_timeout) {
-        log::Warn("outbox: an event published on commit was not acknowledged in time; the relay "
-                  "publishes it again",
-                  {{"event_id", st.in_flight.front().event_id}});
+        log::Warn(
+            "outbox: an event published on commit was not acknowledged in time; the relay "
+            "publishes it again",
+            {{"event_id", st.in_flight.front().event_id}});
         const OnCommit::Row& first = st.in_flight.front();
         OnCommitAck(first.id, first.event_id, false);
     }
@@ -730,7 +731,10 @@ bool OutboxRelay::PublishOnce() {
     if (!in_flight.empty()) {
         std::vector<Handed> both;
         both.reserve(sweeping.size() + in_flight.size());
-        std::merge(sweeping.begin(), sweeping.end(), in_flight.begin(), in_flight.end(),
+        std::merge(sweeping.begin(),
+                   sweeping.end(),
+                   in_flight.begin(),
+                   in_flight.end(),
                    std::back_inserter(both));
         both.erase(std::unique(both.begin(), both.end()), both.end());
         sweeping.swap(both);
@@ -810,7 +814,8 @@ bool OutboxRelay::PublishOnce() {
     // Another pass at once when more may wait (a full batch) and, with publishing on commit, in
     // any case: a pass that finds nothing lets the next commit's rows leave from the committing
     // thread again (on_commit_ok_).
-    const bool on_commit = options_.publish_on_commit && db_.kind() != db::Database::Kind::kPostgres;
+    const bool on_commit =
+        options_.publish_on_commit && db_.kind() != db::Database::Kind::kPostgres;
     return (on_commit || rows.size() == limit) && sweeper_keeps_up;
 }
 

@@ -145,7 +145,8 @@ CommonConfig CommonConfig::FromEnv(EnvReader& env, std::string service, Sessions
         std::chrono::seconds(env.Int("NATS_RETRY_HORIZON_SECONDS", 3600, 1, 2'592'000));
     config.inbox_retention =
         std::chrono::seconds(env.Int("INBOX_RETENTION_SECONDS", 604'800, 60, 31'536'000));
-    config.outbox_publish_on_commit = env.OneOf("OUTBOX_PUBLISH_ON_COMMIT", "on", {"on", "off"}) == "on";
+    config.outbox_publish_on_commit =
+        env.OneOf("OUTBOX_PUBLISH_ON_COMMIT", "on", {"on", "off"}) == "on";
     config.http_workers = static_cast<int>(env.Int("HTTP_WORKERS", 16, 1, 1024));
     config.http_io_threads = static_cast<int>(env.Int("HTTP_IO_THREADS", 2, 1, 64));
     config.http_inline_reads = env.OneOf("HTTP_INLINE_READS", "auto", {"auto", "on", "off"});

@@ -637,7 +637,8 @@ thread_local CommitHooks* t_commit_hooks = nullptr;
 
 class CommitHooksScope {
 public:
-    explicit CommitHooksScope(CommitHooks& hooks) : previous_(std::exchange(t_commit_hooks, &hooks)) {}
+    explicit CommitHooksScope(CommitHooks& hooks)
+        : previous_(std::exchange(t_commit_hooks, &hooks)) {}
     ~CommitHooksScope() { t_commit_hooks = previous_; }
     CommitHooksScope(const CommitHooksScope&) = delete;
     CommitHooksScope& operator=(const CommitHooksScope&) = delete;

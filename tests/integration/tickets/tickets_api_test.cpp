@@ -626,8 +626,8 @@ TEST_P(TicketsPostgresRaceTest, LosingEditIsRetriedOnTopOfTheNewerVersion) {
 
 TEST_P(TicketsPostgresRaceTest, LosingEditIsRefusedWith409WhenOutOfAttempts) {
     std::string id = CreateTicket("Concert", 20)["id"];
-    SqlTicketsTransactions transactions(*db_, builder_->EventsWritten(),
-                                        builder_->EventsCommitted());
+    SqlTicketsTransactions transactions(
+        *db_, builder_->EventsWritten(), builder_->EventsCommitted());
     TicketService one_try(transactions, clock_, ids_, /*max_write_attempts=*/1);
     auto edit = RaceWithAConcurrentWrite(id, [&] {
         try {

@@ -145,9 +145,8 @@ private:
         if (!keep_rows_ || !outbox.added()) {
             return false;
         }
-        return db_.AfterCommit([this, rows = outbox.TakeRows()]() mutable {
-            events_committed_(std::move(rows));
-        });
+        return db_.AfterCommit(
+            [this, rows = outbox.TakeRows()]() mutable { events_committed_(std::move(rows)); });
     }
 
     db::Database& db_;

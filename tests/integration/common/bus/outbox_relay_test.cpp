@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <atomic>
 #include <mutex>
-#include <thread>
 #include <span>
+#include <thread>
 #include <tuple>
 
 #include <gtest/gtest.h>
@@ -58,9 +58,8 @@ protected:
             auto e = MakeEnvelope(OrderCancelled{order_id, 1, {"t"}}, NewEventId(), {"tp", {}});
             const long long id = Outbox::AddEnvelope(tx, e);
             std::vector<OutboxRow> rows{{id, e}};
-            ASSERT_TRUE(db_->AfterCommit([&relay, rows]() mutable {
-                relay.PublishCommitted(std::move(rows));
-            }));
+            ASSERT_TRUE(db_->AfterCommit(
+                [&relay, rows]() mutable { relay.PublishCommitted(std::move(rows)); }));
         });
     }
 
@@ -413,12 +412,11 @@ TEST_F(OutboxRelayTest, RowsPublishedOnCommitAndByTheRelayLeaveInCommitOrder) {
                     int n = 0;
                     tx << "UPDATE counter SET n = n + 1";
                     tx << "SELECT n FROM counter", soci::into(n);
-                    auto e = MakeEnvelope(OrderCancelled{std::to_string(n), 1, {"t"}},
-                                          NewEventId(), {"tp", {}});
+                    auto e = MakeEnvelope(
+                        OrderCancelled{std::to_string(n), 1, {"t"}}, NewEventId(), {"tp", {}});
                     std::vector<OutboxRow> rows{{Outbox::AddEnvelope(tx, e), e}};
-                    db_->AfterCommit([&relay, rows]() mutable {
-                        relay.PublishCommitted(std::move(rows));
-                    });
+                    db_->AfterCommit(
+                        [&relay, rows]() mutable { relay.PublishCommitted(std::move(rows)); });
                 });
             }
         });

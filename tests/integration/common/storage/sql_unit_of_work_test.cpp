@@ -147,7 +147,8 @@ TYPED_TEST(SqlTransactionRunnerTest, HandsACommitsRowsOverOnSqliteAndWakesTheRel
     std::vector<std::vector<bus::OutboxRow>> handed;
     int wakes = 0;
     SqlNotesTransactions runner(
-        *env.db, [&] { ++wakes; },
+        *env.db,
+        [&] { ++wakes; },
         [&](std::vector<bus::OutboxRow> rows) { handed.push_back(std::move(rows)); });
     auto two_events = [](NotesUnitOfWork& uow) {
         uow.outbox().Add(events::OrderCancelled{"o1", 1, {"t"}}, {"", {}});
