@@ -63,6 +63,22 @@ protected:
         });
     }
 
+    // Commits one row at a time, order ids "o<first>" up to "o<last>" (excluded), each published
+    // before the next, until taken() says the path under test was taken; appends their ids to
+    // `committed`.
+    template <typename Taken>
+    ::testing::AssertionResult CommitOneAtATime(
+        OutboxRelay& relay, std::vector<std::string>& committed, int first, int last, Taken taken) {
+        for (int i = first; i < last && !taken(); ++i) {
+            committed.push_back("o" + std::to_string(i));
+            AddOnCommit(relay, committed.back());
+            if (!test::WaitUntil([&] { return relay.published() == committed.size(); }, 5s)) {
+                return ::testing::AssertionFailure() << committed.back() << " was never published";
+            }
+        }
+        return ::testing::AssertionSuccess();
+    }
+
     test::TempDir dir_;
     std::unique_ptr<db::Database> db_;
     metrics::Registry registry_;
@@ -355,11 +371,8 @@ TEST_F(OutboxRelayTest, OnceCaughtUpACommitsRowsArePublishedFromTheCommittingThr
     OutboxRelay relay(*db_, bus_, registry_, o);
     relay.Start();
     std::vector<std::string> committed;
-    for (int i = 0; i < 50 && relay.published_on_commit() < 5; ++i) {
-        committed.push_back("o" + std::to_string(i));
-        AddOnCommit(relay, committed.back());
-        ASSERT_TRUE(test::WaitUntil([&] { return relay.published() == committed.size(); }, 5s));
-    }
+    ASSERT_TRUE(CommitOneAtATime(
+        relay, committed, 0, 50, [&] { return relay.published_on_commit() >= 5; }));
     EXPECT_GE(relay.published_on_commit(), 5u);
     EXPECT_EQ(PublishedIds(bus_), committed);
     ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
@@ -381,11 +394,8 @@ TEST_F(OutboxRelayTest, ACommitNeverOvertakesRowsTheRelayHasNotPublished) {
     ASSERT_TRUE(test::WaitUntil([&] { return relay.published() == committed.size(); }, 5s));
     EXPECT_EQ(PublishedIds(bus_), committed);
     EXPECT_EQ(relay.published_on_commit(), 0u);
-    for (int i = 6; i < 50 && relay.published_on_commit() == 0; ++i) {
-        committed.push_back("o" + std::to_string(i));
-        AddOnCommit(relay, committed.back());
-        ASSERT_TRUE(test::WaitUntil([&] { return relay.published() == committed.size(); }, 5s));
-    }
+    ASSERT_TRUE(
+        CommitOneAtATime(relay, committed, 6, 50, [&] { return relay.published_on_commit() > 0; }));
     EXPECT_GT(relay.published_on_commit(), 0u);
     EXPECT_EQ(PublishedIds(bus_), committed);
 }
@@ -481,11 +491,7 @@ TEST_F(OutboxRelayTest, ARowRefusedOnCommitIsPublishedByTheRelayInOrder) {
     OutboxRelay relay(*db_, bus, registry_, o);
     relay.Start();
     std::vector<std::string> committed;
-    for (int i = 0; i < 100 && bus.AsyncCalls() < 6; ++i) {
-        committed.push_back("o" + std::to_string(i));
-        AddOnCommit(relay, committed.back());
-        ASSERT_TRUE(test::WaitUntil([&] { return relay.published() == committed.size(); }, 5s));
-    }
+    ASSERT_TRUE(CommitOneAtATime(relay, committed, 0, 100, [&] { return bus.AsyncCalls() >= 6; }));
     EXPECT_GE(bus.AsyncCalls(), 6);  // published on commit again after the refusal
     EXPECT_EQ(FirstSeen(bus.Ids()), committed);
     ASSERT_TRUE(test::WaitUntil([&] { return Outbox::Backlog(*db_) == 0; }, 5s));
