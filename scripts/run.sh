@@ -51,6 +51,9 @@
 #   NATS_RETRY_HORIZON_SECONDS: passed on
 #   TICKETING_MALLOC      jemalloc (default: the services run with Debian's libjemalloc2 preloaded)
 #                         or system (glibc's malloc, e.g. for an ASan build)
+#   TICKETING_SCHED       batch (default: supervisord, and so every process it starts, runs
+#                         SCHED_BATCH: the kernel lets a running process finish its slice
+#                         instead of switching to each one a message wakes) or normal
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${TICKETING_DATA_DIR:-$ROOT/.data}
@@ -67,6 +70,15 @@ PRESET=${TICKETING_PRESET:-release}
 BIN=${TICKETING_BIN:-$ROOT/build/$PRESET}
 SERVICES=(auth tickets orders expiration payments)
 DB_SERVICES=(auth tickets orders payments)
+# How supervisord is started (TICKETING_SCHED): its children inherit the policy, restarted ones too.
+SCHED=()
+case ${TICKETING_SCHED:-batch} in
+  batch)
+    if chrt --batch 0 true 2>/dev/null; then SCHED=(chrt --batch 0); else
+      echo "warning: chrt --batch is refused here; the stack runs with the normal policy" >&2; fi ;;
+  normal) ;;
+  *) echo "TICKETING_SCHED must be batch or normal, not '$TICKETING_SCHED'" >&2; exit 2 ;;
+esac
 
 CMD=start
 if [ $# -gt 0 ] && [[ "$1" != -* || "$1" = -h || "$1" = --help ]]; then CMD=$1; shift; fi
@@ -692,7 +704,7 @@ start() {
   if [ "$OBSERVE" = 1 ]; then render_prometheus; fi
   save_stack
   echo "== starting ($REPLICAS replica(s) per service, $NATS_NODES nats-server(s), $([ "$USE_POSTGRES" = 1 ] && echo PostgreSQL || echo SQLite)$([ "$CONTAINERS" = 1 ] && echo ", services in containers ticketing/*:$IMAGE_TAG"))"
-  supervisord -c "$RUN/supervisord.conf"
+  "${SCHED[@]}" supervisord -c "$RUN/supervisord.conf"
   for ((n = 0; n < NATS_NODES; n++)); do
     wait_until 30 "nats-$n :$((NATS_PORT + n))" http_ok "http://127.0.0.1:$((NATS_MONITOR_PORT + n))/healthz"
   done

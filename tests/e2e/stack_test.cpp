@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 
 #include "common/bus/connection.hpp"
@@ -255,6 +256,28 @@ TEST_F(StackTest, TheBrokerRunsWithItsCollectorSettings) {
     environ.insert(0, "\n");
     EXPECT_NE(environ.find("\nGOGC=800\n"), std::string::npos) << environ.size();
     EXPECT_NE(environ.find("\nGOMEMLIMIT=512MiB\n"), std::string::npos) << environ.size();
+}
+
+// supervisord runs SCHED_BATCH (TICKETING_SCHED's default), so every process it starts, and each
+// of their threads, does too: under load the kernel lets a running process finish its slice
+// instead of switching to each one a message wakes (issue 20: POST /api/tickets +15%).
+TEST_F(StackTest, TheStacksProcessesRunBatchScheduled) {
+    for (const char* program : {"nats-0", "redis", "tickets-0", "orders-0", "nginx"}) {
+        const int pid = SupervisedPid(program);
+        ASSERT_GT(pid, 0) << program;
+        int threads = 0;
+        for (const auto& task :
+             std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task")) {
+            const int tid = std::atoi(task.path().filename().c_str());
+            const int policy = ::sched_getscheduler(tid);
+            if (policy < 0) {
+                continue;  // the thread ended meanwhile
+            }
+            ++threads;
+            EXPECT_EQ(policy, SCHED_BATCH) << program << " thread " << tid;
+        }
+        EXPECT_GT(threads, 0) << program;
+    }
 }
 
 TEST_F(StackTest, ACrashedServiceIsRestartedByTheProcessManager) {
