@@ -34,6 +34,8 @@
 #   TICKETING_SKIP_BUILD=1, TICKETING_BIN, TICKETING_PRESET: as for scripts/run.sh (default: it
 #                           builds the release preset); TICKETING_AUTH_RATE defaults to 1000 here
 #   TICKETING_KEEP_TEMP=1   keep the temporary directory (the stack's logs and databases)
+#   TICKETING_SCHED         as for scripts/run.sh (default batch); the reference nginx and
+#                           ticketing-hello run with the stack's policy, wrk with the normal one
 set -euo pipefail
 shopt -s extglob
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -123,6 +125,11 @@ curl -fsS -o "$work/ticket.json" "$BASE/api/tickets/$TICKET"
 BODY=$(cat "$work/ticket.json")
 case $BODY in *"'"*|*'$'*|*'\'*) fail "the ticket's body does not fit in nginx's return: $BODY" ;; esac
 
+# The reference and our HTTP layer alone run with the stack's scheduling policy (scripts/run.sh,
+# TICKETING_SCHED: SCHED_BATCH by default), so that every ratio compares like with like.
+if [ "${TICKETING_SCHED:-batch}" = batch ] && chrt --batch 0 true 2>/dev/null; then
+  BENCH_SCHED=(chrt --batch 0)
+fi
 # The floor of our HTTP layer, for scale: ticketing-hello (common/http, the services' server)
 # answering the same body on its I/O threads with a service's request log, behind a proxy like
 # the reference's. What GET /api/tickets/:id could reach if reading the ticket cost nothing.
@@ -133,7 +140,7 @@ fi
 HELLO_BLOCK=""
 if [ -x "$HELLO" ]; then
   HELLO_PORT=$(bench_free_port); HELLO_PROXY_PORT=$(bench_free_port)
-  LOG_LEVEL=info "$HELLO" --port "$HELLO_PORT" --body-file "$work/ticket.json" 2> "$work/hello.log" &
+  LOG_LEVEL=info "${BENCH_SCHED[@]}" "$HELLO" --port "$HELLO_PORT" --body-file "$work/ticket.json" 2> "$work/hello.log" &
   HELLO_PID=$!
   HELLO_BLOCK="
   upstream bench_hello {
@@ -232,7 +239,7 @@ floor_via_ingress() {
     UNMEASURED+=("our HTTP layer alone via the ingress (tickets-0 did not stop)")
     return 0
   fi
-  LOG_LEVEL=info "$HELLO" --port "$port" --body-file "$work/ticket.json" 2> "$work/hello-ingress.log" &
+  LOG_LEVEL=info "${BENCH_SCHED[@]}" "$HELLO" --port "$port" --body-file "$work/ticket.json" 2> "$work/hello-ingress.log" &
   local hello_pid=$! answered=0 deadline
   # nginx may first try a kept connection to the old process, or hold the replica as failed
   # for its fail_timeout (2 s): the body is asked for until it comes, for at most 10 s.

@@ -44,6 +44,8 @@ bench_wait_port() {
 
 # Starts an nginx (`worker_processes auto`, no access log) whose files are all in directory $1,
 # with the http-level configuration $2 (server and upstream blocks); bench_nginx_stop $1 stops it.
+# It runs under the command prefix BENCH_SCHED when one is set (e.g. chrt --batch 0).
+BENCH_SCHED=()
 bench_nginx_start() {
   local dir=$1 blocks=$2
   mkdir -p "$dir"
@@ -59,7 +61,7 @@ http {
 $blocks
 }
 NGINX
-  nginx -c "$dir/nginx.conf"
+  "${BENCH_SCHED[@]}" nginx -c "$dir/nginx.conf"
 }
 
 bench_nginx_stop() {
