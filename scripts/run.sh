@@ -70,13 +70,8 @@ PRESET=${TICKETING_PRESET:-release}
 BIN=${TICKETING_BIN:-$ROOT/build/$PRESET}
 SERVICES=(auth tickets orders expiration payments)
 DB_SERVICES=(auth tickets orders payments)
-# How supervisord is started (TICKETING_SCHED): its children inherit the policy, restarted ones too.
-SCHED=()
 case ${TICKETING_SCHED:-batch} in
-  batch)
-    if chrt --batch 0 true 2>/dev/null; then SCHED=(chrt --batch 0); else
-      echo "warning: chrt --batch is refused here; the stack runs with the normal policy" >&2; fi ;;
-  normal) ;;
+  batch|normal) ;;
   *) echo "TICKETING_SCHED must be batch or normal, not '$TICKETING_SCHED'" >&2; exit 2 ;;
 esac
 
@@ -704,7 +699,13 @@ start() {
   if [ "$OBSERVE" = 1 ]; then render_prometheus; fi
   save_stack
   echo "== starting ($REPLICAS replica(s) per service, $NATS_NODES nats-server(s), $([ "$USE_POSTGRES" = 1 ] && echo PostgreSQL || echo SQLite)$([ "$CONTAINERS" = 1 ] && echo ", services in containers ticketing/*:$IMAGE_TAG"))"
-  "${SCHED[@]}" supervisord -c "$RUN/supervisord.conf"
+  # supervisord's scheduling policy (TICKETING_SCHED) is inherited by everything it starts.
+  local sched=()
+  if [ "${TICKETING_SCHED:-batch}" = batch ]; then
+    if chrt --batch 0 true 2>/dev/null; then sched=(chrt --batch 0); else
+      echo "warning: chrt --batch is refused here; the stack runs with the normal policy" >&2; fi
+  fi
+  "${sched[@]}" supervisord -c "$RUN/supervisord.conf"
   for ((n = 0; n < NATS_NODES; n++)); do
     wait_until 30 "nats-$n :$((NATS_PORT + n))" http_ok "http://127.0.0.1:$((NATS_MONITOR_PORT + n))/healthz"
   done
