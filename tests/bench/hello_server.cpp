@@ -38,12 +38,13 @@ int main(int argc, char** argv) {
             options.workers = static_cast<std::size_t>(std::stoi(argv[++i]));
         } else if (arg == "--body-file" && i + 1 < argc) {
             body_file = argv[++i];
+        } else if (arg == "--unix-socket" && i + 1 < argc) {
+            options.unix_socket = argv[++i];
         } else if (arg == "--io-threads" && i + 1 < argc) {
             options.io_threads = static_cast<std::size_t>(std::stoi(argv[++i]));
         } else {
-            std::cerr
-                << "usage: ticketing-hello [--port N] [--io-threads N] [--workers N] [--inline] "
-                   "[--body-file F]\n";
+            std::cerr << "usage: ticketing-hello [--port N] [--unix-socket PATH] [--io-threads N] "
+                         "[--workers N] [--inline] [--body-file F]\n";
             return 2;
         }
     }

@@ -4,18 +4,26 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <future>
 #include <mutex>
 #include <random>
 #include <shared_mutex>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
+#include <fcntl.h>
 #include <nlohmann/json.hpp>
 #include <pthread.h>
 #include <restinio/all.hpp>
 #include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "common/http/errors.hpp"
 #include "common/log/log.hpp"
@@ -412,26 +420,7 @@ public:
             std::promise<std::uint16_t> bound;
             auto bound_future = bound.get_future();
             auto settings =
-                restinio::server_settings_t<ServerTraits>{}
-                    .address(options_.address)
-                    .port(port)
-                    .request_handler([this](auto req) { return OnRequest(std::move(req)); })
-                    .incoming_http_msg_limits(
-                        restinio::incoming_http_msg_limits_t{}
-                            .max_body_size(static_cast<std::uint64_t>(options_.max_body_bytes) *
-                                           16)
-                            .max_url_size(8 * 1024)
-                            .max_field_name_size(1024)
-                            .max_field_value_size(8 * 1024)
-                            .max_field_count(100))
-                    .handle_request_timeout(options_.handler_timeout)
-                    .read_next_http_message_timelimit(options_.read_timeout)
-                    .write_http_response_timelimit(options_.write_timeout)
-                    .max_parallel_connections(
-                        std::max<std::size_t>(1, (options_.max_connections + n - 1) / n))
-                    .max_pipelined_requests(16)
-                    .concurrent_accepts_count(
-                        std::clamp<std::size_t>(options_.concurrent_accepts, 1, 1024))
+                Settings(n, options_.address, port, /*unix_peer=*/false)
                     .acceptor_options_setter([n](restinio::acceptor_options_t& o) {
                         o.set_option(restinio::asio_ns::ip::tcp::acceptor::reuse_address(true));
                         if (n > 1) {
@@ -447,6 +436,9 @@ public:
             lane->server->open_sync();
             port = bound_future.get();
             lanes_.push_back(std::move(lane));
+        }
+        if (!options_.unix_socket.empty()) {
+            ListenOnUnixSocket();
         }
         port_ = port;
         for (auto& lane : lanes_) {
@@ -468,10 +460,18 @@ public:
         draining_.store(true);
         // 1. No new connections.
         for (auto& lane : lanes_) {
-            std::promise<void> closed;
-            lane->server->close_async([&closed] { closed.set_value(); },
-                                      [&closed](std::exception_ptr) { closed.set_value(); });
-            closed.get_future().wait();
+            for (auto* server : {lane->server.get(), lane->unix_server.get()}) {
+                if (server == nullptr) {
+                    continue;
+                }
+                std::promise<void> closed;
+                server->close_async([&closed] { closed.set_value(); },
+                                    [&closed](std::exception_ptr) { closed.set_value(); });
+                closed.get_future().wait();
+            }
+        }
+        if (unix_socket_bound_) {
+            ::unlink(options_.unix_socket.c_str());
         }
         // 2. In-flight requests finish and their responses are written (bounded by the grace).
         {
@@ -501,12 +501,98 @@ public:
             lane->thread.join();
         }
         for (auto& lane : lanes_) {
+            lane->unix_server.reset();
             lane->server.reset();
         }
         log::Info("http server stopped");
     }
 
 private:
+    // What every listening server of the lanes shares: limits, timeouts, the request handler.
+    // unix_peer: its connections come through the Unix socket (no peer address).
+    restinio::server_settings_t<ServerTraits> Settings(std::size_t lanes,
+                                                       const std::string& address,
+                                                       std::uint16_t port,
+                                                       bool unix_peer) {
+        return restinio::server_settings_t<ServerTraits>{}
+            .address(address)
+            .port(port)
+            .request_handler(
+                [this, unix_peer](auto req) { return OnRequest(std::move(req), unix_peer); })
+            .incoming_http_msg_limits(
+                restinio::incoming_http_msg_limits_t{}
+                    .max_body_size(static_cast<std::uint64_t>(options_.max_body_bytes) * 16)
+                    .max_url_size(8 * 1024)
+                    .max_field_name_size(1024)
+                    .max_field_value_size(8 * 1024)
+                    .max_field_count(100))
+            .handle_request_timeout(options_.handler_timeout)
+            .read_next_http_message_timelimit(options_.read_timeout)
+            .write_http_response_timelimit(options_.write_timeout)
+            .max_parallel_connections(
+                std::max<std::size_t>(1, (options_.max_connections + lanes - 1) / lanes))
+            .max_pipelined_requests(16)
+            .concurrent_accepts_count(
+                std::clamp<std::size_t>(options_.concurrent_accepts, 1, 1024));
+    }
+
+    // The Unix socket (ServerOptions::unix_socket): one listening socket, which a second server
+    // on every lane accepts from. RESTinio 0.6 only listens on TCP: each of those servers opens
+    // its acceptor on a loopback port as usual, and its post-bind hook puts a duplicate of the
+    // Unix listening socket in that acceptor's place. asio's TCP socket then reads, writes and
+    // accepts with the same system calls, which do not depend on the address family; only the
+    // peer's address is meaningless (OnRequest records "unix" instead).
+    void ListenOnUnixSocket() {
+        const std::string& path = options_.unix_socket;
+        sockaddr_un address{};
+        if (path.size() >= sizeof(address.sun_path)) {
+            throw std::runtime_error("HTTP_UNIX_SOCKET path is too long (" +
+                                     std::to_string(path.size()) + " bytes, at most " +
+                                     std::to_string(sizeof(address.sun_path) - 1) + "): " + path);
+        }
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, path.data(), path.size());
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            throw std::system_error(errno, std::generic_category(), "socket(AF_UNIX)");
+        }
+        struct stat existing {};
+        if (::lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode)) {
+            ::unlink(path.c_str());  // left by a process that did not stop cleanly
+        }
+        // Anyone on the machine may connect, as to the loopback port (nginx's workers run as
+        // another user than its master).
+        if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
+            ::chmod(path.c_str(), 0666) != 0 || ::listen(fd, SOMAXCONN) != 0) {
+            const int err = errno;
+            ::close(fd);
+            throw std::system_error(err, std::generic_category(), "listening on " + path);
+        }
+        unix_socket_bound_ = true;
+        const std::size_t n = lanes_.size();
+        try {
+            for (auto& lane : lanes_) {
+                auto settings =
+                    Settings(n, "127.0.0.1", 0, /*unix_peer=*/true)
+                        .acceptor_post_bind_hook([fd](restinio::asio_ns::ip::tcp::acceptor& a) {
+                            const int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+                            if (copy < 0) {
+                                throw std::system_error(errno, std::generic_category(), "dup");
+                            }
+                            a.close();
+                            a.assign(restinio::asio_ns::ip::tcp::v4(), copy);
+                        });
+                lane->unix_server = std::make_unique<RestServer>(
+                    restinio::external_io_context(lane->io), std::move(settings));
+                lane->unix_server->open_sync();
+            }
+        } catch (...) {
+            ::close(fd);
+            throw;
+        }
+        ::close(fd);
+    }
+
     // Binds the address and port without SO_REUSEPORT, and lets go: throws as binding always
     // did if the port is in use, and turns port 0 into a free port for the lanes.
     std::uint16_t ClaimPort() const {
@@ -601,7 +687,7 @@ private:
         return Response::Json(200, {{"status", "ready"}});
     }
 
-    restinio::request_handling_status_t OnRequest(restinio::request_handle_t raw) {
+    restinio::request_handling_status_t OnRequest(restinio::request_handle_t raw, bool unix_peer) {
         auto call = std::make_shared<Call>();
         call->started = Clock::now();
         call->token = std::make_shared<InFlightToken>(*this);
@@ -622,7 +708,8 @@ private:
                                      : RandomHexString(32);
         call->request.SetRequestContext(std::move(request_id),
                                         ChildTraceparent(call->request.Header("traceparent")));
-        call->request.SetPeerAddress(raw->remote_endpoint().address().to_string());
+        call->request.SetPeerAddress(unix_peer ? std::string("unix")
+                                               : raw->remote_endpoint().address().to_string());
         call->raw = std::move(raw);
 
         if (call->request.body().size() > options_.max_body_bytes) {
@@ -864,9 +951,11 @@ private:
             restinio::asio_ns::executor_work_guard<restinio::asio_ns::io_context::executor_type>>
             work_guard;
         std::unique_ptr<RestServer> server;
+        std::unique_ptr<RestServer> unix_server;  // ServerOptions::unix_socket, if set
         std::thread thread;
     };
     std::vector<std::unique_ptr<Lane>> lanes_;
+    bool unix_socket_bound_ = false;  // the socket file is ours to remove
     std::unique_ptr<WorkerPool> workers_;
 };
 

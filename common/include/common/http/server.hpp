@@ -33,6 +33,12 @@ namespace ticketing::http {
 struct ServerOptions {
     std::string address = "0.0.0.0";  // HTTP_ADDRESS (the local stack binds 127.0.0.1)
     std::uint16_t port = 3000;         // 0: any free port (see Server::port())
+    // HTTP_UNIX_SOCKET: when set, the server also listens on this Unix socket path (the local
+    // stack's ingress reaches its replicas there: no TCP stack between two processes of one
+    // machine). Every I/O thread accepts from it; a stale socket file is replaced, and the file
+    // is removed when the server stops. max_connections counts the socket's connections apart
+    // from the port's.
+    std::string unix_socket;
     // HTTP_IO_THREADS. Each I/O thread has its own listening socket on the port (SO_REUSEPORT)
     // and serves the connections that socket accepted, start to end.
     std::size_t io_threads = 2;

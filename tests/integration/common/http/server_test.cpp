@@ -3,6 +3,9 @@
 #include "common/http/server.hpp"
 
 #include <condition_variable>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -12,6 +15,10 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "common/http/errors.hpp"
 #include "common/log/log.hpp"
@@ -592,6 +599,140 @@ TEST_F(AsyncRouteTest, AReplyNeverAnsweredIs500) {
 // At the cap on open connections (ServerOptions::max_connections) a new connection waits in the
 // kernel's queue until an open one closes, then is taken and answered: the path by which a
 // connection, as it goes, resumes the acceptor (the shared connection count).
+
+// ServerOptions::unix_socket: the local stack's ingress reaches the replicas through a Unix
+// socket, which RESTinio does not listen on by itself (server.cpp puts it in a TCP acceptor's
+// place). What could go wrong: an answer that differs from the port's, a peer address made up
+// from a meaningless endpoint, accepts that stop after the first connection or on one thread,
+// a file left behind or taken from someone else, a path that does not fit.
+class UnixSocketTest : public ::testing::Test {
+protected:
+    void SetUp() override { log::Init("test", log::Level::kWarn); }
+
+    std::unique_ptr<Server> Make(std::string socket_path) {
+        Router router;
+        router.Get(
+            "/peer",
+            [](Request& r) {
+                std::ostringstream thread;
+                thread << std::this_thread::get_id();
+                return Response::Json(200,
+                                      {{"client", r.ClientAddress()}, {"thread", thread.str()}});
+            },
+            Dispatch::kInline);
+        router.Post("/echo", [](Request& r) { return Response::Json(200, r.JsonBody()); });
+        ServerOptions options;
+        options.address = "127.0.0.1";
+        options.port = 0;
+        options.io_threads = 2;
+        options.unix_socket = std::move(socket_path);
+        return std::make_unique<Server>(options, std::move(router), registry_);
+    }
+
+    std::unique_ptr<HttpClient> UnixClient() {
+        auto client = std::make_unique<HttpClient>("http://localhost");
+        client->UseUnixSocket(path_);
+        return client;
+    }
+
+    metrics::Registry registry_;
+    test::TempDir dir_{"ticketing-unix-"};
+    std::string path_ = (dir_.Path() / "svc-0.sock").string();
+};
+
+TEST_F(UnixSocketTest, AnswersThroughTheSocketAsThroughThePort) {
+    auto server = Make(path_);
+    server->Start();
+    struct stat st {};
+    ASSERT_EQ(::stat(path_.c_str(), &st), 0);
+    EXPECT_TRUE(S_ISSOCK(st.st_mode));
+    // nginx's workers run as another user than the service: anyone may connect, as to the port.
+    EXPECT_EQ(st.st_mode & 0777, 0666u);
+
+    auto client_holder = UnixClient();
+    auto& client = *client_holder;
+    auto r = client.Get("/peer");
+    ASSERT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.Json()["client"], "unix");  // not an address made up from the socket's endpoint
+    EXPECT_EQ(client.Get("/peer", {{"X-Forwarded-For", "203.0.113.7"}}).Json()["client"],
+              "203.0.113.7");
+    auto echo = client.Post("/echo", R"({"title":"concert","price":20})");
+    EXPECT_EQ(echo.status, 200);
+    EXPECT_EQ(echo.Json(), (nlohmann::json{{"title", "concert"}, {"price", 20}}));
+    EXPECT_EQ(client.Post("/echo", "{not json").status, 400);
+    EXPECT_EQ(client.Get("/nowhere").status, 404);
+    // A request RESTinio cannot parse is answered in the contract's format here too.
+    const auto raw = test::RawExchange(path_, "BREW /peer HTTP/1.1\r\nHost: x\r\n\r\n", 5s);
+    EXPECT_EQ(raw.rfind("HTTP/1.1 501 ", 0), 0u) << raw;
+    // The port still answers, with the peer's address.
+    HttpClient tcp("http://127.0.0.1:" + std::to_string(server->port()));
+    EXPECT_EQ(tcp.Get("/peer").Json()["client"], "127.0.0.1");
+    server->Stop();
+}
+
+TEST_F(UnixSocketTest, ManyKeptConnectionsAreAllServedAndEachStaysOnOneThread) {
+    auto server = Make(path_);
+    server->Start();
+    // Every I/O thread accepts from the one socket: 32 connections held open at once, three
+    // requests each, all answered, each connection's on one thread.
+    std::vector<std::unique_ptr<HttpClient>> clients;
+    for (int i = 0; i < 32; ++i) {
+        clients.push_back(UnixClient());
+    }
+    std::vector<std::set<std::string>> threads(clients.size());
+    for (int k = 0; k < 3; ++k) {
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            auto r = clients[i]->Get("/peer");
+            ASSERT_EQ(r.status, 200) << r.error;
+            threads[i].insert(r.Json()["thread"].get<std::string>());
+        }
+    }
+    for (const auto& own : threads) {
+        EXPECT_EQ(own.size(), 1u) << "one connection's requests ran on two threads";
+    }
+    server->Stop();
+}
+
+TEST_F(UnixSocketTest, AStaleSocketFileIsReplacedAndTheFileGoesWithTheServer) {
+    {
+        // What a killed process leaves: a socket file nobody listens on.
+        const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un address{};
+        address.sun_family = AF_UNIX;
+        std::memcpy(address.sun_path, path_.data(), path_.size());
+        ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+        ::close(fd);
+        ASSERT_TRUE(std::filesystem::exists(path_));
+    }
+    auto server = Make(path_);
+    server->Start();
+    EXPECT_EQ(UnixClient()->Get("/peer").status, 200);
+    server->Stop();
+    EXPECT_FALSE(std::filesystem::exists(path_));
+}
+
+TEST_F(UnixSocketTest, AFileThatIsNotASocketIsLeftAloneAndTheServerDoesNotStart) {
+    { std::ofstream(path_) << "someone else's"; }
+    auto server = Make(path_);
+    EXPECT_ANY_THROW(server->Start());
+    std::ifstream in(path_);
+    std::string kept;
+    std::getline(in, kept);
+    EXPECT_EQ(kept, "someone else's");
+}
+
+TEST_F(UnixSocketTest, APathTooLongForASocketAddressIsRefusedWithTheReason) {
+    auto server = Make((dir_.Path() / std::string(120, 'x')).string());
+    try {
+        server->Start();
+        ADD_FAILURE() << "started on a path of more than 107 bytes";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("HTTP_UNIX_SOCKET path is too long"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 TEST(ConnectionCap, AConnectionOverTheCapIsAnsweredOnceAnotherCloses) {
     log::Init("test", log::Level::kWarn);
     metrics::Registry registry;

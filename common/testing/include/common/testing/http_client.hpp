@@ -45,10 +45,14 @@ public:
                     const Headers& headers);
 
     void SetTimeout(long ms) { timeout_ms_ = ms; }
+    // Connects through this Unix socket instead (the base URL's host and port are only sent in
+    // the Host header), e.g. a service's http::ServerOptions::unix_socket.
+    void UseUnixSocket(std::string path) { unix_socket_ = std::move(path); }
 
 private:
     std::string base_url_;
     long timeout_ms_ = 30'000;
+    std::string unix_socket_;
     struct CurlDeleter {
         void operator()(void* handle) const;
     };

@@ -21,4 +21,10 @@ std::string RawExchange(std::uint16_t port,
                         std::chrono::milliseconds read_timeout,
                         const std::function<bool(std::string_view)>& complete = {});
 
+// The same through the Unix socket at path `unix_socket` (http::ServerOptions::unix_socket).
+std::string RawExchange(const std::string& unix_socket,
+                        std::string_view bytes,
+                        std::chrono::milliseconds read_timeout,
+                        const std::function<bool(std::string_view)>& complete = {});
+
 }  // namespace ticketing::test
