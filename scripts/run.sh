@@ -54,6 +54,12 @@
 #   TICKETING_SCHED       batch (default: supervisord, and so every process it starts, runs
 #                         SCHED_BATCH: the kernel lets a running process finish its slice
 #                         instead of switching to each one a message wakes) or normal
+#   TICKETING_INGRESS_TRANSPORT
+#                         unix (default: nginx reaches each replica of auth, tickets, orders and
+#                         payments through a Unix socket, <data>/run/<service>-<replica>.sock,
+#                         which costs both ends less than loopback TCP; the replicas still listen
+#                         on their ports for everything else) or tcp. With --containers, or when
+#                         nginx's workers (nobody, when we are root) cannot reach <data>/run, TCP.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 DATA=${TICKETING_DATA_DIR:-$ROOT/.data}
@@ -73,6 +79,11 @@ DB_SERVICES=(auth tickets orders payments)
 case ${TICKETING_SCHED:-batch} in
   batch|normal) ;;
   *) echo "TICKETING_SCHED must be batch or normal, not '$TICKETING_SCHED'" >&2; exit 2 ;;
+esac
+case ${TICKETING_INGRESS_TRANSPORT:-unix} in
+  unix|tcp) ;;
+  *) echo "TICKETING_INGRESS_TRANSPORT must be unix or tcp, not '$TICKETING_INGRESS_TRANSPORT'" >&2
+     exit 2 ;;
 esac
 
 CMD=start
@@ -119,6 +130,7 @@ PG_PORT=$PG_PORT
 SERVICE_PORT_BASE=$SERVICE_PORT_BASE
 BIN=$BIN
 CONTAINERS=$CONTAINERS
+INGRESS_UNIX=$INGRESS_UNIX
 OBSERVE=$OBSERVE
 PROMETHEUS_PORT=$PROMETHEUS_PORT
 EOF
@@ -187,6 +199,9 @@ service_env() {
   if [ "${CONTAINERS:-0}" = 1 ]; then data=/var/lib/ticketing; fi
   echo "HTTP_PORT=$(service_port "$svc" "$i")"
   echo "HTTP_ADDRESS=127.0.0.1"
+  local socket
+  socket=$(service_socket "$svc" "$i")
+  if [ -n "$socket" ]; then echo "HTTP_UNIX_SOCKET=$socket"; fi
   echo "NATS_URL=$(nats_urls)"
   echo "NATS_USER=$svc"
   case $svc in
@@ -207,6 +222,33 @@ service_env() {
   if [ -n "${NATS_RETRY_HORIZON_SECONDS:-}" ]; then
     echo "NATS_RETRY_HORIZON_SECONDS=$NATS_RETRY_HORIZON_SECONDS"
   fi
+}
+
+# The Unix socket through which the ingress reaches replica $2 of service $1, or nothing when it
+# uses the replica's port (TICKETING_INGRESS_TRANSPORT, decided by choose_ingress_transport).
+INGRESS_UNIX=0
+service_socket() {
+  case $1 in auth|tickets|orders|payments) ;; *) return 0 ;; esac
+  if [ "$INGRESS_UNIX" = 1 ]; then echo "$RUN/$1-$2.sock"; fi
+}
+
+# Unix sockets unless TCP is asked for, the services run in containers (the run directory is not
+# in them), the socket's path would be too long for its address (107 bytes), or nginx's workers
+# cannot enter the run directory: run as root, nginx's master gives its workers to nobody.
+choose_ingress_transport() {
+  INGRESS_UNIX=0
+  if [ "${TICKETING_INGRESS_TRANSPORT:-unix}" != unix ] || [ "${CONTAINERS:-0}" = 1 ]; then return 0; fi
+  local longest="$RUN/payments-9.sock"
+  if [ ${#longest} -gt 107 ]; then
+    echo "note: the ingress reaches the services over TCP ($RUN is too long for a socket's path)" >&2
+    return 0
+  fi
+  if [ "$(id -u)" -eq 0 ] && ! runuser -u nobody -- test -x "$RUN" 2>/dev/null; then
+    echo "note: the ingress reaches the services over TCP (nginx's workers, user nobody," \
+         "cannot enter $RUN: chmod o+x it and its parents for Unix sockets)" >&2
+    return 0
+  fi
+  INGRESS_UNIX=1
 }
 
 # The secret variables of service $1, NAME=value per line: its NATS password, expiration's
@@ -481,7 +523,11 @@ render_nginx() {
     # Shared by the workers: one failure count per replica, not one per worker.
     upstreams+="    zone upstream_$svc 64k;"$'\n'
     for ((i = 0; i < REPLICAS; i++)); do
-      upstreams+="    server 127.0.0.1:$(service_port "$svc" "$i") max_fails=1 fail_timeout=2s;"$'\n'
+      local address socket
+      socket=$(service_socket "$svc" "$i")
+      if [ -n "$socket" ]; then address="unix:$socket"; else
+        address="127.0.0.1:$(service_port "$svc" "$i")"; fi
+      upstreams+="    server $address max_fails=1 fail_timeout=2s;"$'\n'
     done
     # Idle connections kept per worker: enough for every client connection of a benchmark's
     # 400 to find one (with 32, nginx opened ~30k upstream connections in 10 s), more with more
@@ -692,6 +738,7 @@ start() {
   secrets
   if [ "$USE_POSTGRES" = 1 ]; then init_postgres; fi
   if [ "$CONTAINERS" = 1 ]; then prepare_volumes; remove_containers; fi
+  choose_ingress_transport
   render_nats
   render_redis
   render_supervisord

@@ -261,6 +261,41 @@ TEST_F(StackTest, TheBrokerRunsWithItsCollectorSettings) {
 // supervisord runs SCHED_BATCH (TICKETING_SCHED's default), so every process it starts, and each
 // of their threads, does too: under load the kernel lets a running process finish its slice
 // instead of switching to each one a message wakes (issue 20: POST /api/tickets +15%).
+TEST_F(StackTest, TheIngressReachesEachServiceThroughItsUnixSocket) {
+    // run.sh's default (TICKETING_INGRESS_TRANSPORT=unix): nginx's access log names the upstream
+    // it used for each request. One request to each service nginx routes to, each with its id.
+    const auto data = StackEnvironment::Stack()->DataDir();
+    const std::vector<std::pair<std::string, std::string>> routes = {
+        {"auth", "/api/users/currentuser"},
+        {"tickets", "/api/tickets"},
+        {"orders", "/api/orders"},
+        {"payments", "/api/payments"}};
+    for (const auto& [service, path] : routes) {
+        const std::string id = "unix-socket-" + service;
+        auto answer = client_.Get(path, {{"X-Request-Id", id}});
+        EXPECT_NE(answer.status, 0) << path << ": " << answer.error;
+        EXPECT_NE(answer.status, 502) << path;
+        const std::string socket = (data / "run" / (service + "-0.sock")).string();
+        EXPECT_TRUE(std::filesystem::is_socket(socket)) << socket;
+        const std::string logged = "\"request_id\":\"" + id + "\"";
+        const std::string upstream = "\"upstream\":\"unix:" + socket + "\"";
+        // The access log is written in batches at least once a second.
+        EXPECT_TRUE(WaitUntil(
+            [&] {
+                std::istringstream log(
+                    ReadFile(StackEnvironment::Stack()->LogFile("nginx-access")));
+                for (std::string line; std::getline(log, line);) {
+                    if (line.find(logged) != std::string::npos) {
+                        return line.find(upstream) != std::string::npos;
+                    }
+                }
+                return false;
+            },
+            10s))
+            << service << ": no access log line for " << id << " through " << socket;
+    }
+}
+
 TEST_F(StackTest, TheStacksProcessesRunBatchScheduled) {
     // Where the kernel refuses the policy (a sandbox's seccomp), run.sh warns and runs normal.
     bool allowed = false;

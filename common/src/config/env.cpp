@@ -129,6 +129,7 @@ CommonConfig CommonConfig::FromEnv(EnvReader& env, std::string service, Sessions
         env.AddProblem("NATS_PASSWORD must be defined when NATS_USER is");
     }
     config.http_address = env.Optional("HTTP_ADDRESS", "0.0.0.0");
+    config.http_unix_socket = env.Optional("HTTP_UNIX_SOCKET", "");
     std::string data_dir = env.Optional("TICKETING_DATA_DIR", "./.data");
     while (data_dir.size() > 1 && data_dir.back() == '/') {
         data_dir.pop_back();

@@ -321,6 +321,7 @@ void ServiceBuilder::Start() {
     }
     http::ServerOptions options;
     options.address = cfg_.http_address;
+    options.unix_socket = cfg_.http_unix_socket;
     options.port = static_cast<std::uint16_t>(cfg_.http_port);
     options.workers = static_cast<std::size_t>(cfg_.http_workers);
     options.io_threads = static_cast<std::size_t>(cfg_.http_io_threads);

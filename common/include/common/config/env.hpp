@@ -82,6 +82,9 @@ struct CommonConfig {
     std::string nats_user;     // NATS_USER: the service's own NATS user (optional)
     std::string nats_password; // NATS_PASSWORD: required when NATS_USER is set
     std::string http_address;  // HTTP_ADDRESS, default 0.0.0.0 (the local stack: 127.0.0.1)
+    // HTTP_UNIX_SOCKET: a Unix socket path the service also listens on (http::ServerOptions);
+    // the local stack's ingress reaches the replicas there. Empty (the default): none.
+    std::string http_unix_socket;
     std::string database_url;  // DATABASE_URL, default sqlite://<data dir>/<service>.db where the
                                // data dir is TICKETING_DATA_DIR or ./.data
     std::string redis_url;     // REDIS_URL, default redis://127.0.0.1:6379; may carry
