@@ -7,9 +7,12 @@
 #     upstream keepalive 512, to a second server block that returns the body of a real
 #     GET /api/tickets/:id answer;
 #   - measures with wrk -t2 -c400 -d8s --latency: the reference (and, for scale, its upstream
-#     alone: nginx's `return 200` without the proxy, as in scripts/bench-http.sh; and our HTTP
-#     layer alone: tests/bench/ticketing-hello answering the same body, behind the same proxy,
-#     and, right after GET /api/tickets/:id, in tickets' place behind the stack's ingress),
+#     alone: nginx's `return 200` without the proxy, as in scripts/bench-http.sh; the same proxy
+#     reaching that upstream through a Unix socket, as the stack's ingress reaches the services
+#     (scripts/run.sh, TICKETING_INGRESS_TRANSPORT); and our HTTP layer alone:
+#     tests/bench/ticketing-hello answering the same body, behind the same proxy over the
+#     stack's transport, and, right after GET /api/tickets/:id, in tickets' place behind the
+#     stack's ingress),
 #     GET /api/tickets/:id, GET /api/tickets?limit=100, POST /api/tickets (signed in),
 #     POST /api/orders (another user, each request a ticket no other has used); then the time
 #     from a PUT /api/tickets/:id's 200 to the orders service's replica holding the new version,
@@ -140,11 +143,16 @@ fi
 HELLO_BLOCK=""
 if [ -x "$HELLO" ]; then
   HELLO_PORT=$(bench_free_port); HELLO_PROXY_PORT=$(bench_free_port)
-  LOG_LEVEL=info "${BENCH_SCHED[@]}" "$HELLO" --port "$HELLO_PORT" --body-file "$work/ticket.json" 2> "$work/hello.log" &
+  # Reached as the stack's ingress reaches the services: through a Unix socket when it does.
+  hello_args=(--port "$HELLO_PORT") hello_server="127.0.0.1:$HELLO_PORT"
+  if [ "${INGRESS_UNIX:-0}" = 1 ]; then
+    hello_args+=(--unix-socket "$work/hello.sock") hello_server="unix:$work/hello.sock"
+  fi
+  LOG_LEVEL=info "${BENCH_SCHED[@]}" "$HELLO" "${hello_args[@]}" --body-file "$work/ticket.json" 2> "$work/hello.log" &
   HELLO_PID=$!
   HELLO_BLOCK="
   upstream bench_hello {
-    server 127.0.0.1:$HELLO_PORT;
+    server $hello_server;
     keepalive 512;
   }
   server {
@@ -164,15 +172,28 @@ else
 fi
 
 step "starting the reference nginx (proxy with keepalive 512 to a ${#BODY}-byte ticket body)"
-UPSTREAM_PORT=$(bench_free_port); REFERENCE_PORT=$(bench_free_port)
+UPSTREAM_PORT=$(bench_free_port); REFERENCE_PORT=$(bench_free_port); REFERENCE_UNIX_PORT=$(bench_free_port)
 bench_nginx_start "$work/reference" "$HELLO_BLOCK
   upstream bench_ticket {
     server 127.0.0.1:$UPSTREAM_PORT;
     keepalive 512;
   }
+  upstream bench_ticket_unix {
+    server unix:$work/reference.sock;
+    keepalive 512;
+  }
   server {
     listen 127.0.0.1:$UPSTREAM_PORT;
+    listen unix:$work/reference.sock;
     location / { default_type application/json; return 200 '$BODY'; }
+  }
+  server {
+    listen 127.0.0.1:$REFERENCE_UNIX_PORT;
+    location / {
+      proxy_pass http://bench_ticket_unix;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+    }
   }
   server {
     listen 127.0.0.1:$REFERENCE_PORT;
@@ -223,7 +244,9 @@ measure() { # key label path-or-url [wrk options...]
 
 # The ratio to the reference, printed to two decimals; `ratio KEY exact` unrounded, for the
 # verdicts (0.1499 is printed 0.15 but does not meet 0.15).
-ratio() { awk -v a="${RPS[$1]:-}" -v b="${RPS[reference]:-}" -v exact="${2:-}" 'BEGIN {
+ratio() { ratio_to "$1" reference "${2:-}"; }
+# The same to another base: `ratio_to KEY BASE_KEY [exact]`.
+ratio_to() { awk -v a="${RPS[$1]:-}" -v b="${RPS[$2]:-}" -v exact="${3:-}" 'BEGIN {
   if (a == "" || b == "" || b == 0) print "-"; else if (exact != "") print a / b; else printf "%.2f", a / b }'; }
 
 # The floor through the ingress, right after GET /api/tickets/:id and with the stack as quiet:
@@ -239,7 +262,9 @@ floor_via_ingress() {
     UNMEASURED+=("our HTTP layer alone via the ingress (tickets-0 did not stop)")
     return 0
   fi
-  LOG_LEVEL=info "${BENCH_SCHED[@]}" "$HELLO" --port "$port" --body-file "$work/ticket.json" 2> "$work/hello-ingress.log" &
+  local socket_args=()
+  if [ "${INGRESS_UNIX:-0}" = 1 ]; then socket_args=(--unix-socket "$TICKETING_DATA_DIR/run/tickets-0.sock"); fi
+  LOG_LEVEL=info "${BENCH_SCHED[@]}" "$HELLO" --port "$port" "${socket_args[@]}" --body-file "$work/ticket.json" 2> "$work/hello-ingress.log" &
   local hello_pid=$! answered=0 deadline
   # nginx may first try a kept connection to the old process, or hold the replica as failed
   # for its fail_timeout (2 s): the body is asked for until it comes, for at most 10 s.
@@ -272,6 +297,9 @@ measure reference "reference (nginx proxy, static ticket body)" "http://127.0.0.
 # Not a target's base, for scale: nginx answering by itself parses one request where the proxy
 # parses three (the client's, and the upstream's on both of its ends).
 measure direct "nginx return 200, not proxied" "http://127.0.0.1:$UPSTREAM_PORT/api/tickets/$TICKET" || true
+# Not a target's base either: the issue's reference reaches its upstream over loopback TCP; this is
+# the same proxy over a Unix socket, the transport of the stack's ingress when it uses one.
+measure reference_unix "reference, upstream over a Unix socket" "http://127.0.0.1:$REFERENCE_UNIX_PORT/api/tickets/$TICKET" || true
 if [ -n "$HELLO_BLOCK" ]; then
   measure floor "our HTTP layer alone, proxied (no database)" "http://127.0.0.1:$HELLO_PROXY_PORT/api/tickets/$TICKET" || true
 fi
@@ -405,10 +433,12 @@ wrk_row() { # key label target verdict
 }
 
 echo
-echo "Ingress benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $DATABASE, $REPLICAS replica(s) per service; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; p50 and p99 in ms):"
+TRANSPORT="ingress to services over $([ "${INGRESS_UNIX:-0}" = 1 ] && echo "Unix sockets" || echo "loopback TCP")"
+echo "Ingress benchmark ($(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $DATABASE, $REPLICAS replica(s) per service, $TRANSPORT; wrk -t$THREADS -c$CONNECTIONS -d$DURATION; p50 and p99 in ms):"
 row "figure" "req/s" "p50" "p99" "ratio" "target" "result"
 wrk_row reference "reference (nginx proxy, static body)" "" ""
 wrk_row direct "(nginx return 200, not proxied)" "" ""
+wrk_row reference_unix "(reference over a Unix socket)" "" ""
 wrk_row floor "(our HTTP layer alone, proxied)" "" ""
 wrk_row floor_ingress "(our HTTP layer alone, via ingress)" "" ""
 wrk_row get "GET /api/tickets/:id" ">= 0.70, p99 < 30 ms" "$(verdict get 0.7 30)"
@@ -420,7 +450,12 @@ row "propagation PUT -> orders, 1000/s" "-" "${PROP_P50[1000]:--}" "${PROP_P99[1
 row "(the broker alone, 100/s)" "-" "${BROKER_P50[100]:--}" "${BROKER_P99[100]:--}" "-" "" ""
 row "(the broker alone, 1000/s)" "-" "${BROKER_P50[1000]:--}" "${BROKER_P99[1000]:--}" "-" "" ""
 echo
-for key in reference direct floor floor_ingress get list create order; do
+if [ -n "${RPS[reference_unix]:-}" ]; then
+  echo "the same figures over the reference with a Unix-socket upstream ($(printf '%.0f' "${RPS[reference_unix]}") req/s):" \
+    "GET /api/tickets/:id $(ratio_to get reference_unix), POST /api/tickets $(ratio_to create reference_unix)," \
+    "POST /api/orders $(ratio_to order reference_unix)"
+fi
+for key in reference direct reference_unix floor floor_ingress get list create order; do
   [ -n "${ERRORS[$key]:-}" ] && echo "errors, $key: ${ERRORS[$key]}"
 done
 [ -n "${NOTE[order]:-}" ] && echo "POST /api/orders: ${NOTE[order]}"
@@ -431,7 +466,7 @@ for rate in 100 1000; do
 done
 echo
 echo "CPU per request (per update for propagation) by command over each run (microseconds; the machine's figures add up both cores):"
-for key in reference direct floor floor_ingress get list create order prop100 prop1000; do
+for key in reference direct reference_unix floor floor_ingress get list create order prop100 prop1000; do
   [ -s "$work/$key.cpu" ] && printf '  %-10s %s\n' "$key" "$(cat "$work/$key.cpu")"
 done
 echo
