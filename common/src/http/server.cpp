@@ -558,7 +558,21 @@ private:
         }
         struct stat existing {};
         if (::lstat(path.c_str(), &existing) == 0 && S_ISSOCK(existing.st_mode)) {
-            ::unlink(path.c_str());  // left by a process that did not stop cleanly
+            // A socket someone still listens on (another server given the same path) is theirs;
+            // one nobody answers was left by a process that did not stop cleanly.
+            const int probe = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            const bool live =
+                probe >= 0 &&
+                ::connect(probe, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0;
+            if (probe >= 0) {
+                ::close(probe);
+            }
+            if (live) {
+                ::close(fd);
+                throw std::runtime_error("HTTP_UNIX_SOCKET " + path +
+                                         " is in use: another server listens on it");
+            }
+            ::unlink(path.c_str());
         }
         // Anyone on the machine may connect, as to the loopback port (nginx's workers run as
         // another user than its master).

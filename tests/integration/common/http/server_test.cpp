@@ -711,6 +711,27 @@ TEST_F(UnixSocketTest, AStaleSocketFileIsReplacedAndTheFileGoesWithTheServer) {
     EXPECT_FALSE(std::filesystem::exists(path_));
 }
 
+TEST_F(UnixSocketTest, ASocketAnotherServerListensOnIsNotTakenFromIt) {
+    auto first = Make(path_);
+    first->Start();
+    metrics::Registry other_registry;
+    Router router;
+    ServerOptions options;
+    options.address = "127.0.0.1";
+    options.port = 0;
+    options.unix_socket = path_;
+    Server second(options, std::move(router), other_registry);
+    try {
+        second.Start();
+        ADD_FAILURE() << "a second server took the socket of a live one";
+    } catch (const std::exception& e) {
+        EXPECT_NE(std::string(e.what()).find("is in use"), std::string::npos) << e.what();
+    }
+    // The first one still answers there.
+    EXPECT_EQ(UnixClient()->Get("/peer").status, 200);
+    first->Stop();
+}
+
 TEST_F(UnixSocketTest, AFileThatIsNotASocketIsLeftAloneAndTheServerDoesNotStart) {
     { std::ofstream(path_) << "someone else's"; }
     auto server = Make(path_);
