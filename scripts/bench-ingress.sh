@@ -39,6 +39,9 @@
 #   TICKETING_KEEP_TEMP=1   keep the temporary directory (the stack's logs and databases)
 #   TICKETING_SCHED         as for scripts/run.sh (default batch); the reference nginx and
 #                           ticketing-hello run with the stack's policy, wrk with the normal one
+#   TICKETING_INGRESS_TRANSPORT  as for scripts/run.sh (default unix); ticketing-hello is reached
+#                           the way the stack's ingress reaches the services (the table's title
+#                           says which), the reference always over TCP as issue 20 describes it
 set -euo pipefail
 shopt -s extglob
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
