@@ -93,11 +93,14 @@ PortBlock::~PortBlock() {
 
 LocalStack::LocalStack(StackOptions options)
     : dir_("ticketing-e2e-"), base_(ports_.Base()), options_(options) {
-    // mkdtemp makes it 0700: the postgres user (initdb as root runs as postgres) must enter it.
-    std::filesystem::permissions(dir_.Path(),
-                                 std::filesystem::perms::owner_all |
-                                     std::filesystem::perms::group_exec |
-                                     std::filesystem::perms::others_exec);
+    // mkdtemp makes it 0700: the postgres user (initdb as root runs as postgres) and nginx's
+    // workers (nobody) must enter it.
+    if (!options_.private_data_dir) {
+        std::filesystem::permissions(dir_.Path(),
+                                     std::filesystem::perms::owner_all |
+                                         std::filesystem::perms::group_exec |
+                                         std::filesystem::perms::others_exec);
+    }
     std::vector<std::string> args = {
         "start", "--detach", "--replicas", std::to_string(options_.replicas)};
     if (options_.postgres) {
@@ -112,12 +115,11 @@ LocalStack::LocalStack(StackOptions options)
     if (options_.observe) {
         args.push_back("--observe");
     }
-    std::string output;
-    int code = Run(args, &output);
+    int code = Run(args, &start_output_);
     if (code != 0) {
         Run({"stop"});
         throw std::runtime_error("scripts/run.sh start failed (" + std::to_string(code) + "):\n" +
-                                 output);
+                                 start_output_);
     }
 }
 

@@ -23,6 +23,8 @@ struct StackOptions {
     bool observe = false;       // a Prometheus server too (--observe), at PrometheusUrl()
     int expiration_window_seconds = 900;
     int auth_rate = 10;  // TICKETING_AUTH_RATE: sign-ins and sign-ups per second at the ingress
+    // The data directory stays as mkdtemp made it (0700): nobody but its owner may enter it.
+    bool private_data_dir = false;
     EnvVars env{};       // more variables for the run command (PAYMENT_GATEWAY, ...)
 };
 
@@ -61,6 +63,8 @@ public:
     // redis-default, ...).
     std::string Secret(const std::string& name) const;
     std::filesystem::path LogFile(const std::string& process) const;
+    // What `scripts/run.sh start` printed.
+    const std::string& StartOutput() const { return start_output_; }
     // Runs `scripts/run.sh <args>` against this stack; returns its exit code and fills `output`.
     int Run(const std::vector<std::string>& args, std::string* output = nullptr) const;
 
@@ -69,6 +73,7 @@ private:
     PortBlock ports_;
     std::uint16_t base_;
     StackOptions options_;
+    std::string start_output_;
 };
 
 }  // namespace ticketing::test

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include "common/bus/connection.hpp"
 #include "common/bus/publisher.hpp"
@@ -292,6 +293,26 @@ TEST_F(StackTest, TheIngressReachesEachServiceThroughItsUnixSocket) {
             10s))
             << service << ": no access log line for " << id << " through " << socket;
     }
+}
+
+// Run as root, nginx's master gives its workers to nobody, who cannot connect to a socket in a
+// data directory only its owner may enter: run.sh says so and the ingress uses the services'
+// ports instead, and the stack answers as before (without the check every request was a 503).
+TEST(IngressTransport, ADataDirectoryNginxCannotEnterFallsBackToThePorts) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "only a stack run as root gives nginx's workers to another user";
+    }
+    LocalStack stack(StackOptions{.private_data_dir = true});
+    EXPECT_NE(stack.StartOutput().find("note: the ingress reaches the services over TCP"),
+              std::string::npos)
+        << stack.StartOutput();
+    const std::string upstreams = ReadFile(stack.DataDir() / "run" / "nginx-upstreams.conf");
+    EXPECT_EQ(upstreams.find("unix:"), std::string::npos) << upstreams;
+    EXPECT_NE(upstreams.find("server 127.0.0.1:"), std::string::npos) << upstreams;
+    EXPECT_FALSE(std::filesystem::exists(stack.DataDir() / "run" / "tickets-0.sock"));
+    HttpClient client(stack.IngressUrl());
+    EXPECT_EQ(client.Get("/api/tickets").status, 200);
+    EXPECT_EQ(client.Get("/api/users/currentuser").status, 200);
 }
 
 // supervisord runs SCHED_BATCH (TICKETING_SCHED's default), so every process it starts, and each
