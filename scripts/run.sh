@@ -233,16 +233,11 @@ service_socket() {
 }
 
 # Unix sockets unless TCP is asked for, the services run in containers (the run directory is not
-# in them), the socket's path would be too long for its address (107 bytes), or nginx's workers
-# cannot enter the run directory: run as root, nginx's master gives its workers to nobody.
+# in them), or nginx's workers cannot enter the run directory: run as root, nginx's master gives
+# its workers to nobody. (A run directory too long for a socket's path is refused by start.)
 choose_ingress_transport() {
   INGRESS_UNIX=0
   if [ "${TICKETING_INGRESS_TRANSPORT:-unix}" != unix ] || [ "${CONTAINERS:-0}" = 1 ]; then return 0; fi
-  local longest="$RUN/payments-9.sock"
-  if [ ${#longest} -gt 107 ]; then
-    echo "note: the ingress reaches the services over TCP ($RUN is too long for a socket's path)" >&2
-    return 0
-  fi
   if [ "$(id -u)" -eq 0 ] && ! runuser -u nobody -- test -x "$RUN" 2>/dev/null; then
     echo "note: the ingress reaches the services over TCP (nginx's workers, user nobody," \
          "cannot enter $RUN: chmod o+x it and its parents for Unix sockets)" >&2
@@ -699,6 +694,14 @@ start() {
   if ! [[ "$REPLICAS" =~ ^[1-9]$ ]]; then echo "--replicas must be 1..9" >&2; exit 2; fi
   if [ "$REPLICAS" -gt 1 ]; then USE_POSTGRES=1; fi
   ports
+  # supervisord's control socket and the services' (the longest name is payments-9.sock) live in
+  # the run directory: a socket's path has at most 107 bytes.
+  local longest="$RUN/supervisor.sock"
+  if [ ${#longest} -gt 107 ]; then
+    echo "the data directory's path is too long: $RUN/supervisor.sock has ${#longest} bytes, a" \
+         "socket's path at most 107 (TICKETING_DATA_DIR)" >&2
+    exit 2
+  fi
 
   bash "$ROOT/scripts/setup.sh"
   if [ "$CONTAINERS" = 1 ]; then

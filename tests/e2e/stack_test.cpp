@@ -295,6 +295,38 @@ TEST_F(StackTest, TheIngressReachesEachServiceThroughItsUnixSocket) {
     }
 }
 
+// What run.sh refuses before it installs, builds or starts anything, with exit status 2 and the
+// reason: a data directory whose run directory is too long for a socket's path (supervisord's
+// control socket and the services' live there; supervisord used to fail after everything was
+// set up), and a transport it does not know.
+TEST(RunScript, RefusesADataDirectoryTooLongForItsSocketsAndAnUnknownTransport) {
+    TempDir dir("ticketing-e2e-long-");
+    const auto run = [&](const EnvVars& env) {
+        ChildProcess::Options o;
+        o.argv = {
+            "bash", std::string(TICKETING_SOURCE_DIR) + "/scripts/run.sh", "start", "--detach"};
+        o.env = env;
+        o.env.emplace_back("TICKETING_SKIP_BUILD", "1");
+        o.env.emplace_back("TICKETING_BIN", TICKETING_BUILD_DIR);
+        o.log_file = dir.Path() / "run.log";
+        ChildProcess child(o);
+        const auto code = child.Wait(60s);
+        return std::make_pair(code.value_or(-1), child.ReadLog());
+    };
+    const auto long_dir = dir.Path() / std::string(100, 'x');
+    const auto [code, out] = run({{"TICKETING_DATA_DIR", long_dir.string()}});
+    EXPECT_EQ(code, 2) << out;
+    EXPECT_NE(out.find("the data directory's path is too long"), std::string::npos) << out;
+    EXPECT_NE(out.find("at most 107"), std::string::npos) << out;
+    EXPECT_FALSE(std::filesystem::exists(long_dir / "run")) << out;
+
+    const auto [bad_code, bad_out] = run({{"TICKETING_DATA_DIR", (dir.Path() / "d").string()},
+                                          {"TICKETING_INGRESS_TRANSPORT", "carrier-pigeon"}});
+    EXPECT_EQ(bad_code, 2) << bad_out;
+    EXPECT_NE(bad_out.find("TICKETING_INGRESS_TRANSPORT must be unix or tcp"), std::string::npos)
+        << bad_out;
+}
+
 // Run as root, nginx's master gives its workers to nobody, who cannot connect to a socket in a
 // data directory only its owner may enter: run.sh says so and the ingress uses the services'
 // ports instead, and the stack answers as before (without the check every request was a 503).
