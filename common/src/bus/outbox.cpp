@@ -326,11 +326,21 @@ bool OutboxRelay::HandToSweeper(std::vector<Handed> rows) {
         // The sweeper waits for its first row, then for a full batch or its delay: only those
         // two are worth waking it for (each wake is a thread switch per published batch).
         const bool was_empty = sweep_.empty();
+        // Ascending (a PostgreSQL row may commit after a higher id was published): the relay
+        // looks rows up by binary search. The rows come in ascending and above what is held
+        // almost always (each acknowledgement on commit hands one row): merged, not sorted
+        // again (sorting up to a full batch per acknowledgement had been 4% of orders' CPU
+        // under POST /api/orders, perf, issue 20).
+        if (!std::is_sorted(rows.begin(), rows.end())) {
+            std::sort(rows.begin(), rows.end());
+        }
+        const auto held = static_cast<std::ptrdiff_t>(sweep_.size());
         sweep_.insert(sweep_.end(), std::make_move_iterator(rows.begin()),
                       std::make_move_iterator(rows.end()));
-        // Ascending (a PostgreSQL row may commit after a higher id was published): the relay
-        // looks rows up by binary search.
-        std::sort(sweep_.begin(), sweep_.end());
+        const auto mid = sweep_.begin() + held;
+        if (held > 0 && mid != sweep_.end() && *mid < *(mid - 1)) {
+            std::inplace_merge(sweep_.begin(), mid, sweep_.end());
+        }
         wake = was_empty || sweep_.size() >= options_.batch_size;
         keeps_up = sweep_.size() < options_.batch_size * 8;
     }
