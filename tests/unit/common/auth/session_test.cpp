@@ -153,6 +153,21 @@ TEST_F(SessionTest, CurrentUserIsNullOnceExpired) {
     EXPECT_FALSE(CurrentUser(request, settings_).has_value());
 }
 
+// A cookie value seen before skips its decoding (issue 20), never the checks after it: the same
+// value is refused once its token expires, and under keys that did not sign it.
+TEST_F(SessionTest, ACookieSeenBeforeIsCheckedAgainEveryTime) {
+    const std::string value = SessionCookieValue(IssueToken("id1", "a@b.co", settings_));
+    ASSERT_TRUE(CurrentUserFromCookie(value, settings_).has_value());
+    ASSERT_TRUE(CurrentUserFromCookie(value, settings_).has_value());
+
+    SessionSettings other_keys = settings_;
+    other_keys.keys = VerificationKeys::FromPem({{"k1", GenerateKeyPair().public_pem}});
+    EXPECT_FALSE(CurrentUserFromCookie(value, other_keys).has_value());
+
+    clock_.Advance(seconds(3600));
+    EXPECT_FALSE(CurrentUserFromCookie(value, settings_).has_value());
+}
+
 TEST_F(SessionTest, CurrentUserFromCookieTakesPlainValues) {
     const std::string value = SessionCookieValue(IssueToken("id1", "a@b.co", settings_));
 
