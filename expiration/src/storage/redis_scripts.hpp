@@ -7,7 +7,7 @@
 //   KEYS[2] active    sorted set  id -> lease end (epoch ms)
 //   KEYS[3] payload   hash        id -> payload
 //   KEYS[4] due_at    hash        id -> due time as scheduled (epoch ms)
-//   KEYS[5] attempts  hash        id -> runs claimed so far
+//   KEYS[5] attempts  hash        id -> runs claimed so far (absent until the first: 0)
 //   KEYS[6] leases    hash        id -> token of the current lease
 //   KEYS[7] finished  sorted set  id -> end of its tombstone (epoch ms)
 //   KEYS[8] seq       string      lease token counter
@@ -55,7 +55,6 @@ if redis.call('ZADD', KEYS[1], 'NX', fmt(due), id) == 0 then
 end
 redis.call('HSET', KEYS[3], id, ARGV[3])
 redis.call('HSET', KEYS[4], id, fmt(due))
-redis.call('HSET', KEYS[5], id, 0)
 return {0, due - now}
 )lua";
 
