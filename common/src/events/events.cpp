@@ -9,6 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/util/json_text.hpp"
+
 namespace ticketing::events {
 namespace {
 
@@ -238,81 +240,58 @@ SessionRevoked ReadEvent(const R& r, std::type_identity<SessionRevoked>) {
     return {r.String("jti"), r.String("userId"), r.Time("expiresAt")};
 }
 
-// ---- The plain form ------------------------------------------------------------------------
-// What Encode writes for every event whose strings need no escaping: nlohmann's compact dump,
-// keys in byte order, no spaces. Encode writes it directly and Decode reads it directly; anything
-// else (escapes, non-ASCII text, spaces, exponents, literals, arrays, a duplicate key, a value
-// out of the plain ranges) goes to nlohmann's codec, which decides it as before. nlohmann's
-// encode and decode took 1.6 and 2.1 us per order:created, about 5% of the machine's CPU per
-// POST /api/orders (four decodes and two encodes of events per order; perf, issue 20). The
-// tests hold the two paths to the same bytes and the same outcomes.
+// ---- Without nlohmann on the hot path ----------------------------------------------------------
+// nlohmann's encode and decode took 1.6 and 2.1 us per order:created, about 5% of the machine's
+// CPU per POST /api/orders (four decodes and two encodes of events per order; perf, issue 20).
+// Encode writes the JSON directly, exactly as nlohmann's dump wrote it (compact, keys in byte
+// order). Decode reads the plain form of that JSON directly (strings without escapes or
+// non-ASCII bytes, no spaces); anything else (escapes, spaces, exponents, literals, arrays, a
+// duplicate key, a value out of the plain ranges), and every error, goes to nlohmann's codec,
+// which decides it as before. The tests hold both paths to the same bytes and the same outcomes.
 namespace {
 
-bool IsPlainText(std::string_view s) {
-    for (const char ch : s) {
-        const auto c = static_cast<unsigned char>(ch);
-        if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\') {
-            return false;
-        }
-    }
-    return true;
-}
-
-class PlainWriter {
+// Writes an event's JSON straight to a string: util's JSON text is nlohmann's own (its strings
+// escaped as nlohmann escapes them, its doubles in their shortest round-trip form).
+class EventWriter {
 public:
-    PlainWriter() { out_.reserve(256); }
+    EventWriter() { out_.reserve(256); }
 
-    PlainWriter& String(std::string_view key, std::string_view value) {
-        ok_ = ok_ && IsPlainText(value);
+    EventWriter& String(std::string_view key, std::string_view value) {
         Key(key);
-        out_ += '"';
-        out_ += value;
-        out_ += '"';
+        util::AppendJsonString(out_, value);
         return *this;
     }
 
-    PlainWriter& Integer(std::string_view key, std::int64_t value) {
+    EventWriter& Integer(std::string_view key, std::int64_t value) {
         Key(key);
-        out_ += std::to_string(value);
+        util::AppendJsonNumber(out_, value);
         return *this;
     }
 
-    // nlohmann's shortest text of the double nearest the dollars: 2050 -> 20.5, 2000 -> 20.0,
-    // 5 -> 0.05 (the tests compare every amount up to 2000 dollars, and the bounds).
-    PlainWriter& Price(std::string_view key, util::Cents cents) {
-        ok_ = ok_ && cents >= 0 && cents <= util::kMaxPriceCents;
+    EventWriter& Price(std::string_view key, util::Cents cents) {
         Key(key);
-        out_ += std::to_string(cents / 100);
-        out_ += '.';
-        const auto frac = cents % 100;
-        out_ += static_cast<char>('0' + frac / 10);
-        if (frac % 10 != 0) {
-            out_ += static_cast<char>('0' + frac % 10);
-        }
+        util::AppendJsonNumber(out_, util::CentsToJsonNumber(cents));
         return *this;
     }
 
-    PlainWriter& Time(std::string_view key, util::TimePoint t) {
+    EventWriter& Time(std::string_view key, util::TimePoint t) {
         return String(key, util::FormatIso8601(t));
     }
 
-    PlainWriter& Begin(std::string_view key) {
+    EventWriter& Begin(std::string_view key) {
         Key(key);
         out_ += '{';
         first_ = true;
         return *this;
     }
 
-    PlainWriter& End() {
+    EventWriter& End() {
         out_ += '}';
         first_ = false;
         return *this;
     }
 
-    std::optional<std::string> Done() {
-        if (!ok_) {
-            return std::nullopt;
-        }
+    std::string Done() {
         out_ += '}';
         return std::move(out_);
     }
@@ -327,12 +306,11 @@ private:
 
     std::string out_ = "{";
     bool first_ = true;
-    bool ok_ = true;
 };
 
 // Keys in byte order, as nlohmann's object (a std::map) writes them.
-std::optional<std::string> EncodePlain(const TicketCreated& e) {
-    return PlainWriter()
+std::string EncodeDirect(const TicketCreated& e) {
+    return EventWriter()
         .String("id", e.id)
         .Price("price", e.price)
         .String("title", e.title)
@@ -341,8 +319,8 @@ std::optional<std::string> EncodePlain(const TicketCreated& e) {
         .Done();
 }
 
-std::optional<std::string> EncodePlain(const TicketUpdated& e) {
-    PlainWriter w;
+std::string EncodeDirect(const TicketUpdated& e) {
+    EventWriter w;
     w.String("id", e.id);
     if (e.order_id) {
         w.String("orderId", *e.order_id);
@@ -354,8 +332,8 @@ std::optional<std::string> EncodePlain(const TicketUpdated& e) {
         .Done();
 }
 
-std::optional<std::string> EncodePlain(const OrderCreated& e) {
-    return PlainWriter()
+std::string EncodeDirect(const OrderCreated& e) {
+    return EventWriter()
         .Time("expiresAt", e.expires_at)
         .String("id", e.id)
         .String("status", ToString(e.status))
@@ -370,9 +348,9 @@ std::optional<std::string> EncodePlain(const OrderCreated& e) {
 
 // order:cancelled and order:completed carry the same fields.
 template <class E>
-requires std::same_as<E, OrderCancelled> || std::same_as<E, OrderCompleted>
-    std::optional<std::string> EncodePlain(const E& e) {
-    return PlainWriter()
+requires std::same_as<E, OrderCancelled> || std::same_as<E, OrderCompleted> std::string
+EncodeDirect(const E& e) {
+    return EventWriter()
         .String("id", e.id)
         .Begin("ticket")
         .String("id", e.ticket.id)
@@ -381,20 +359,20 @@ requires std::same_as<E, OrderCancelled> || std::same_as<E, OrderCompleted>
         .Done();
 }
 
-std::optional<std::string> EncodePlain(const ExpirationComplete& e) {
-    return PlainWriter().String("orderId", e.order_id).Done();
+std::string EncodeDirect(const ExpirationComplete& e) {
+    return EventWriter().String("orderId", e.order_id).Done();
 }
 
-std::optional<std::string> EncodePlain(const PaymentCreated& e) {
-    return PlainWriter()
+std::string EncodeDirect(const PaymentCreated& e) {
+    return EventWriter()
         .String("id", e.id)
         .String("orderId", e.order_id)
         .String("stripeId", e.stripe_id)
         .Done();
 }
 
-std::optional<std::string> EncodePlain(const SessionRevoked& e) {
-    return PlainWriter()
+std::string EncodeDirect(const SessionRevoked& e) {
+    return EventWriter()
         .Time("expiresAt", e.expires_at)
         .String("jti", e.jti)
         .String("userId", e.user_id)
@@ -672,10 +650,7 @@ Event DecodeGeneral(std::string_view payload) {
 
 template <class Event>
 std::string Encode(const Event& e) {
-    if (auto plain = EncodePlain(e)) {
-        return std::move(*plain);
-    }
-    return detail::EncodeGeneral(e);
+    return EncodeDirect(e);
 }
 
 template <class Event>

@@ -1,8 +1,9 @@
-// Encode and Decode write and read the plain form of an event directly and leave everything else
-// to nlohmann's codec (events.cpp, issue 20). These tests hold the two paths to the same bytes
-// when encoding and to the same outcome (the same event, or the same DecodeError message) when
-// decoding: every amount up to 2000 dollars and the bounds, strings that need escaping or are not
-// ASCII, and payloads mutated byte by byte from the plain form (seeded, so a failure repeats).
+// Encode writes an event's JSON directly, and Decode reads its plain form directly and leaves
+// everything else to nlohmann's codec (events.cpp, issue 20). These tests hold them to nlohmann's
+// codec (detail::EncodeGeneral, DecodeGeneral): the same bytes when encoding, and the same outcome
+// (the same event, or the same DecodeError message) when decoding: every amount up to 2000
+// dollars and the bounds, strings that need escaping or are not ASCII, and payloads mutated byte
+// by byte from the plain form (seeded, so a failure repeats).
 #include <random>
 #include <string>
 #include <variant>
