@@ -250,133 +250,94 @@ SessionRevoked ReadEvent(const R& r, std::type_identity<SessionRevoked>) {
 // which decides it as before. The tests hold both paths to the same bytes and the same outcomes.
 namespace {
 
-// Writes an event's JSON straight to a string: util's JSON text is nlohmann's own (its strings
-// escaped as nlohmann escapes them, its doubles in their shortest round-trip form).
-class EventWriter {
-public:
-    EventWriter() { out_.reserve(256); }
-
-    EventWriter& String(std::string_view key, std::string_view value) {
-        Key(key);
-        util::AppendJsonString(out_, value);
-        return *this;
-    }
-
-    EventWriter& Integer(std::string_view key, std::int64_t value) {
-        Key(key);
-        util::AppendJsonNumber(out_, value);
-        return *this;
-    }
-
-    EventWriter& Price(std::string_view key, util::Cents cents) {
-        Key(key);
-        util::AppendJsonNumber(out_, util::CentsToJsonNumber(cents));
-        return *this;
-    }
-
-    EventWriter& Time(std::string_view key, util::TimePoint t) {
-        return String(key, util::FormatIso8601(t));
-    }
-
-    EventWriter& Begin(std::string_view key) {
-        Key(key);
-        out_ += '{';
-        first_ = true;
-        return *this;
-    }
-
-    EventWriter& End() {
-        out_ += '}';
-        first_ = false;
-        return *this;
-    }
-
-    std::string Done() {
-        out_ += '}';
-        return std::move(out_);
-    }
-
-private:
-    void Key(std::string_view key) {
-        out_ += first_ ? "\"" : ",\"";
-        first_ = false;
-        out_ += key;
-        out_ += "\":";
-    }
-
-    std::string out_ = "{";
-    bool first_ = true;
-};
-
 // Keys in byte order, as nlohmann's object (a std::map) writes them.
+// Keys in byte order, as nlohmann's object (a std::map) writes them.
+double Dollars(util::Cents cents) {
+    return util::CentsToJsonNumber(cents);
+}
+
 std::string EncodeDirect(const TicketCreated& e) {
-    return EventWriter()
+    std::string out;
+    util::JsonObjectWriter(out)
         .String("id", e.id)
-        .Price("price", e.price)
+        .Number("price", Dollars(e.price))
         .String("title", e.title)
         .String("userId", e.user_id)
         .Integer("version", e.version)
-        .Done();
+        .End();
+    return out;
 }
 
 std::string EncodeDirect(const TicketUpdated& e) {
-    EventWriter w;
+    std::string out;
+    util::JsonObjectWriter w(out);
     w.String("id", e.id);
     if (e.order_id) {
         w.String("orderId", *e.order_id);
     }
-    return w.Price("price", e.price)
+    w.Number("price", Dollars(e.price))
         .String("title", e.title)
         .String("userId", e.user_id)
         .Integer("version", e.version)
-        .Done();
+        .End();
+    return out;
 }
 
 std::string EncodeDirect(const OrderCreated& e) {
-    return EventWriter()
-        .Time("expiresAt", e.expires_at)
+    std::string out;
+    util::JsonObjectWriter(out)
+        .String("expiresAt", util::FormatIso8601(e.expires_at))
         .String("id", e.id)
         .String("status", ToString(e.status))
-        .Begin("ticket")
+        .Object("ticket")
         .String("id", e.ticket.id)
-        .Price("price", e.ticket.price)
+        .Number("price", Dollars(e.ticket.price))
         .End()
         .String("userId", e.user_id)
         .Integer("version", e.version)
-        .Done();
+        .End();
+    return out;
 }
 
 // order:cancelled and order:completed carry the same fields.
 template <class E>
 requires std::same_as<E, OrderCancelled> || std::same_as<E, OrderCompleted> std::string
 EncodeDirect(const E& e) {
-    return EventWriter()
+    std::string out;
+    util::JsonObjectWriter(out)
         .String("id", e.id)
-        .Begin("ticket")
+        .Object("ticket")
         .String("id", e.ticket.id)
         .End()
         .Integer("version", e.version)
-        .Done();
+        .End();
+    return out;
 }
 
 std::string EncodeDirect(const ExpirationComplete& e) {
-    return EventWriter().String("orderId", e.order_id).Done();
+    std::string out;
+    util::JsonObjectWriter(out).String("orderId", e.order_id).End();
+    return out;
 }
 
 std::string EncodeDirect(const PaymentCreated& e) {
-    return EventWriter()
+    std::string out;
+    util::JsonObjectWriter(out)
         .String("id", e.id)
         .String("orderId", e.order_id)
         .String("stripeId", e.stripe_id)
-        .Done();
+        .End();
+    return out;
 }
 
 std::string EncodeDirect(const SessionRevoked& e) {
-    return EventWriter()
-        .Time("expiresAt", e.expires_at)
+    std::string out;
+    util::JsonObjectWriter(out)
+        .String("expiresAt", util::FormatIso8601(e.expires_at))
         .String("jti", e.jti)
         .String("userId", e.user_id)
-        .Done();
+        .End();
+    return out;
 }
 
 // A JSON object in the plain form, as views into the payload: string values without escapes,

@@ -23,7 +23,7 @@ http::AsyncHandler CreateOrderHandler(OrderService& service,
                                 if (error) {
                                     reply(std::move(error));
                                 } else {
-                                    reply(http::Response::Json(201, ToJson(*order)));
+                                    reply(OrderAnswer(201, *order));
                                 }
                             });
     };

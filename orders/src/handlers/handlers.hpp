@@ -3,6 +3,8 @@
 // Thread-safety: the handlers hold references to thread-safe collaborators only.
 #pragma once
 
+#include <string>
+
 #include <nlohmann/json_fwd.hpp>
 
 #include "common/auth/session.hpp"
@@ -14,6 +16,10 @@ namespace ticketing::orders {
 
 // {id, userId, status, expiresAt, version, ticket: {id, title, price, version}}
 nlohmann::json ToJson(const Order& order);
+// The same JSON written straight to `out`, exactly as ToJson(order).dump() (issue 20: the answer
+// of every order route without building an nlohmann object first).
+void AppendOrderJson(std::string& out, const Order& order);
+http::Response OrderAnswer(int status, const Order& order);
 
 http::AsyncHandler CreateOrderHandler(OrderService& service,
                                       const auth::SessionSettings& session);

@@ -1,4 +1,3 @@
-#include <nlohmann/json.hpp>
 
 #include "handlers/handlers.hpp"
 
@@ -8,7 +7,7 @@ namespace ticketing::orders {
 http::Handler ShowOrderHandler(OrderService& service, const auth::SessionSettings& session) {
     return [&service, &session](http::Request& req) {
         auto user = auth::RequireAuth(req, session);
-        return http::Response::Json(200, ToJson(service.Get(user.id, req.Param("id"))));
+        return OrderAnswer(200, service.Get(user.id, req.Param("id")));
     };
 }
 

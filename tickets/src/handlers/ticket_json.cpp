@@ -19,21 +19,16 @@ nlohmann::json ToJson(const Ticket& t) {
 
 void AppendTicketJson(std::string& out, const Ticket& t) {
     // nlohmann's order: its objects keep their keys sorted.
-    out += "{\"id\":";
-    util::AppendJsonString(out, t.id);
+    util::JsonObjectWriter w(out);
+    w.String("id", t.id);
     if (t.order_id) {
-        out += ",\"orderId\":";
-        util::AppendJsonString(out, *t.order_id);
+        w.String("orderId", *t.order_id);
     }
-    out += ",\"price\":";
-    util::AppendJsonNumber(out, util::CentsToJsonNumber(t.price));
-    out += ",\"title\":";
-    util::AppendJsonString(out, t.title);
-    out += ",\"userId\":";
-    util::AppendJsonString(out, t.user_id);
-    out += ",\"version\":";
-    util::AppendJsonNumber(out, t.version);
-    out += '}';
+    w.Number("price", util::CentsToJsonNumber(t.price))
+        .String("title", t.title)
+        .String("userId", t.user_id)
+        .Integer("version", t.version)
+        .End();
 }
 
 http::Response TicketAnswer(int status, const Ticket& ticket) {
