@@ -126,7 +126,12 @@ DecodedCookies& Decoded() {
     return *cache;
 }
 
-std::optional<std::string> DecodeSessionCookie(std::string_view value) {
+}  // namespace
+
+std::optional<std::string> TokenFromSessionCookie(std::string_view value) {
+    if (value.empty() || value.size() > kMaxCookieValueLength) {
+        return std::nullopt;
+    }
     std::vector<unsigned char> bin(value.size());
     std::size_t bin_len = 0;
     if (sodium_base642bin(bin.data(),
@@ -152,15 +157,6 @@ std::optional<std::string> DecodeSessionCookie(std::string_view value) {
         return std::nullopt;
     }
     return jwt->get<std::string>();
-}
-
-}  // namespace
-
-std::optional<std::string> TokenFromSessionCookie(std::string_view value) {
-    if (value.empty() || value.size() > kMaxCookieValueLength) {
-        return std::nullopt;
-    }
-    return DecodeSessionCookie(value);
 }
 
 std::string SignInSetCookie(std::string_view token, bool secure) {

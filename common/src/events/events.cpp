@@ -250,8 +250,8 @@ SessionRevoked ReadEvent(const R& r, std::type_identity<SessionRevoked>) {
 // which decides it as before. The tests hold both paths to the same bytes and the same outcomes.
 namespace {
 
-// Keys in byte order, as nlohmann's object (a std::map) writes them.
-// Keys in byte order, as nlohmann's object (a std::map) writes them.
+// Each event's members in byte order of their keys, as nlohmann's object (a std::map) wrote
+// them.
 double Dollars(util::Cents cents) {
     return util::CentsToJsonNumber(cents);
 }
